@@ -1,0 +1,34 @@
+namespace Appliance.Core.Policy;
+
+/// <summary>
+/// Why the appliance did what it did, with stable numbers in bands (STYLE.md, after YARP's ForwarderError and
+/// Pipelines.Sockets' PipeShutdownKind). The same number is written to the log, the journal and MQTT,
+/// so a number is never reused or renumbered: add new values, retire old ones.
+/// 1xx DNS · 2xx packet filter · 3xx RADIUS · 4xx fleet · 5xx hardware.
+/// </summary>
+public enum ReasonCode : ushort
+{
+    /// <summary>No decision recorded.</summary>
+    None = 0,
+
+    /// <summary>Allowed: no rule matched and the default is allow.</summary>
+    DnsAllowedDefault = 100,
+
+    /// <summary>Answered REFUSED or dropped: the client exceeded its query rate.</summary>
+    DnsRateLimited = 150,
+
+    /// <summary>Answered FORMERR: the query could be read far enough to answer, but broke the protocol.</summary>
+    DnsMalformedQuery = 151,
+
+    /// <summary>Answered NOTIMP or REFUSED: an opcode or query type this resolver does not serve.</summary>
+    DnsNotImplemented = 152,
+
+    /// <summary>Answered SERVFAIL: no upstream gave a usable answer in time and nothing stale was cached.</summary>
+    DnsUpstreamFailed = 160,
+
+    /// <summary>Answered from expired cache because every upstream failed (RFC 8767).</summary>
+    DnsServedStale = 161,
+
+    /// <summary>Answered SERVFAIL at once: the resolver had no free slot to forward the query.</summary>
+    DnsOverloaded = 162,
+}

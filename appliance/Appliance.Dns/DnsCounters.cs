@@ -1,0 +1,31 @@
+namespace Appliance.Dns;
+
+/// <summary>Monotonic counters for health and the dashboard; incremented without locks.</summary>
+public sealed class DnsCounters
+{
+    internal long Queries;
+    internal long CacheHits;
+    internal long StaleAnswers;
+    internal long Forwarded;
+    internal long UpstreamAnswers;
+    internal long ServFail;
+    internal long FormErr;
+    internal long Dropped;
+    internal long RateLimited;
+    internal long Truncated;
+    internal long Prefetches;
+    internal long TcpFallbacks;
+    internal long SpoofedOrLate;
+    internal long Overloaded;
+
+    public DnsCountersSnapshot Snapshot() => new(
+        Interlocked.Read(ref Queries), Interlocked.Read(ref CacheHits), Interlocked.Read(ref StaleAnswers),
+        Interlocked.Read(ref Forwarded), Interlocked.Read(ref UpstreamAnswers), Interlocked.Read(ref ServFail),
+        Interlocked.Read(ref FormErr), Interlocked.Read(ref Dropped), Interlocked.Read(ref RateLimited),
+        Interlocked.Read(ref Truncated), Interlocked.Read(ref Prefetches), Interlocked.Read(ref TcpFallbacks),
+        Interlocked.Read(ref SpoofedOrLate), Interlocked.Read(ref Overloaded));
+}
+
+public sealed record DnsCountersSnapshot(
+    long Queries, long CacheHits, long StaleAnswers, long Forwarded, long UpstreamAnswers, long ServFail, long FormErr,
+    long Dropped, long RateLimited, long Truncated, long Prefetches, long TcpFallbacks, long SpoofedOrLate, long Overloaded);

@@ -1,0 +1,100 @@
+using System.Net;
+using Appliance.Core.Events;
+using Appliance.Core.Policy;
+using Appliance.Dns.Cache;
+using Appliance.Dns.RateLimit;
+using Appliance.Dns.Resolution;
+using Appliance.Dns.Transport;
+using Appliance.Dns.Upstream;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Dns;
+
+/// <summary>
+/// The resolver, assembled: a UDP and a TCP listener per configured endpoint, one query processor, one cache,
+/// one forwarder. The data flow:
+/// <code>
+///  UDP/TCP listener ─► QueryProcessor ─► PolicyEngine.Decide ─► DnsCache ─hit─► answer
+///                                                                  │miss
+///                                                                  ▼
+///                          answer ◄─ Forwarder (slots, retries) ◄─► upstream channels (UDP, TCP, TLS)
+///  every query ─► EventRing&lt;QueryEvent&gt; ─► (drained by the host; made durable by the journal)
+/// </code>
+/// </summary>
+public sealed class DnsServer : IDisposable
+{
+    private readonly DnsServerOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly List<IDisposable> _listeners = [];
+
+    public DnsServer(DnsServerOptions options, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILoggerFactory loggers)
+    {
+        _options = options;
+        _loggers = loggers;
+        Events = events;
+        Cache = new DnsCache(options.Cache, time);
+        Forwarder = new Forwarder(options, Cache, Counters, events, time, loggers.CreateLogger<Forwarder>());
+        Processor = new QueryProcessor(Cache, Forwarder, policy, new ClientRateLimiter(options.RateLimit, time), events, Counters, time, options,
+            loggers.CreateLogger<QueryProcessor>());
+    }
+
+    public DnsCounters Counters { get; } = new();
+
+    public DnsCache Cache { get; }
+
+    public Forwarder Forwarder { get; }
+
+    public QueryProcessor Processor { get; }
+
+    public EventRing<QueryEvent> Events { get; }
+
+    /// <summary>The endpoints actually bound (a configured port 0 becomes the port the system chose).</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints { get; private set; } = [];
+
+    /// <summary>The UDP engine in use, for health and benchmarks.</summary>
+    public UdpEngine Engine { get; private set; }
+
+    /// <summary>Binds every endpoint (UDP, then TCP on the same port) and starts serving.</summary>
+    /// <exception cref="System.Net.Sockets.SocketException">An endpoint could not be bound.</exception>
+    public void Start()
+    {
+        Forwarder.Start();
+        Engine = _options.UdpEngine == UdpEngine.Async || !BatchedUdpListener.IsSupported ? UdpEngine.Async : UdpEngine.Batched;
+        var bound = new List<IPEndPoint>();
+        foreach (var endPoint in _options.Listen)
+        {
+            IPEndPoint local;
+            if (Engine == UdpEngine.Batched)
+            {
+                var udp = new BatchedUdpListener(endPoint, Processor, _loggers.CreateLogger<BatchedUdpListener>());
+                _listeners.Add(udp);
+                local = udp.LocalEndPoint;
+                udp.Start();
+            }
+            else
+            {
+                var udp = new UdpListener(endPoint, Processor, _loggers.CreateLogger<UdpListener>());
+                _listeners.Add(udp);
+                local = udp.LocalEndPoint;
+                udp.Start();
+            }
+
+            var tcp = new DnsTcpListener(local, Processor, _options, _loggers.CreateLogger<DnsTcpListener>());
+            _listeners.Add(tcp);
+            tcp.Start();
+            bound.Add(local);
+        }
+
+        EndPoints = bound;
+    }
+
+    public void Dispose()
+    {
+        foreach (var listener in _listeners)
+        {
+            listener.Dispose();
+        }
+
+        Forwarder.Dispose();
+    }
+}

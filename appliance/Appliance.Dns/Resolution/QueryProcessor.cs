@@ -1,0 +1,220 @@
+using System.Buffers.Binary;
+using Appliance.Core.Events;
+using Appliance.Core.Net;
+using Appliance.Core.Policy;
+using Appliance.Dns.Cache;
+using Appliance.Dns.RateLimit;
+using Appliance.Dns.Transport;
+using Appliance.Dns.Upstream;
+using Appliance.Protocols.Dns;
+using Microsoft.Extensions.Logging;
+
+namespace Appliance.Dns.Resolution;
+
+/// <summary>
+/// The hot path for one query: parse → rate limit → <see cref="PolicyEngine.Decide"/> → cache → answer, or hand
+/// the miss to the <see cref="Forwarder"/>. Synchronous and allocation-free up to the forwarder: every buffer is
+/// the caller's or on the stack, the name is never a string, the event is a struct copied into a ring.
+/// </summary>
+public sealed partial class QueryProcessor
+{
+    private readonly DnsCache _cache;
+    private readonly Forwarder _forwarder;
+    private readonly PolicyEngine _policy;
+    private readonly ClientRateLimiter _limiter;
+    private readonly EventRing<QueryEvent> _events;
+    private readonly DnsCounters _counters;
+    private readonly TimeProvider _time;
+    private readonly CacheOptions _cacheOptions;
+    private readonly RateLimitAction _rateAction;
+    private readonly ILogger _logger;
+
+    public QueryProcessor(DnsCache cache, Forwarder forwarder, PolicyEngine policy, ClientRateLimiter limiter, EventRing<QueryEvent> events,
+        DnsCounters counters, TimeProvider time, DnsServerOptions options, ILogger logger)
+    {
+        _cache = cache;
+        _forwarder = forwarder;
+        _policy = policy;
+        _limiter = limiter;
+        _events = events;
+        _counters = counters;
+        _time = time;
+        _cacheOptions = options.Cache;
+        _rateAction = options.RateLimit.Action;
+        _logger = logger;
+    }
+
+    /// <summary>Returned by <see cref="Process"/> when the answer will come later through the sink.</summary>
+    public const int Forwarded = -1;
+
+    /// <summary>
+    /// Handles one query. Returns the length of the answer written to <paramref name="response"/> to send now,
+    /// 0 when the query is dropped unanswered, or <see cref="Forwarded"/>.
+    /// </summary>
+    /// <param name="packet">The query as received (no TCP length prefix).</param>
+    /// <param name="response">At least 64 KiB for stream transports, 1232 bytes for UDP.</param>
+    /// <param name="sockaddr">The client's raw socket address; also where a forwarded answer will go.</param>
+    /// <param name="sink">The transport that answers a forwarded query later.</param>
+    public int Process(ReadOnlySpan<byte> packet, Span<byte> response, ReadOnlySpan<byte> sockaddr, IReplySink sink)
+    {
+        Interlocked.Increment(ref _counters.Queries);
+        var now = _time.GetTimestamp();
+        ClientAddress.TryFromSockaddr(sockaddr, out var client);
+
+        Span<byte> name = stackalloc byte[DnsLimits.MaxNameLength];
+        var disposition = ParsedQuery.Read(packet, name, out var query);
+        if (disposition == QueryDisposition.Drop)
+        {
+            Interlocked.Increment(ref _counters.Dropped);
+            return 0;
+        }
+
+        var rate = _limiter.Check(client, now);
+        if (rate != RateDecision.Allow)
+        {
+            Interlocked.Increment(ref _counters.RateLimited);
+            if (rate == RateDecision.LimitAndReport)
+            {
+                Log.RateLimited(_logger, client.ToIPAddress(), _rateAction);
+            }
+
+            Emit(client, query, name, ReasonCode.DnsRateLimited, DnsRcode.Refused, QueryEventFlags.Dropped);
+            return _rateAction == RateLimitAction.Drop ? 0 : Error(response, query, name, DnsRcode.Refused, EdeCode.Prohibited);
+        }
+
+        switch (disposition)
+        {
+            case QueryDisposition.FormErr:
+                Interlocked.Increment(ref _counters.FormErr);
+                Emit(client, query, name, ReasonCode.DnsMalformedQuery, DnsRcode.FormErr, QueryEventFlags.None);
+                return Error(response, query, name, DnsRcode.FormErr, null);
+            case QueryDisposition.NotImp:
+                Emit(client, query, name, ReasonCode.DnsNotImplemented, DnsRcode.NotImp, QueryEventFlags.None);
+                return Error(response, query, name, DnsRcode.NotImp, null);
+            case QueryDisposition.BadVers:
+                Emit(client, query, name, ReasonCode.DnsMalformedQuery, DnsRcode.BadVers, QueryEventFlags.None);
+                return Error(response, query, name, DnsRcode.BadVers, null);
+        }
+
+        // Zone transfers are not a forwarder's business (RFC 5936 §2.2.1 lets a server refuse them).
+        if (query.Type is DnsType.Axfr or DnsType.Ixfr)
+        {
+            Emit(client, query, name, ReasonCode.DnsNotImplemented, DnsRcode.Refused, QueryEventFlags.None);
+            return Error(response, query, name, DnsRcode.Refused, EdeCode.Prohibited);
+        }
+
+        Span<byte> lower = stackalloc byte[DnsLimits.MaxNameLength];
+        var lowerName = lower[..query.NameLength];
+        name[..query.NameLength].CopyTo(lowerName);
+        DnsName.ToLowerInPlace(lowerName);
+
+        var verdict = _policy.Decide(new RequestFacts(lowerName, query.Type, client, sink.IsStream ? RequestSource.DnsTcp : RequestSource.DnsUdp,
+            _time.GetUtcNow()));
+        if (verdict.IsBlocked)
+        {
+            // The blocked-answer synthesis (0.0.0.0/::, NODATA+SOA, EDE 15) arrives with the filtering policy;
+            // until then a block is a REFUSED carrying EDE 15 so that nothing blocked is ever resolved.
+            Emit(client, query, lowerName, verdict.Reason, DnsRcode.Refused, QueryEventFlags.Blocked);
+            return Error(response, query, name, DnsRcode.Refused, EdeCode.Blocked);
+        }
+
+        Span<byte> key = stackalloc byte[CacheKey.MaxLength];
+        var keyLength = CacheKey.Write(key, lowerName, query.Type, query.Class, query.DnssecOk, query.CheckingDisabled);
+        key = key[..keyLength];
+        var hash = CacheKey.Hash(key);
+        scoped ReadOnlySpan<byte> question = packet.Slice(DnsLimits.HeaderLength, Math.Min(packet.Length - DnsLimits.HeaderLength, query.NameLength + 4));
+        Span<byte> questionCopy = stackalloc byte[DnsLimits.MaxNameLength + 4];
+        if (packet[DnsLimits.HeaderLength..].Length < query.NameLength + 4 || !packet.Slice(DnsLimits.HeaderLength, query.NameLength).SequenceEqual(name[..query.NameLength]))
+        {
+            // The question name was compressed: rebuild it uncompressed so the answer's layout is canonical.
+            name[..query.NameLength].CopyTo(questionCopy);
+            BinaryPrimitives.WriteUInt16BigEndian(questionCopy[query.NameLength..], query.Type);
+            BinaryPrimitives.WriteUInt16BigEndian(questionCopy[(query.NameLength + 2)..], query.Class);
+            question = questionCopy[..(query.NameLength + 4)];
+        }
+
+        var lookup = _cache.TryGet(key, hash, now, out var entry);
+        var answerNowStale = lookup == CacheLookup.Stale && _forwarder.AllUpstreamsDown(now);
+        if (lookup == CacheLookup.Fresh || answerNowStale)
+        {
+            var stale = lookup == CacheLookup.Stale;
+            var clientQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
+            var limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
+            var length = ResponseWriter.WriteFromEntry(response, clientQuery, entry!, stale ? 0 : _cache.AgeSeconds(entry!, now), stale, limit);
+            var flags = stale ? QueryEventFlags.Stale : QueryEventFlags.CacheHit;
+            if (sink.IsStream)
+            {
+                flags |= QueryEventFlags.Tcp;
+            }
+
+            if ((response[2] & 0x02) != 0)
+            {
+                flags |= QueryEventFlags.Truncated;
+                Interlocked.Increment(ref _counters.Truncated);
+            }
+
+            Interlocked.Increment(ref stale ? ref _counters.StaleAnswers : ref _counters.CacheHits);
+            MaybeRefresh(entry!, now, stale);
+            Emit(client, query, lowerName, stale ? ReasonCode.DnsServedStale : verdict.Reason, entry!.Rcode, flags);
+            return length;
+        }
+
+        if (_forwarder.TryForward(query, question, key, hash, client, sink, sockaddr, verdict.Reason, now))
+        {
+            return Forwarded;
+        }
+
+        Interlocked.Increment(ref _counters.Overloaded);
+        Interlocked.Increment(ref _counters.ServFail);
+        Emit(client, query, lowerName, ReasonCode.DnsOverloaded, DnsRcode.ServFail, QueryEventFlags.None);
+        return Error(response, query, name, DnsRcode.ServFail, EdeCode.Other);
+    }
+
+    // Prefetch (as unbound's prefetch and Blocky's do): a name asked for again in the last tenth of its TTL is
+    // refreshed in the background, so the next asker still hits the cache. Stale answers always trigger a refresh.
+    private void MaybeRefresh(CacheEntry entry, long now, bool stale)
+    {
+        var hits = Interlocked.Increment(ref entry.Hits);
+        if (stale)
+        {
+            _forwarder.Prefetch(entry, now);
+            return;
+        }
+
+        if (!_cacheOptions.Prefetch || entry.TtlSeconds < 10 || hits < 2)
+        {
+            return;
+        }
+
+        var remaining = (entry.TtlSeconds * _time.TimestampFrequency) - (now - entry.StoredAt);
+        if (remaining * 10 < entry.TtlSeconds * _time.TimestampFrequency)
+        {
+            _forwarder.Prefetch(entry, now);
+        }
+    }
+
+    private static int Error(Span<byte> response, in ParsedQuery query, ReadOnlySpan<byte> name, Appliance.Protocols.Dns.DnsRcode rcode, EdeCode? ede)
+    {
+        Span<byte> question = stackalloc byte[DnsLimits.MaxNameLength + 4];
+        var length = 0;
+        if (query.HasQuestion)
+        {
+            name[..query.NameLength].CopyTo(question);
+            BinaryPrimitives.WriteUInt16BigEndian(question[query.NameLength..], query.Type);
+            BinaryPrimitives.WriteUInt16BigEndian(question[(query.NameLength + 2)..], query.Class);
+            length = query.NameLength + 4;
+        }
+
+        var clientQuery = new ClientQuery(query.Id, query.Flags, question[..length], query.HasEdns, query.DnssecOk);
+        return ResponseWriter.WriteHeaderOnly(response, clientQuery, rcode, truncated: false, ad: false, ede);
+    }
+
+    private void Emit(in ClientAddress client, in ParsedQuery query, ReadOnlySpan<byte> name, ReasonCode reason, Appliance.Protocols.Dns.DnsRcode rcode, QueryEventFlags flags)
+        => QueryEvents.Emit(_events, _time, client, query.HasQuestion ? name[..query.NameLength] : default, query.Type, reason, rcode, flags, 0);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 150, Level = LogLevel.Warning, Message = "Client {Client} exceeds its query rate; its queries are {Action} (reported once a minute)")]
+        public static partial void RateLimited(ILogger logger, System.Net.IPAddress client, RateLimitAction action);
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Core.Net;
+using Appliance.Core.Policy;
+using Appliance.Dns.Cache;
+using Appliance.Dns.Transport;
+using Appliance.Protocols.Dns;
+
+namespace Appliance.Dns.Upstream;
+
+/// <summary>
+/// One slot of the forwarder's fixed table: a client query waiting for an upstream. Every buffer is allocated
+/// once at start-up and reused, so forwarding costs no per-query objects for the slot itself.
+/// <code>
+///   Free ──TryForward/Prefetch──► InFlight ──answer──────────► Completing ──reply sent──► Free
+///                                   │  ▲  ╲──TC──► (same slot, stream channel)
+///                                   │  └──timeout/refused/SERVFAIL: next upstream, new id
+///                                   └──no upstream left or deadline passed──► Completing (stale or SERVFAIL)
+/// </code>
+/// </summary>
+internal sealed class PendingQuery
+{
+    public const int Free = 0;
+    public const int InFlight = 1;
+    public const int Completing = 2;
+
+    public PendingQuery(int index) => Index = index;
+
+    public int Index { get; }
+
+    public int State;
+    public ushort UpstreamId;
+    public IUpstreamChannel? Channel;
+    public uint TriedMask;
+    public int Attempts;
+    public long ReceivedAt;
+    public long AttemptSentAt;
+    public long AttemptDeadline;
+    public long FinalDeadline;
+
+    // The client's side (none for a prefetch).
+    public IReplySink? Sink;
+    public readonly SocketAddress ReplyAddress = new(AddressFamily.InterNetworkV6);
+    public ClientAddress Client;
+    public ushort ClientId;
+    public ushort ClientFlags;
+    public bool HasEdns;
+    public bool DnssecOk;
+    public int Limit;
+    public ReasonCode Reason;
+    public CacheEntry? RefreshEntry;
+
+    /// <summary>Name (client's case) + type + class.</summary>
+    public readonly byte[] Question = new byte[DnsLimits.MaxNameLength + 4];
+    public int QuestionLength;
+    public readonly byte[] Key = new byte[CacheKey.MaxLength];
+    public int KeyLength;
+    public int Hash;
+
+    /// <summary>The query as sent upstream: header, question, our OPT.</summary>
+    public readonly byte[] Query = new byte[DnsLimits.HeaderLength + DnsLimits.MaxNameLength + 4 + 11];
+    public int QueryLength;
+
+    public bool IsPrefetch => Sink is null;
+
+    public ReadOnlySpan<byte> QuestionName => Question.AsSpan(0, QuestionLength - 4);
+
+    public void SetReplyAddress(ReadOnlySpan<byte> sockaddr)
+    {
+        var n = Math.Min(sockaddr.Length, ReplyAddress.Buffer.Length);
+        sockaddr[..n].CopyTo(ReplyAddress.Buffer.Span);
+        ReplyAddress.Size = n;
+    }
+
+    public void Reset()
+    {
+        State = Free;
+        Channel = null;
+        Sink = null;
+        RefreshEntry = null;
+        TriedMask = 0;
+        Attempts = 0;
+    }
+
+    public override string ToString() => $"slot {Index} id {UpstreamId} {DnsName.ToDisplayString(QuestionName)} via {Channel?.Server}";
+}
+
+/// <summary>Helpers for the addresses the listeners hand over.</summary>
+internal static class SocketAddressExtensions
+{
+    public static ReadOnlySpan<byte> Bytes(this SocketAddress address) => address.Buffer.Span[..address.Size];
+
+    public static SocketAddress ToSocketAddress(this IPEndPoint endPoint) => endPoint.Serialize();
+}

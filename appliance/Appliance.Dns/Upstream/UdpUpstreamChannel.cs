@@ -1,0 +1,83 @@
+using System.Net.Sockets;
+
+namespace Appliance.Dns.Upstream;
+
+/// <summary>
+/// One connected UDP socket to an upstream. Connecting makes the kernel pick a random ephemeral source port
+/// and drop datagrams from any other address (a first anti-spoofing filter; the forwarder then matches id and
+/// question), and it surfaces ICMP port-unreachable as ConnectionRefused so a dead upstream fails fast.
+/// </summary>
+public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
+{
+    private readonly Forwarder _forwarder;
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public UdpUpstreamChannel(UpstreamServer server, Forwarder forwarder)
+    {
+        Server = server;
+        _forwarder = forwarder;
+        _socket = new Socket(server.Family, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Connect(server.Options.EndPoint);
+    }
+
+    public UpstreamServer Server { get; }
+
+    public bool IsStream => false;
+
+    public void Start() => _loop ??= Task.Run(ReceiveLoopAsync);
+
+    public bool TrySend(ReadOnlySpan<byte> query)
+    {
+        try
+        {
+            return _socket.Send(query, SocketFlags.None) == query.Length;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        // 64 KiB: a UDP answer larger than we asked for is still read whole and then judged, not cut.
+        var buffer = GC.AllocateArray<byte>(65_536, pinned: true);
+        var scratch = new byte[65_536];
+        while (!_stop.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = await _socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, _stop.Token);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                _forwarder.OnChannelFailed(this);
+                continue;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+
+            _forwarder.OnResponse(this, buffer.AsSpan(0, received), scratch);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _socket.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Appliance.Host.Configuration;
+
+namespace Appliance.Host.Cli;
+
+/// <summary><c>appliance config check</c>: validate a configuration and print what would run.</summary>
+public static class ConfigCommand
+{
+    public static Command Create()
+    {
+        var config = new Command("config", "Work with the configuration file");
+        var check = new Command("check", "Validate the configuration (and overrides) and print the settings that would run; exit 2 if invalid");
+        var options = new CommandLine.SettingsOptions();
+        options.AddTo(check);
+        check.SetAction(parse =>
+        {
+            try
+            {
+                var settings = options.Resolve(parse);
+                Console.WriteLine($"dataDir: {settings.DataDir}");
+                Console.WriteLine($"web.listen: {settings.WebListen}");
+                Console.WriteLine($"dns.listen: {string.Join(", ", settings.Dns.Listen)}");
+                Console.WriteLine($"dns.upstreams: {string.Join(", ", settings.Dns.Upstreams)}");
+                Console.WriteLine($"dns.cache: {settings.Dns.Cache}");
+                Console.WriteLine($"dns.rateLimit: {settings.Dns.RateLimit}");
+                Console.WriteLine("configuration is valid");
+                return ExitCodes.Ok;
+            }
+            catch (ConfigException ex)
+            {
+                Console.Error.WriteLine(ex.Message);
+                return ExitCodes.BadUsage;
+            }
+        });
+        config.Subcommands.Add(check);
+        return config;
+    }
+}

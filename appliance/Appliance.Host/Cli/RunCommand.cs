@@ -1,0 +1,86 @@
+using System.CommandLine;
+using Appliance.Core.Events;
+using Appliance.Core.Policy;
+using Appliance.Host.Configuration;
+using Appliance.Host.Hosting;
+
+namespace Appliance.Host.Cli;
+
+/// <summary><c>appliance run</c>: validate the settings, then host every subsystem until stopped.</summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var run = new Command("run", "Run the appliance (the embedded local default when no --config is given)");
+        var options = new CommandLine.SettingsOptions();
+        options.AddTo(run);
+        run.SetAction(async (parse, cancel) =>
+        {
+            ApplianceSettings settings;
+            try
+            {
+                settings = options.Resolve(parse);
+                PrepareDataDir(settings.DataDir);
+            }
+            catch (ConfigException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return ExitCodes.BadUsage;
+            }
+
+            return await RunAsync(settings, cancel);
+        });
+        return run;
+    }
+
+    public static async Task<int> RunAsync(ApplianceSettings settings, CancellationToken cancel)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Services.AddSystemd();   // Type=notify readiness and journald-friendly console output when under systemd
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.UseKestrel(k => k.Listen(settings.WebListen));
+
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(new PolicyEngine());
+        builder.Services.AddSingleton(new EventRing<QueryEvent>(settings.Dns.EventRingCapacity));
+        builder.Services.AddSingleton<DnsService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DnsService>());
+        builder.Services.AddSingleton<EventDrainService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDrainService>());
+
+        await using var app = builder.Build();
+        HealthEndpoints.Map(app);
+        try
+        {
+            await app.RunAsync(cancel);
+            return ExitCodes.Ok;
+        }
+        catch (StartupException ex)
+        {
+            await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
+            return ExitCodes.RuntimeFailure;
+        }
+        catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || ex.Message.Contains("bind", StringComparison.OrdinalIgnoreCase))
+        {
+            await Console.Error.WriteLineAsync($"appliance: cannot serve the web UI on {settings.WebListen}: {ex.Message}");
+            return ExitCodes.RuntimeFailure;
+        }
+    }
+
+    // The data directory must exist and be writable before anything relies on it (the journal will live there).
+    private static void PrepareDataDir(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            var probe = Path.Combine(path, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"dataDir: '{path}' cannot be created or written: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text.Json.Serialization;
+
+namespace Appliance.Host.Configuration;
+
+/// <summary>
+/// The configuration file as the technician writes it (JSON, camelCase). Every property is optional: what is
+/// left out keeps the embedded local default (DESIGN §6). Unknown keys are errors, not silently ignored.
+/// </summary>
+public sealed record ApplianceConfig
+{
+    /// <summary>Where the appliance keeps its databases and state.</summary>
+    public string? DataDir { get; init; }
+
+    public DnsConfig? Dns { get; init; }
+
+    public WebConfig? Web { get; init; }
+}
+
+public sealed record DnsConfig
+{
+    /// <summary>ADDR:PORT endpoints to serve DNS on (UDP and TCP), e.g. "127.0.0.1:5353" or "[::1]:53".</summary>
+    public IReadOnlyList<string>? Listen { get; init; }
+
+    public IReadOnlyList<UpstreamConfig>? Upstreams { get; init; }
+
+    public CacheConfig? Cache { get; init; }
+
+    public RateLimitConfig? RateLimit { get; init; }
+
+    public int? UpstreamTimeoutMs { get; init; }
+
+    public int? ResolveTimeoutMs { get; init; }
+
+    public int? MaxInFlight { get; init; }
+
+    public int? UdpSocketsPerUpstream { get; init; }
+
+    public int? TcpIdleTimeoutSeconds { get; init; }
+
+    public int? MaxTcpConnections { get; init; }
+
+    /// <summary>"auto", "async" or "batched".</summary>
+    public string? UdpEngine { get; init; }
+
+    public int? EventRingCapacity { get; init; }
+}
+
+public sealed record UpstreamConfig
+{
+    /// <summary>ADDR:PORT of the upstream resolver.</summary>
+    public string? Address { get; init; }
+
+    /// <summary>DNS over TLS (RFC 7858) instead of UDP with TCP fallback.</summary>
+    public bool? Tls { get; init; }
+
+    /// <summary>The name the upstream's certificate must carry (required with tls).</summary>
+    public string? TlsName { get; init; }
+
+    /// <summary>A PEM file of CA certificates to trust for this upstream instead of the system store.</summary>
+    public string? TlsCaFile { get; init; }
+}
+
+public sealed record CacheConfig
+{
+    public int? MaxEntries { get; init; }
+
+    public long? MaxBytes { get; init; }
+
+    public uint? MinTtlSeconds { get; init; }
+
+    public uint? MaxTtlSeconds { get; init; }
+
+    public uint? NegativeMaxTtlSeconds { get; init; }
+
+    public bool? ServeStale { get; init; }
+
+    public uint? StaleMaxAgeSeconds { get; init; }
+
+    public bool? Prefetch { get; init; }
+}
+
+public sealed record RateLimitConfig
+{
+    /// <summary>Per client (IPv4 address or IPv6 /64); 0 turns the limit off.</summary>
+    public int? QueriesPerSecond { get; init; }
+
+    public int? Burst { get; init; }
+
+    /// <summary>"refuse" or "drop".</summary>
+    public string? Action { get; init; }
+}
+
+public sealed record WebConfig
+{
+    /// <summary>ADDR:PORT for the local web UI and its JSON API.</summary>
+    public string? Listen { get; init; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ApplianceConfig))]
+internal sealed partial class ConfigJsonContext : JsonSerializerContext;
