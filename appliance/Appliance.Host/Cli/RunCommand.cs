@@ -7,7 +7,7 @@ using Appliance.Host.Hosting;
 namespace Appliance.Host.Cli;
 
 /// <summary><c>appliance run</c>: validate the settings, then host every subsystem until stopped.</summary>
-public static class RunCommand
+public static partial class RunCommand
 {
     public static Command Create()
     {
@@ -51,6 +51,8 @@ public static class RunCommand
 
         await using var app = builder.Build();
         HealthEndpoints.Map(app);
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance");
+        app.Lifetime.ApplicationStarted.Register(() => Log.Ready(log, Program.Version, settings.WebListen));
         try
         {
             await app.RunAsync(cancel);
@@ -66,6 +68,12 @@ public static class RunCommand
             await Console.Error.WriteLineAsync($"appliance: cannot serve the web UI on {settings.WebListen}: {ex.Message}");
             return ExitCodes.RuntimeFailure;
         }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "appliance {Version} ready; web UI and API on http://{Web}")]
+        public static partial void Ready(ILogger logger, string version, System.Net.IPEndPoint web);
     }
 
     // The data directory must exist and be writable before anything relies on it (the journal will live there).

@@ -1,0 +1,84 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Appliance.IntegrationTests.Peers;
+
+/// <summary>The real <c>appliance</c> executable, started as a child process on loopback ports.</summary>
+public sealed partial class ApplianceProcess : IDisposable
+{
+    private readonly ChildProcess _process;
+    private readonly string _dataDir;
+
+    private ApplianceProcess(ChildProcess process, string dataDir, int webPort)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        WebPort = webPort;
+    }
+
+    public static string Executable => Path.Combine(AppContext.BaseDirectory, "appliance");
+
+    public int DnsPort { get; private set; }
+
+    public int WebPort { get; }
+
+    public int Pid => _process.Pid;
+
+    public string Output => _process.Output;
+
+    /// <summary>Starts `appliance run` with the given extra arguments and waits until DNS is served.</summary>
+    public static async Task<ApplianceProcess> StartAsync(IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("appliance-").FullName;
+        var webPort = Processes.FreePort();
+        var all = new List<string> { "run", "--dns-listen", "127.0.0.1:0", "--web-listen", $"127.0.0.1:{webPort}", "--data-dir", dataDir };
+        all.AddRange(args);
+        var process = new ChildProcess(Executable, all, env);
+        var appliance = new ApplianceProcess(process, dataDir, webPort);
+        var ready = await process.WaitForOutputAsync(o => ListeningRegex().IsMatch(o) && o.Contains(" ready; web UI", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        if (!ready)
+        {
+            var output = process.Output;
+            appliance.Dispose();
+            throw new InvalidOperationException("appliance did not start:\n" + output);
+        }
+
+        appliance.DnsPort = int.Parse(ListeningRegex().Match(process.Output).Groups[1].Value);
+        return appliance;
+    }
+
+    public async Task<JsonElement> HealthAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        return await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{WebPort}/api/health");
+    }
+
+    public async Task<long> CounterAsync(string name) => (await HealthAsync()).GetProperty("counters").GetProperty(name).GetInt64();
+
+    /// <summary>dig against this appliance; returns the whole output.</summary>
+    public Task<Processes.Result> DigAsync(params string[] args)
+        => Processes.RunAsync("dig", ["@127.0.0.1", "-p", DnsPort.ToString(), "+time=3", "+tries=1", .. args]);
+
+    public Task<Processes.Result> KdigAsync(params string[] args)
+        => Processes.RunAsync("kdig", ["@127.0.0.1", "-p", DnsPort.ToString(), "+time=3", "+retry=0", .. args]);
+
+    public void Stop() => _process.Stop();
+
+    public bool HasExited => _process.HasExited;
+
+    public void Dispose()
+    {
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    [GeneratedRegex(@"DNS listening on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex ListeningRegex();
+}

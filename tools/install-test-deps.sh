@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian package the tests and load scripts use. Idempotent; safe to run again.
+# Packages whose services Debian would start on install (nsd, unbound) are kept from starting: the tests
+# start their own instances on spare loopback ports and must not find port 53 taken or the machine changed.
+set -euo pipefail
+
+packages=(
+  dnsutils        # dig
+  knot-dnsutils   # kdig
+  nsd             # a real authoritative upstream for the resolver tests
+  unbound         # the peer resolver in the load script
+  dnsperf         # the load generator
+  iproute2        # ip netns for packet-path tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-test-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+created_policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  # invoke-rc.d honours policy-rc.d: exit 101 = "do not start services" during this install only.
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  created_policy=1
+fi
+cleanup() { if [ -n "$created_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi; }
+trap cleanup EXIT
+
+echo "install-test-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-test-deps: done"

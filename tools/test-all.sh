@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The second set-up command of the README: install what the tests need, build, and run every test.
+# Prints a closing "N passed, N failed" line and exits non-zero if anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/install-test-deps.sh
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Appliance.sln -c Release -nologo -v quiet
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+# Test projects run one after another: integration tests start real processes and must not compete for the
+# two cores with the fuzz and allocation tests.
+dotnet test Appliance.sln -c Release --no-build -nologo -m:1 -- RunConfiguration.TestSessionTimeout=1200000 2>&1 | tee "$log" || status=$?
+
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -oE 'Skipped: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
