@@ -54,9 +54,11 @@ public sealed partial class UdpListener : IReplySink, IDisposable
             int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(receive.AsMemory(), SocketFlags.None, remote, _stop.Token);
+                // No cancellation token: registering one per receive allocates. Dispose closes the socket, which
+                // ends a pending receive with OperationAborted or ObjectDisposedException.
+                received = await _socket.ReceiveFromAsync(receive.AsMemory(), SocketFlags.None, remote);
             }
-            catch (OperationCanceledException)
+            catch (SocketException) when (_stop.IsCancellationRequested)
             {
                 break;
             }

@@ -86,7 +86,9 @@ public ref struct DnsMessageWriter
     public bool TryWriteOpt(ushort udpPayloadSize, DnsRcode rcode, bool dnssecOk, EdeCode? ede = null, ReadOnlySpan<byte> edeText = default)
     {
         var optionLength = ede is null ? 0 : 4 + 2 + edeText.Length;
-        if (_buffer.Length - _position < 11 + optionLength)
+
+        // RFC 6891 §6.1.2: RDLENGTH is 16 bits; longer EXTRA-TEXT would wrap it and corrupt the message.
+        if (optionLength > ushort.MaxValue || _buffer.Length - _position < 11 + optionLength)
         {
             return false;
         }

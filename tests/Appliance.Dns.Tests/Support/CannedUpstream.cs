@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Protocols.Dns;
+
+namespace Appliance.Dns.Tests.Support;
+
+/// <summary>
+/// A minimal in-process authoritative upstream for unit tests: answers every A query with 192.0.2.1, TTL 3600.
+/// (The integration tests use a real NSD; this one keeps the allocation test self-contained.)
+/// </summary>
+public sealed class CannedUpstream : IDisposable
+{
+    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Thread _thread;
+    private volatile bool _stop;
+
+    public CannedUpstream()
+    {
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _socket.ReceiveTimeout = 200;
+        EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _thread = new Thread(Run) { IsBackground = true };
+        _thread.Start();
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    private int _answered;
+
+    public int Answered => Volatile.Read(ref _answered);
+
+    private void Run()
+    {
+        var buffer = new byte[2048];
+        EndPoint remote = new IPEndPoint(IPAddress.Any, 0);
+        while (!_stop)
+        {
+            int n;
+            try
+            {
+                n = _socket.ReceiveFrom(buffer, ref remote);
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+
+            var answer = Messages.Answer(buffer[..n], DnsRcode.NoError, [(DnsType.A, 3600, Messages.A(192, 0, 2, 1))]);
+            _socket.SendTo(answer, remote);
+            Interlocked.Increment(ref _answered);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join();
+        _socket.Dispose();
+    }
+}
