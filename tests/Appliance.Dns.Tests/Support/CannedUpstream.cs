@@ -14,8 +14,15 @@ public sealed class CannedUpstream : IDisposable
     private readonly Thread _thread;
     private volatile bool _stop;
 
-    public CannedUpstream()
+    private readonly uint _ttl;
+    private readonly Func<byte[], byte[][]>? _script;
+
+    /// <param name="ttl">TTL of the A record in every answer.</param>
+    /// <param name="script">Optional: the datagrams to send back for a query (to play a spoofer); default one answer.</param>
+    public CannedUpstream(uint ttl = 3600, Func<byte[], byte[][]>? script = null)
     {
+        _ttl = ttl;
+        _script = script;
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _socket.ReceiveTimeout = 200;
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
@@ -28,6 +35,20 @@ public sealed class CannedUpstream : IDisposable
     private int _answered;
 
     public int Answered => Volatile.Read(ref _answered);
+
+    private readonly List<byte[]> _queries = [];
+
+    /// <summary>Every query received, as sent by the resolver.</summary>
+    public IReadOnlyList<byte[]> Queries
+    {
+        get
+        {
+            lock (_queries)
+            {
+                return _queries.ToArray();
+            }
+        }
+    }
 
     private void Run()
     {
@@ -45,8 +66,18 @@ public sealed class CannedUpstream : IDisposable
                 continue;
             }
 
-            var answer = Messages.Answer(buffer[..n], DnsRcode.NoError, [(DnsType.A, 3600, Messages.A(192, 0, 2, 1))]);
-            _socket.SendTo(answer, remote);
+            var query = buffer[..n];
+            lock (_queries)
+            {
+                _queries.Add(query);
+            }
+
+            var answers = _script?.Invoke(query) ?? [Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, _ttl, Messages.A(192, 0, 2, 1))])];
+            foreach (var answer in answers)
+            {
+                _socket.SendTo(answer, remote);
+            }
+
             Interlocked.Increment(ref _answered);
         }
     }

@@ -1,0 +1,127 @@
+using System.Buffers.Binary;
+using Appliance.Dns.Tests.Support;
+using Appliance.Protocols;
+using Appliance.Protocols.Dns;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Appliance.Dns.Tests.Resolution;
+
+/// <summary>What goes upstream, and which answers are believed.</summary>
+public sealed class ForwardingTests
+{
+    private static (DnsHeader Header, int OptionBytes, List<ushort> Options) ReadUpstreamQuery(byte[] query)
+    {
+        var reader = new DnsMessageReader(query);
+        Assert.Equal(ParseStatus.Ok, reader.ReadHeader(out var header));
+        Assert.Equal(ParseStatus.Ok, reader.ReadQuestion(out _));
+        var options = new List<ushort>();
+        var optionBytes = 0;
+        for (var i = 0; i < header.AdditionalCount; i++)
+        {
+            Assert.Equal(ParseStatus.Ok, reader.ReadRecord(out var record));
+            if (record.Type == DnsType.Opt)
+            {
+                optionBytes = record.RDataLength;
+                var data = query.AsSpan(record.RDataOffset, record.RDataLength);
+                while (data.Length >= 4)
+                {
+                    options.Add(BinaryPrimitives.ReadUInt16BigEndian(data));
+                    data = data[(4 + BinaryPrimitives.ReadUInt16BigEndian(data[2..]))..];
+                }
+            }
+        }
+
+        return (header, optionBytes, options);
+    }
+
+    [Fact]
+    public void Forward_ClientSentEcsAndCookie_UpstreamQueryCarriesNeither()
+    {
+        using var upstream = new CannedUpstream();
+        using var resolver = new InProcessResolver(upstream);
+        // A query whose OPT (RFC 6891) carries ECS (option 8: family 1, /24, 192.0.2; RFC 7871) and a client
+        // cookie (option 10, 8 bytes; RFC 7873).
+        var query = Convert.FromHexString(
+            "beef01000001000000000001" +        // id, RD, QD=1, AR=1
+            "036563730474657374000001" + "0001" + // ecs.test A IN
+            "00" + "0029" + "1000" + "00000000" + "0017" +   // OPT: root, type 41, 4096, ttl 0, rdlen 23
+            "0008" + "0007" + "0001" + "18" + "00" + "c00002" +
+            "000a" + "0008" + "0102030405060708");
+
+        var answer = resolver.Ask(query);
+
+        Assert.Equal(0xbe, answer[0]);
+        var sent = Assert.Single(upstream.Queries);
+        var (header, _, options) = ReadUpstreamQuery(sent);
+        Assert.DoesNotContain(EdnsOptionCode.ClientSubnet, options);   // RFC 7871 §7.1.2
+        Assert.DoesNotContain(EdnsOptionCode.Cookie, options);
+        Assert.True(header.RecursionDesired);
+    }
+
+    [Fact]
+    public void Forward_ManyQueries_UpstreamIdsAreNotTheClients()
+    {
+        using var upstream = new CannedUpstream();
+        using var resolver = new InProcessResolver(upstream);
+
+        for (var i = 0; i < 50; i++)
+        {
+            resolver.Ask(Messages.Query($"n{i}.test", id: 7));
+        }
+
+        var ids = upstream.Queries.Select(q => BinaryPrimitives.ReadUInt16BigEndian(q)).ToList();
+        Assert.Equal(50, ids.Count);
+        Assert.True(ids.Distinct().Count() >= 48, "ids must be random, not the client's (RFC 5452 §4.3)");
+        Assert.True(ids.Count(id => id == 7) <= 1);
+    }
+
+    [Fact]
+    public void Forward_SpoofedAnswersFirst_OnlyTheMatchingAnswerIsBelieved()
+    {
+        // Before the real answer the "upstream" sends: a wrong id, and the right id with a different question.
+        using var upstream = new CannedUpstream(script: query =>
+        {
+            var wrongId = Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, 60, Messages.A(6, 6, 6, 6))]);
+            wrongId[0] ^= 0xFF;
+            var otherQuestion = Messages.Answer(Messages.Query("evil.test", id: BinaryPrimitives.ReadUInt16BigEndian(query)), DnsRcode.NoError,
+                [(DnsType.A, 60, Messages.A(6, 6, 6, 6))]);
+            var real = Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, 60, Messages.A(192, 0, 2, 1))]);
+            return [wrongId, otherQuestion, real];
+        });
+        using var resolver = new InProcessResolver(upstream);
+
+        var answer = resolver.Ask(Messages.Query("bank.test"));
+
+        Assert.True(answer.AsSpan().IndexOf((byte[])[192, 0, 2, 1]) > 0);
+        Assert.True(answer.AsSpan().IndexOf((byte[])[6, 6, 6, 6]) < 0, "a spoofed address reached the client");
+        Assert.True(resolver.Server.Counters.Snapshot().SpoofedOrLate >= 2);
+    }
+
+    [Fact]
+    public void Prefetch_PopularNameInLastTenthOfTtl_RefreshedBeforeExpiry()
+    {
+        var time = new FakeTimeProvider();
+        using var upstream = new CannedUpstream(ttl: 100);
+        using var resolver = new InProcessResolver(upstream, time);
+        var query = Messages.Query("popular.test");
+
+        resolver.Ask(query);          // miss: forwarded
+        resolver.Ask(query);          // hit
+        Assert.Equal(1, upstream.Answered);
+
+        time.Advance(TimeSpan.FromSeconds(95));   // 5 s left of 100
+        resolver.Ask(query);          // hit, and popular, and near expiry: refreshed in the background
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while ((upstream.Answered < 2 || resolver.Server.Forwarder.InFlight > 0) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);   // real sockets: wait for the refresh to be answered and stored
+        }
+
+        Assert.Equal(2, upstream.Answered);
+        time.Advance(TimeSpan.FromSeconds(10));   // past the old expiry: the refreshed entry still serves
+        var hitsBefore = resolver.Server.Counters.Snapshot().CacheHits;
+        resolver.Ask(query);
+        Assert.Equal(hitsBefore + 1, resolver.Server.Counters.Snapshot().CacheHits);
+        Assert.Equal(2, upstream.Answered);
+    }
+}
