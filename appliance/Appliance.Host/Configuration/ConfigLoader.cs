@@ -48,13 +48,12 @@ public static class ConfigLoader
         {
             var start = message.IndexOf('\'', StringComparison.Ordinal);
             var end = start < 0 ? -1 : message.IndexOf('\'', start + 1);
-            var name = start >= 0 && end > start ? message[(start + 1)..end] : "?";
-            problem = $"unknown setting '{name}'";
-            field = field == "the file" ? name : $"{field}.{name}";
+            problem = $"unknown setting '{(start >= 0 && end > start ? message[(start + 1)..end] : "?")}'";
         }
         else if (message.Contains("could not be converted to", StringComparison.Ordinal))
         {
-            problem = "has the wrong type: expected " + ExpectedType(message);
+            // The generated serializer names the containing type; find the property's own type from the path.
+            problem = "has the wrong type: expected " + Describe(TypeAt(ex.Path ?? "$"));
         }
         else
         {
@@ -65,26 +64,59 @@ public static class ConfigLoader
         return $"{field}{where}: {problem}";
     }
 
-    private static string ExpectedType(string message)
+    private static Type TypeAt(string path)
     {
-        if (message.Contains("System.String", StringComparison.Ordinal))
+        var type = typeof(ApplianceConfig);
+        foreach (var segment in path.TrimStart('$').Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var name = segment;
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            if (bracket >= 0)
+            {
+                name = segment[..bracket];
+            }
+
+            var info = ConfigJsonContext.Default.GetTypeInfo(type);
+            var property = info?.Properties.FirstOrDefault(p => p.Name == name);
+            if (property is null)
+            {
+                return type;
+            }
+
+            type = property.PropertyType;
+            if (bracket >= 0 && ElementType(type) is { } element)
+            {
+                type = element;
+            }
+        }
+
+        return type;
+    }
+
+    private static Type? ElementType(Type type)
+        => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>) ? type.GetGenericArguments()[0] : null;
+
+    private static string Describe(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(string))
         {
             return "a string";
         }
 
-        if (message.Contains("System.Boolean", StringComparison.Ordinal))
+        if (type == typeof(bool))
         {
             return "true or false";
         }
 
-        if (message.Contains("Int32", StringComparison.Ordinal) || message.Contains("Int64", StringComparison.Ordinal) || message.Contains("UInt32", StringComparison.Ordinal))
+        if (type == typeof(int) || type == typeof(long) || type == typeof(uint))
         {
             return "a whole number";
         }
 
-        if (message.Contains("IReadOnlyList", StringComparison.Ordinal))
+        if (ElementType(type) is { } element)
         {
-            return "a list [ ... ]";
+            return element == typeof(string) ? "a list of strings [ \"...\" ]" : "a list of objects [ { ... } ]";
         }
 
         return "an object { ... }";
