@@ -32,7 +32,7 @@ public ref struct DnsMessageWriter
         return true;
     }
 
-    public bool TryWriteBytes(ReadOnlySpan<byte> bytes)
+    public bool TryWriteBytes(scoped ReadOnlySpan<byte> bytes)
     {
         if (!bytes.TryCopyTo(_buffer[_position..]))
         {
@@ -44,7 +44,7 @@ public ref struct DnsMessageWriter
     }
 
     /// <summary>Writes a question with an uncompressed wire name (the client's bytes, case kept).</summary>
-    public bool TryWriteQuestion(ReadOnlySpan<byte> wireName, ushort type, ushort @class)
+    public bool TryWriteQuestion(scoped ReadOnlySpan<byte> wireName, ushort type, ushort @class)
     {
         if (_buffer.Length - _position < wireName.Length + 4)
         {
@@ -60,7 +60,7 @@ public ref struct DnsMessageWriter
     }
 
     /// <summary>Writes a whole resource record whose owner is given in wire form (possibly a pointer).</summary>
-    public bool TryWriteRecord(ReadOnlySpan<byte> owner, ushort type, ushort @class, uint ttl, ReadOnlySpan<byte> rdata)
+    public bool TryWriteRecord(scoped ReadOnlySpan<byte> owner, ushort type, ushort @class, uint ttl, scoped ReadOnlySpan<byte> rdata)
     {
         if (rdata.Length > ushort.MaxValue || _buffer.Length - _position < owner.Length + 10 + rdata.Length)
         {
@@ -83,7 +83,7 @@ public ref struct DnsMessageWriter
     /// upper 8 bits of an extended RCODE, the DO bit echoed (RFC 3225 §3), and optionally one Extended DNS
     /// Error option (RFC 8914 §2) whose EXTRA-TEXT is UTF-8.
     /// </summary>
-    public bool TryWriteOpt(ushort udpPayloadSize, DnsRcode rcode, bool dnssecOk, EdeCode? ede = null, ReadOnlySpan<byte> edeText = default)
+    public bool TryWriteOpt(ushort udpPayloadSize, DnsRcode rcode, bool dnssecOk, EdeCode? ede = null, scoped ReadOnlySpan<byte> edeText = default)
     {
         var optionLength = ede is null ? 0 : 4 + 2 + edeText.Length;
 

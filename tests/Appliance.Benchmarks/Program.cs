@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Appliance.Benchmarks.DnsHotPathBenchmarks).Assembly).Run(args);
