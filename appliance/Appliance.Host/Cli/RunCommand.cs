@@ -48,6 +48,7 @@ public static partial class RunCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DnsService>());
         builder.Services.AddSingleton<EventDrainService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDrainService>());
+        builder.Services.AddHostedService<WatchdogService>();
 
         await using var app = builder.Build();
         HealthEndpoints.Map(app);

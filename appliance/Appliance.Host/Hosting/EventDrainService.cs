@@ -4,7 +4,7 @@ using Appliance.Protocols.Dns;
 namespace Appliance.Host.Hosting;
 
 /// <summary>
-/// The background consumer of the query event ring: drains it in batches so the hot path never waits, keeps
+/// The background consumer of the query event ring: drains it every 20 ms (a 16k ring then absorbs 800k queries/s) so the hot path never waits, keeps
 /// running totals for health, and logs each query at Debug level when asked. The journal issue replaces the
 /// logging with durable storage in SQLite; the ring and its contract stay.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed partial class EventDrainService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var debug = _logger.IsEnabled(LogLevel.Debug);
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100), _time);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20), _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

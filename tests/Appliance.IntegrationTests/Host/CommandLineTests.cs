@@ -121,7 +121,7 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task Systemd_NotifySocket_ReceivesReady()
+    public async Task Systemd_NotifySocket_ReadyThenWatchdogThenStopping()
     {
         // Type=notify: systemd passes NOTIFY_SOCKET and waits for READY=1 (sd_notify(3)). We play systemd's part:
         // the hosting library only speaks the protocol when its parent process is called "systemd", so the
@@ -140,7 +140,7 @@ public sealed class CommandLineTests
             "-c", "trap 'kill -TERM $child; wait $child' TERM; \"$0\" \"$@\" & child=$!; wait $child",
             ApplianceProcess.Executable, "run", "--dns-listen", "127.0.0.1:0", "--web-listen", $"127.0.0.1:{Processes.FreePort()}",
             "--data-dir", data, "--upstream", nsd.Address,
-        ], new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path });
+        ], new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "400000" });
 
         var buffer = new byte[1024];
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -148,8 +148,22 @@ public sealed class CommandLineTests
         Assert.Contains("READY=1", Encoding.UTF8.GetString(buffer, 0, n), StringComparison.Ordinal);
         Assert.Contains("DNS listening on", systemd.Output, StringComparison.Ordinal);   // ready only after DNS is bound
 
+        // WatchdogSec=0.4s: heartbeats follow, each after a probe went through the UDP loop.
+        var beats = 0;
+        while (beats < 2)
+        {
+            n = await listener.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
+            beats += Encoding.UTF8.GetString(buffer, 0, n).Contains("WATCHDOG=1", StringComparison.Ordinal) ? 1 : 0;
+        }
+
         systemd.Stop();
-        n = await listener.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
-        Assert.Contains("STOPPING=1", Encoding.UTF8.GetString(buffer, 0, n), StringComparison.Ordinal);
+        string message;
+        do
+        {
+            n = await listener.ReceiveAsync(buffer, SocketFlags.None, wait.Token);
+            message = Encoding.UTF8.GetString(buffer, 0, n);
+        }
+        while (message.Contains("WATCHDOG=1", StringComparison.Ordinal));
+        Assert.Contains("STOPPING=1", message, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting.Systemd;
+
+namespace Appliance.Host.Hosting;
+
+/// <summary>
+/// systemd's watchdog (sd_watchdog_enabled(3)): when the unit sets WatchdogSec, systemd passes WATCHDOG_USEC and
+/// restarts the service if no "WATCHDOG=1" arrives in time. We beat at half the interval, and only after a probe
+/// query has gone through every UDP listener's real receive loop and come back (DESIGN §5: the heartbeat proves the
+/// filtering loops are alive, not merely that the process exists). The probe is a STATUS-opcode query, answered
+/// NOTIMP by the loop without touching cache, upstreams or policy.
+/// </summary>
+public sealed partial class WatchdogService : BackgroundService
+{
+    private static readonly byte[] Probe = [0x00, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];   // opcode 2 (STATUS), no question
+    private readonly DnsService _dns;
+    private readonly ISystemdNotifier? _notifier;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WatchdogService> _logger;
+    private readonly IHostApplicationLifetime _lifetime;
+
+    public WatchdogService(DnsService dns, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<WatchdogService> logger, ISystemdNotifier? notifier = null)
+    {
+        _lifetime = lifetime;
+        _dns = dns;
+        _time = time;
+        _logger = logger;
+        _notifier = notifier;
+    }
+
+    /// <summary>The interval systemd asked for, or null when no watchdog is configured for this process.</summary>
+    public static TimeSpan? RequestedInterval()
+    {
+        if (!long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out var usec) || usec <= 0)
+        {
+            return null;
+        }
+
+        var pid = Environment.GetEnvironmentVariable("WATCHDOG_PID");
+        return pid is null || pid == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ? TimeSpan.FromMicroseconds(usec)
+            : null;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_notifier is not { IsEnabled: true } || RequestedInterval() is not { } interval)
+        {
+            return;
+        }
+
+        // Beat only once the host has reported READY=1 (it does so when every service has started).
+        var started = new TaskCompletionSource();
+        using (_lifetime.ApplicationStarted.Register(started.SetResult))
+        {
+            await started.Task.WaitAsync(stoppingToken);
+        }
+
+        var period = interval / 2;
+        using var timer = new PeriodicTimer(period, _time);
+        do
+        {
+            if (await LoopsAnswerAsync(TimeSpan.FromMilliseconds(Math.Min(1_000, period.TotalMilliseconds / 2)), stoppingToken))
+            {
+                _notifier.Notify(new ServiceState("WATCHDOG=1"));
+            }
+            else
+            {
+                Log.ProbeFailed(_logger);   // no beat: systemd restarts us if this persists
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<bool> LoopsAnswerAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        foreach (var endPoint in _dns.Server.EndPoints)
+        {
+            var target = endPoint.Address.Equals(IPAddress.Any) ? new IPEndPoint(IPAddress.Loopback, endPoint.Port)
+                : endPoint.Address.Equals(IPAddress.IPv6Any) ? new IPEndPoint(IPAddress.IPv6Loopback, endPoint.Port)
+                : endPoint;
+            using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            wait.CancelAfter(timeout);
+            try
+            {
+                socket.Connect(target);
+                var probe = (byte[])Probe.Clone();
+                probe[0] = (byte)Random.Shared.Next(256);
+                await socket.SendAsync(probe, SocketFlags.None, wait.Token);
+                var answer = new byte[512];
+                var n = await socket.ReceiveAsync(answer, SocketFlags.None, wait.Token);
+                if (n < 12 || answer[0] != probe[0] || (answer[2] & 0x80) == 0)
+                {
+                    return false;
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Watchdog probe got no answer from a DNS listener; withholding the systemd heartbeat")]
+        public static partial void ProbeFailed(ILogger logger);
+    }
+}
