@@ -26,6 +26,7 @@ public sealed class DnsServer : IDisposable
     private readonly DnsServerOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly List<IDisposable> _listeners = [];
+    private int _disposed;
 
     public DnsServer(DnsServerOptions options, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILoggerFactory loggers)
     {
@@ -88,8 +89,14 @@ public sealed class DnsServer : IDisposable
         EndPoints = bound;
     }
 
+    /// <summary>Stops every listener and upstream channel. Safe to call more than once (host stop, then DI).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         foreach (var listener in _listeners)
         {
             listener.Dispose();

@@ -190,9 +190,17 @@ public sealed unsafe partial class BatchedUdpListener : IReplySink, IDisposable
 
     public void Dispose()
     {
+        if (_stopping)
+        {
+            return;   // the arena must be freed exactly once
+        }
+
         _stopping = true;
         _thread?.Join(TimeSpan.FromSeconds(2));
         _socket.Dispose();
+
+        // The loop wakes at least every 250 ms (SO_RCVTIMEO), so it has left the arena by now; if it somehow has
+        // not, leaking the block is better than freeing memory a thread may still write to.
         if (_thread is null || !_thread.IsAlive)
         {
             NativeMemory.AlignedFree(_arena);

@@ -20,6 +20,7 @@ public sealed partial class DnsTcpListener : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private int _connections;
+    private int _disposed;
     private Task? _accept;
 
     public DnsTcpListener(IPEndPoint endPoint, QueryProcessor processor, DnsServerOptions options, ILogger logger)
@@ -104,9 +105,14 @@ public sealed partial class DnsTcpListener : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Cancel, never dispose, the token source: connection tasks may still be reading its token.
         _stop.Cancel();
         _socket.Dispose();
-        _stop.Dispose();
     }
 
     /// <summary>One client connection: a reader that processes queries in order and a writer for answers.</summary>

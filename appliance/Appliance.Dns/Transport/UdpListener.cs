@@ -15,7 +15,7 @@ public sealed partial class UdpListener : IReplySink, IDisposable
     private readonly Socket _socket;
     private readonly QueryProcessor _processor;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
+    private volatile bool _stopping;
     private Task? _loop;
 
     public UdpListener(IPEndPoint endPoint, QueryProcessor processor, ILogger logger)
@@ -49,7 +49,7 @@ public sealed partial class UdpListener : IReplySink, IDisposable
         var receive = GC.AllocateArray<byte>(65_536, pinned: true);
         var send = GC.AllocateArray<byte>(65_536, pinned: true);
         var remote = new SocketAddress(_socket.AddressFamily);
-        while (!_stop.IsCancellationRequested)
+        while (!_stopping)
         {
             int received;
             try
@@ -58,7 +58,7 @@ public sealed partial class UdpListener : IReplySink, IDisposable
                 // ends a pending receive with OperationAborted or ObjectDisposedException.
                 received = await _socket.ReceiveFromAsync(receive.AsMemory(), SocketFlags.None, remote);
             }
-            catch (SocketException) when (_stop.IsCancellationRequested)
+            catch (SocketException) when (_stopping)
             {
                 break;
             }
@@ -83,7 +83,12 @@ public sealed partial class UdpListener : IReplySink, IDisposable
 
     public void Dispose()
     {
-        _stop.Cancel();
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
         _socket.Dispose();
         try
         {
@@ -92,8 +97,6 @@ public sealed partial class UdpListener : IReplySink, IDisposable
         catch (AggregateException)
         {
         }
-
-        _stop.Dispose();
     }
 
     private static partial class Log

@@ -393,7 +393,13 @@ public sealed partial class Forwarder : IDisposable
 
     public void Dispose()
     {
-        _timer?.Dispose();
+        var timer = Interlocked.Exchange(ref _timer, null);
+        if (timer is null)
+        {
+            return;
+        }
+
+        timer.Dispose();
         foreach (var server in _servers)
         {
             server.Dispose();

@@ -220,8 +220,13 @@ public sealed class StreamUpstreamChannel : IUpstreamChannel, IDisposable
 
     public void Dispose()
     {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // Cancel, never dispose, the token source: the connection loop may still be reading its token.
         _stop.Cancel();
         _outgoing.Writer.TryComplete();
-        _stop.Dispose();
     }
 }

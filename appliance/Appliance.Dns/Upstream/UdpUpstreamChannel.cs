@@ -76,8 +76,13 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
 
     public void Dispose()
     {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // Cancel, never dispose, the token source: the receive loop may still be reading its token.
         _stop.Cancel();
         _socket.Dispose();
-        _stop.Dispose();
     }
 }

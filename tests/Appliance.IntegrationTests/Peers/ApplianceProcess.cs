@@ -65,6 +65,13 @@ public sealed partial class ApplianceProcess : IDisposable
 
     public void Stop() => _process.Stop();
 
+    /// <summary>SIGTERM, as systemd stops the service; returns the exit code.</summary>
+    public int StopGracefully()
+    {
+        _process.Stop();
+        return _process.ExitCode;
+    }
+
     public bool HasExited => _process.HasExited;
 
     public void Dispose()

@@ -156,6 +156,9 @@ public sealed partial class ChildProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>The exit code once the process has ended.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>SIGTERM by PID, then SIGKILL if it does not stop.</summary>
     public void Stop()
     {
