@@ -67,7 +67,7 @@ public sealed class DnsServer : IDisposable
             IPEndPoint local;
             if (Engine == UdpEngine.Batched)
             {
-                var udp = new BatchedUdpListener(endPoint, Processor, _loggers.CreateLogger<BatchedUdpListener>());
+                var udp = new BatchedUdpListener(endPoint, Processor, _loggers.CreateLogger<BatchedUdpListener>(), Counters);
                 _listeners.Add(udp);
                 local = udp.LocalEndPoint;
                 udp.Start();

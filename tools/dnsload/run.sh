@@ -24,6 +24,9 @@ Prints markdown tables; exits non-zero only if the script itself fails (not when
 
 Options:
   --engine E          appliance UDP engine: batched, async or both (default: both)
+  --runtime R         aot (the shipped Native AOT binary, default) or jit (dotnet appliance.dll)
+  --server-quota PCT  cap each server at PCT % of one CPU (cgroup v1 cpu.cfs_quota_us), so that dnsperf can
+                      outrun it and max qps measures the server, not the load generator (default: no cap)
   --quick             about one minute: 100000-line query file, 5 s per measurement
   --names N           distinct names in the zone (default 20000)
   --queries M         lines in the query file (default 200000)
@@ -48,6 +51,9 @@ EOF
 
 # ---------------------------------------------------------------------------------------------- options
 ENGINE=both
+RUNTIME=aot
+QUOTA=""
+CGROUP=""
 NAMES=20000
 QUERIES=200000
 NX_PCT=5
@@ -75,6 +81,8 @@ while [[ $# -gt 0 ]]; do
         --quick) QUICK=1; shift ;;
         --no-build) BUILD=0; shift ;;
         --engine) need_arg "$@"; ENGINE=$2; shift 2 ;;
+        --runtime) need_arg "$@"; RUNTIME=$2; shift 2 ;;
+        --server-quota) need_arg "$@"; QUOTA=$2; shift 2 ;;
         --out) need_arg "$@"; OUT_DIR=$2; shift 2 ;;
         --names|--queries|--nx-percent|--aaaa-percent|--seed|--max-seconds|--lat-seconds|--lat-qps|--clients|--outstanding|--server-cpu|--client-cpu)
             need_arg "$@"; need_int "$1" "$2"
@@ -94,6 +102,11 @@ if [[ $QUICK == 1 ]]; then
     [[ -n ${SET[--lat-seconds]:-} ]] || LAT_SECONDS=5
 fi
 
+case $RUNTIME in aot|jit) ;; *) die "--runtime must be aot or jit (got '$RUNTIME')" ;; esac
+if [[ -n $QUOTA ]]; then
+    [[ $QUOTA =~ ^[0-9]+$ ]] && (( QUOTA >= 5 && QUOTA <= 100 )) || die "--server-quota must be a whole percent from 5 to 100 (got '$QUOTA')"
+    [[ -w /sys/fs/cgroup/cpu ]] || die "--server-quota needs a writable cgroup v1 cpu controller at /sys/fs/cgroup/cpu (run as root)"
+fi
 case $ENGINE in
     both) ENGINES=(batched async) ;;
     batched|async) ENGINES=("$ENGINE") ;;
@@ -130,6 +143,8 @@ CLK_TCK=$(getconf CLK_TCK)
 
 APPLIANCE_PROJECT=$REPO_ROOT/appliance/Appliance.Host
 APPLIANCE_DLL=$APPLIANCE_PROJECT/bin/Release/net10.0/appliance.dll
+case $(uname -m) in x86_64) RID=linux-x64 ;; aarch64) RID=linux-arm64 ;; *) RID=linux-$(uname -m) ;; esac
+APPLIANCE_AOT=$APPLIANCE_PROJECT/bin/Release/net10.0/$RID/publish/appliance
 [[ -d $APPLIANCE_PROJECT ]] || die "cannot find $APPLIANCE_PROJECT (is the script inside the repository?)"
 
 # ---------------------------------------------------------------------------------------------- processes and clean-up
@@ -167,6 +182,7 @@ cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
     declare -F stop_nsd_children >/dev/null && stop_nsd_children
+    [[ -n $CGROUP && -d $CGROUP ]] && rmdir "$CGROUP" 2>/dev/null
     if [[ -n $OUT_DIR ]]; then
         mkdir -p "$OUT_DIR"
         cp -r "$WORK"/. "$OUT_DIR"/ 2>/dev/null || true
@@ -178,6 +194,18 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+
+# Put a server (every thread: cgroup.procs) under the CPU quota, the same for every server.
+cap_cpu() { # pid
+    [[ -n $QUOTA ]] || return 0
+    if [[ -z $CGROUP ]]; then
+        CGROUP=/sys/fs/cgroup/cpu/dnsload-$$
+        mkdir -p "$CGROUP"
+        echo 100000 >"$CGROUP/cpu.cfs_period_us"
+        echo $(( QUOTA * 1000 )) >"$CGROUP/cpu.cfs_quota_us"
+    fi
+    echo "$1" >"$CGROUP/cgroup.procs"
+}
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -381,8 +409,24 @@ if [[ $BUILD == 1 ]]; then
         tail -30 "$WORK/build.log" >&2
         die "dotnet build -c Release appliance/Appliance.Host failed (log above)"
     fi
+    if [[ $RUNTIME == aot ]]; then
+        log "publishing the Native AOT binary ($RID)"
+        # Restores the RID-specific ILCompiler and runtime packs from the package feed on first use.
+        if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 \
+                run_tracked dotnet publish -c Release -r "$RID" -nologo -v q -nodeReuse:false -p:UseSharedCompilation=false \
+                appliance/Appliance.Host >"$WORK/publish.log" 2>&1; then
+            tail -30 "$WORK/publish.log" >&2
+            die "dotnet publish -c Release -r $RID appliance/Appliance.Host failed (log above)"
+        fi
+    fi
 fi
 [[ -f $APPLIANCE_DLL ]] || die "$APPLIANCE_DLL not found; build it (or drop --no-build)"
+if [[ $RUNTIME == aot ]]; then
+    [[ -x $APPLIANCE_AOT ]] || die "$APPLIANCE_AOT not found; publish it (or drop --no-build)"
+    APPLIANCE_CMD=("$APPLIANCE_AOT")
+else
+    APPLIANCE_CMD=(dotnet "$APPLIANCE_DLL")
+fi
 
 # ---------------------------------------------------------------------------------------------- zone, queries, nsd
 log "generating $NAMES names and $QUERIES queries (Zipf s=1, ${NX_PCT}% NXDOMAIN, ${AAAA_PCT}% AAAA)"
@@ -463,9 +507,10 @@ run_appliance() { # engine
 EOF
     cp "$dir/config.json" "$WORK/$label.config.json"
     log "$label: starting on 127.0.0.1:$port (web $web, CPU $SERVER_CPU)"
-    taskset -c "$SERVER_CPU" dotnet "$APPLIANCE_DLL" run --config "$dir/config.json" >"$WORK/$label.log" 2>&1 &
+    taskset -c "$SERVER_CPU" "${APPLIANCE_CMD[@]}" run --config "$dir/config.json" >"$WORK/$label.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
+    cap_cpu "$pid"
     wait_ready "$pid" "$port" "$WORK/$label.log" "$label" || exit 1
     R[$label.port]=$port
     measure "$label" "$pid" "$port" "$WORK/$label.log"
@@ -530,6 +575,7 @@ EOF
     taskset -c "$SERVER_CPU" unbound -d -c "$dir/unbound.conf" >"$WORK/unbound.out" 2>&1 &
     pid=$!
     PIDS+=("$pid")
+    cap_cpu "$pid"
     wait_ready "$pid" "$port" "$dir/unbound.log" "$label" || exit 1
     R[$label.port]=$port
     measure "$label" "$pid" "$port" "$dir/unbound.log"
@@ -565,6 +611,7 @@ name() { case $1 in appliance-*) echo "appliance (${1#appliance-})" ;; *) echo "
     echo "zone: $NAMES names (A+AAAA, TTL 3600) in bench.test. on nsd $(nsd -v 2>&1 | awk 'NR == 1 { print $3 }'); query file: $QUERIES lines," \
          "${R[distinct]} distinct questions, Zipf s=1, ${NX_PCT}% NXDOMAIN, ${AAAA_PCT}% AAAA; seed $SEED"
     echo "appliance: commit $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n $(git -C "$REPO_ROOT" status --porcelain -- appliance 2>/dev/null) ]] && echo ' with uncommitted changes under appliance/' ), Release build; unbound $(unbound -V 2>&1 | awk 'NR == 1 { print $2 }')"
+    echo "runtime: $RUNTIME; server CPU quota: ${QUOTA:-none}${QUOTA:+ % of one core};"
     echo "server on CPU $SERVER_CPU, dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }') on CPU $CLIENT_CPU;" \
          "max: -c $CLIENTS -q $OUTSTANDING -l $MAX_SECONDS; latency: -Q $LAT_QPS -l $LAT_SECONDS; load average before $LOAD_BEFORE, after $LOAD_AFTER"
     echo

@@ -38,8 +38,11 @@ public sealed unsafe partial class BatchedUdpListener : IReplySink, IDisposable
     private volatile bool _stopping;
     private Thread? _thread;
 
-    public BatchedUdpListener(IPEndPoint endPoint, QueryProcessor processor, ILogger logger)
+    private readonly DnsCounters? _counters;
+
+    public BatchedUdpListener(IPEndPoint endPoint, QueryProcessor processor, ILogger logger, DnsCounters? counters = null)
     {
+        _counters = counters;
         if (!IsSupported)
         {
             throw new PlatformNotSupportedException("recvmmsg/sendmmsg batching needs 64-bit Linux with glibc.");
@@ -136,6 +139,13 @@ public sealed unsafe partial class BatchedUdpListener : IReplySink, IDisposable
                 Log.ReceiveFailed(_logger, LocalEndPoint, errno);
                 Thread.Sleep(10);   // never spin on a persistent error
                 continue;
+            }
+
+            if (_counters is { } counters)
+            {
+                // One writer (this thread): plain adds are enough; readers see a recent value.
+                counters.UdpBatches++;
+                counters.UdpBatchedDatagrams += received;
             }
 
             var answers = 0;

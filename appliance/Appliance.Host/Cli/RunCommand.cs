@@ -38,6 +38,8 @@ public static partial class RunCommand
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddSystemd();   // Type=notify readiness and journald-friendly console output when under systemd
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A failed start is reported once, in plain words, by the catch below; not also as a host stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseKestrel(k => k.Listen(settings.WebListen));
 
         builder.Services.AddSingleton(settings);
