@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Appliance.Dns.Resolution;
+using Appliance.Protocols.Dns;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Dns.Transport;
@@ -134,6 +136,12 @@ public sealed partial class DnsTcpListener : IDisposable
 
         public bool IsStream => true;
 
+        [ThreadStatic]
+        private static byte[]? t_responseScratch;
+
+        /// <summary>A 64 KiB answer buffer per thread: bounded by the thread count, not the connection count.</summary>
+        private static byte[] ResponseScratch => t_responseScratch ??= new byte[DnsLimits.MaxMessageLength];
+
         public void SendReply(ReadOnlySpan<byte> response, SocketAddress address)
         {
             var framed = new byte[response.Length + 2];
@@ -147,9 +155,9 @@ public sealed partial class DnsTcpListener : IDisposable
         {
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
             var writer = WriteLoopAsync(cancel.Token);
+            // Per-connection memory stays small (the cap allows 256 connections on a Pi): each query is read into
+            // a pooled buffer of its own size, and answered into a per-thread scratch buffer (Process is synchronous).
             var length = new byte[2];
-            var query = new byte[65_535];
-            var response = new byte[65_535];
             try
             {
                 while (true)
@@ -177,20 +185,34 @@ public sealed partial class DnsTcpListener : IDisposable
                     }
 
                     var size = BinaryPrimitives.ReadUInt16BigEndian(length);
-                    if (size == 0 || await ReadAsync(query.AsMemory(0, size), cancel.Token) == 0)
+                    if (size == 0)
                     {
                         break;
                     }
 
-                    Interlocked.Increment(ref _pending);
-                    var answer = processor.Process(query.AsSpan(0, size), response, _address.Buffer.Span[.._address.Size], this);
-                    if (answer > 0)
+                    var query = ArrayPool<byte>.Shared.Rent(size);
+                    try
                     {
-                        SendReply(response.AsSpan(0, answer), _address);
+                        if (await ReadAsync(query.AsMemory(0, size), cancel.Token) == 0)
+                        {
+                            break;
+                        }
+
+                        Interlocked.Increment(ref _pending);
+                        var response = ResponseScratch;
+                        var answer = processor.Process(query.AsSpan(0, size), response, _address.Buffer.Span[.._address.Size], this);
+                        if (answer > 0)
+                        {
+                            SendReply(response.AsSpan(0, answer), _address);
+                        }
+                        else if (answer == 0)
+                        {
+                            Interlocked.Decrement(ref _pending);   // dropped: no answer is owed
+                        }
                     }
-                    else if (answer == 0)
+                    finally
                     {
-                        Interlocked.Decrement(ref _pending);   // dropped: no answer is owed
+                        ArrayPool<byte>.Shared.Return(query);
                     }
                 }
 
