@@ -14,10 +14,13 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    public UdpUpstreamChannel(UpstreamServer server, Forwarder forwarder)
+    private int _sent;
+
+    public UdpUpstreamChannel(UpstreamServer server, Forwarder forwarder, long openedAt = 0)
     {
         Server = server;
         _forwarder = forwarder;
+        OpenedAt = openedAt;
         _socket = new Socket(server.Family, SocketType.Dgram, ProtocolType.Udp);
         _socket.Connect(server.Options.EndPoint);
     }
@@ -26,12 +29,19 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
 
     public bool IsStream => false;
 
+    /// <summary>When this socket was opened (<see cref="TimeProvider.GetTimestamp"/>), for rotation.</summary>
+    public long OpenedAt { get; }
+
+    /// <summary>Queries sent on this socket so far.</summary>
+    public int Sent => Volatile.Read(ref _sent);
+
     public void Start() => _loop ??= Task.Run(ReceiveLoopAsync);
 
     public bool TrySend(ReadOnlySpan<byte> query)
     {
         try
         {
+            Interlocked.Increment(ref _sent);
             return _socket.Send(query, SocketFlags.None) == query.Length;
         }
         catch (SocketException)

@@ -17,16 +17,31 @@ public sealed class UpstreamServer : IDisposable
     private long _smoothedRttMicros;
     private long _answers;
     private long _failures;
+    private long _rotations;
+
+    /// <summary>RFC 5452 §9.2: source ports should be unpredictable. A socket is retired after this many queries…</summary>
+    public const int QueriesPerSocket = 1_000;
+
+    /// <summary>…or after this long, so that the ports in use keep changing even when traffic is light.</summary>
+    public static readonly TimeSpan SocketLifetime = TimeSpan.FromSeconds(60);
+
+    /// <summary>A retired socket stays open this long to take answers to queries it already sent.</summary>
+    public static readonly TimeSpan RetiredGrace = TimeSpan.FromSeconds(10);
+
+    private readonly Forwarder _forwarder;
+    private readonly long _lifetimeTicks;
 
     public UpstreamServer(int index, UpstreamOptions options, int udpSockets, Forwarder forwarder, TimeProvider time)
     {
         Index = index;
         Options = options;
         _time = time;
+        _forwarder = forwarder;
+        _lifetimeTicks = (long)(SocketLifetime.TotalSeconds * time.TimestampFrequency);
         _udp = options.Tls ? [] : new UdpUpstreamChannel[Math.Max(1, udpSockets)];
         for (var i = 0; i < _udp.Length; i++)
         {
-            _udp[i] = new UdpUpstreamChannel(this, forwarder);
+            _udp[i] = new UdpUpstreamChannel(this, forwarder, time.GetTimestamp());
         }
 
         Stream = new StreamUpstreamChannel(this, forwarder, time);
@@ -45,6 +60,9 @@ public sealed class UpstreamServer : IDisposable
 
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>How many UDP sockets have been replaced by fresh ones (new random source ports).</summary>
+    public long Rotations => Interlocked.Read(ref _rotations);
+
     public bool IsDown(long now) => Volatile.Read(ref _consecutiveFailures) >= FailuresToMarkDown && now < Interlocked.Read(ref _downUntil);
 
     public bool IsHealthy => Volatile.Read(ref _consecutiveFailures) < FailuresToMarkDown;
@@ -57,9 +75,52 @@ public sealed class UpstreamServer : IDisposable
         }
     }
 
-    /// <summary>The channel for a first attempt: a random UDP socket (random source port), or TLS.</summary>
+    /// <summary>
+    /// The channel for a first attempt: one of the UDP sockets at random, or TLS. A socket past its query count or
+    /// lifetime is replaced here by a new one, on a new port the kernel picks at random. Called under the
+    /// forwarder's lock, so replacement needs no lock of its own.
+    /// </summary>
     public IUpstreamChannel PrimaryChannel()
-        => _udp.Length == 0 ? Stream : _udp[_udp.Length == 1 ? 0 : Random.Shared.Next(_udp.Length)];
+    {
+        if (_udp.Length == 0)
+        {
+            return Stream;
+        }
+
+        var i = _udp.Length == 1 ? 0 : Random.Shared.Next(_udp.Length);
+        var channel = _udp[i];
+        var now = _time.GetTimestamp();
+        if (channel.Sent < QueriesPerSocket && now - channel.OpenedAt < _lifetimeTicks)
+        {
+            return channel;
+        }
+
+        try
+        {
+            var fresh = new UdpUpstreamChannel(this, _forwarder, now);
+            fresh.Start();
+            _udp[i] = fresh;
+            Interlocked.Increment(ref _rotations);
+            _ = RetireAsync(channel);
+            return fresh;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return channel;   // out of sockets or ports: keep the old one rather than fail the query
+        }
+    }
+
+    private async Task RetireAsync(UdpUpstreamChannel channel)
+    {
+        try
+        {
+            await Task.Delay(RetiredGrace, _time);
+        }
+        finally
+        {
+            channel.Dispose();
+        }
+    }
 
     public void ReportSuccess(long rttMicros)
     {

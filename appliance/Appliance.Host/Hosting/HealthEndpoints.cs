@@ -4,7 +4,7 @@ using Appliance.Dns;
 
 namespace Appliance.Host.Hosting;
 
-public sealed record UpstreamHealth(string Upstream, bool Healthy, long SmoothedRttMicros, long Answers, long Failures, string? LastStreamError);
+public sealed record UpstreamHealth(string Upstream, bool Healthy, long SmoothedRttMicros, long Answers, long Failures, long SocketRotations, string? LastStreamError);
 
 public sealed record HealthReport(
     string Version,
@@ -37,7 +37,7 @@ public static class HealthEndpoints
         {
             var server = dns.Server;
             var upstreams = server.Forwarder.Servers
-                .Select(u => new UpstreamHealth(u.ToString(), u.IsHealthy, u.SmoothedRttMicros, u.Answers, u.Failures, u.Stream.LastError))
+                .Select(u => new UpstreamHealth(u.ToString(), u.IsHealthy, u.SmoothedRttMicros, u.Answers, u.Failures, u.Rotations, u.Stream.LastError))
                 .ToList();
             var report = new HealthReport(
                 Program.Version,

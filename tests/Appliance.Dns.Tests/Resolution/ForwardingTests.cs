@@ -76,6 +76,22 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public void Forward_ManyQueries_SourcePortsRotate()
+    {
+        using var upstream = new CannedUpstream();
+        using var resolver = new InProcessResolver(upstream, configure: o => o with { UdpSocketsPerUpstream = 1 });
+
+        for (var i = 0; i < (3 * Upstream.UpstreamServer.QueriesPerSocket) + 10; i++)
+        {
+            resolver.Ask(Messages.Query($"rotate{i}.test"));
+        }
+
+        // One socket at a time, replaced every 1,000 queries: four different ports (RFC 5452 §9.2).
+        Assert.Equal(4, upstream.DistinctSourcePorts);
+        Assert.Equal(3, resolver.Server.Forwarder.Servers[0].Rotations);
+    }
+
+    [Fact]
     public void Forward_SpoofedAnswersFirst_OnlyTheMatchingAnswerIsBelieved()
     {
         // Before the real answer the "upstream" sends: a wrong id, and the right id with a different question.

@@ -37,6 +37,19 @@ public sealed class CannedUpstream : IDisposable
     public int Answered => Volatile.Read(ref _answered);
 
     private readonly List<byte[]> _queries = [];
+    private readonly HashSet<int> _ports = [];
+
+    /// <summary>The source ports queries came from.</summary>
+    public int DistinctSourcePorts
+    {
+        get
+        {
+            lock (_queries)
+            {
+                return _ports.Count;
+            }
+        }
+    }
 
     /// <summary>Every query received, as sent by the resolver.</summary>
     public IReadOnlyList<byte[]> Queries
@@ -70,6 +83,7 @@ public sealed class CannedUpstream : IDisposable
             lock (_queries)
             {
                 _queries.Add(query);
+                _ports.Add(((IPEndPoint)remote).Port);
             }
 
             var answers = _script?.Invoke(query) ?? [Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, _ttl, Messages.A(192, 0, 2, 1))])];
