@@ -11,6 +11,8 @@ packages=(
   unbound         # the peer resolver in the load script
   dnsperf         # the load generator
   iproute2        # ip netns for packet-path tests
+  openssl         # the DNS-over-TLS test makes a throw-away CA and server certificate
+  curl            # health checks in the README and the load script
 )
 
 missing=()
