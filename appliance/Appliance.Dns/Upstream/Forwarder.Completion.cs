@@ -39,6 +39,7 @@ public sealed partial class Forwarder
                     else
                     {
                         ReleaseId(slot);
+                        Unindex(slot);
                         slot.State = PendingQuery.Completing;
                         _expired[expired++] = slot;
                     }
@@ -54,42 +55,58 @@ public sealed partial class Forwarder
     }
 
     /// <summary>
-    /// Answers the client of a finished slot (from <paramref name="entry"/>, or on failure from stale cache or
-    /// SERVFAIL), records the event and frees the slot.
+    /// Answers everyone waiting on a finished slot — its own client (none for a prefetch) and any coalesced
+    /// waiters — from <paramref name="entry"/>, or on failure from stale cache (RFC 8767) or SERVFAIL; records
+    /// their events and frees the slot and the waiters.
     /// </summary>
     private void Finish(PendingQuery slot, CacheEntry? entry, bool stale, Span<byte> scratch, long now)
     {
-        if (slot.IsPrefetch)
+        var failed = entry is null;
+        if (failed)
         {
-            if (slot.RefreshEntry is { } old)
-            {
-                Volatile.Write(ref old.Refreshing, 0);
-            }
-
-            Release(slot);
-            return;
-        }
-
-        var query = new ClientQuery(slot.ClientId, slot.ClientFlags, slot.Question.AsSpan(0, slot.QuestionLength), slot.HasEdns, slot.DnssecOk);
-        var reason = slot.Reason;
-        var flags = QueryEventFlags.Forwarded;
-        int length;
-        DnsRcode rcode;
-        if (entry is null)
-        {
-            // Every upstream failed. RFC 8767: an expired answer beats no answer.
-            var key = slot.Key.AsSpan(0, slot.KeyLength);
-            var found = _cache.TryGet(key, slot.Hash, now, out var cached);
+            // Every upstream failed. An expired answer beats no answer.
+            var found = _cache.TryGet(slot.KeyBytes, slot.Hash, now, out var cached);
             if (found != CacheLookup.Miss)
             {
                 entry = cached!;
                 stale = found == CacheLookup.Stale;
-                reason = stale ? ReasonCode.DnsServedStale : reason;
-                flags |= stale ? QueryEventFlags.Stale : QueryEventFlags.CacheHit;
-                Interlocked.Increment(ref stale ? ref _counters.StaleAnswers : ref _counters.CacheHits);
             }
         }
 
+        if (slot.RefreshEntry is { } old)
+        {
+            Volatile.Write(ref old.Refreshing, 0);
+        }
+
+        if (!slot.IsPrefetch)
+        {
+            Answer(slot, slot, entry, failed, stale, scratch, now);
+        }
+
+        var next = slot.FirstWaiter;
+        while (next >= 0)
+        {
+            var waiter = _waiters[next];
+            Answer(slot, waiter, entry, failed, stale, scratch, now);
+            next = waiter.Next;
+            lock (_lock)
+            {
+                waiter.Sink = null;
+                waiter.Next = -1;
+                _freeWaiters[_freeWaiterCount++] = waiter.Index;
+            }
+        }
+
+        Release(slot);
+    }
+
+    private void Answer(PendingQuery slot, Recipient to, CacheEntry? entry, bool failed, bool stale, Span<byte> scratch, long now)
+    {
+        var query = new ClientQuery(to.ClientId, to.ClientFlags, to.Question.AsSpan(0, to.QuestionLength), to.HasEdns, to.DnssecOk);
+        var reason = to.Reason;
+        var flags = QueryEventFlags.Forwarded;
+        int length;
+        DnsRcode rcode;
         if (entry is null)
         {
             rcode = DnsRcode.ServFail;
@@ -99,9 +116,16 @@ public sealed partial class Forwarder
         }
         else
         {
+            if (failed)
+            {
+                reason = stale ? ReasonCode.DnsServedStale : reason;
+                flags |= stale ? QueryEventFlags.Stale : QueryEventFlags.CacheHit;
+                Interlocked.Increment(ref stale ? ref _counters.StaleAnswers : ref _counters.CacheHits);
+            }
+
             rcode = entry.Rcode;
             var age = stale ? 0 : Math.Max(0, _cache.AgeSeconds(entry, now));
-            length = ResponseWriter.WriteFromEntry(scratch, query, entry, age, stale, slot.Limit);
+            length = ResponseWriter.WriteFromEntry(scratch, query, entry, age, stale, to.Limit);
             if (length > 0 && (scratch[2] & 0x02) != 0)
             {
                 flags |= QueryEventFlags.Truncated;
@@ -109,20 +133,19 @@ public sealed partial class Forwarder
             }
         }
 
+        var sink = to.Sink!;
         if (length > 0)
         {
-            slot.Sink!.SendReply(scratch[..length], slot.ReplyAddress);
+            sink.SendReply(scratch[..length], to.ReplyAddress);
         }
 
-        if (slot.Sink!.IsStream)
+        if (sink.IsStream)
         {
             flags |= QueryEventFlags.Tcp;
         }
 
-        var micros = (uint)Math.Min(uint.MaxValue, (now - slot.ReceivedAt) * 1_000_000 / _time.TimestampFrequency);
-        QueryEvents.Emit(_events, _time, slot.Client, CacheKey.NameOf(slot.Key.AsSpan(0, slot.KeyLength)), CacheKey.TypeOf(slot.Key.AsSpan(0, slot.KeyLength)),
-            reason, rcode, flags, micros);
-        Release(slot);
+        var micros = (uint)Math.Min(uint.MaxValue, (now - to.ReceivedAt) * 1_000_000 / _time.TimestampFrequency);
+        QueryEvents.Emit(_events, _time, to.Client, CacheKey.NameOf(slot.KeyBytes), CacheKey.TypeOf(slot.KeyBytes), reason, rcode, flags, micros);
     }
 
     private void Release(PendingQuery slot)

@@ -33,6 +33,10 @@ public sealed partial class Forwarder : IDisposable
     private readonly Lock _lock = new();
     private readonly Lock _scanLock = new();
     private readonly PendingQuery[] _expired;
+    private readonly Waiter[] _waiters;
+    private readonly int[] _freeWaiters;
+    private int _freeWaiterCount;
+    private readonly int[] _inFlightBuckets;
     private readonly byte[] _scanScratch = new byte[65_536];
 
     private readonly DnsServerOptions _options;
@@ -73,6 +77,17 @@ public sealed partial class Forwarder : IDisposable
         }
 
         _freeCount = _slots.Length;
+        _waiters = new Waiter[options.MaxInFlight];
+        _freeWaiters = new int[options.MaxInFlight];
+        for (var i = 0; i < _waiters.Length; i++)
+        {
+            _waiters[i] = new Waiter(i);
+            _freeWaiters[i] = i;
+        }
+
+        _freeWaiterCount = _waiters.Length;
+        _inFlightBuckets = new int[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)options.MaxInFlight * 2)];
+        Array.Fill(_inFlightBuckets, NoSlot);
         Array.Fill(_idToSlot, NoSlot);
         _randomIdsUsed = _randomIds.Length;
     }
@@ -114,30 +129,39 @@ public sealed partial class Forwarder : IDisposable
     }
 
     /// <summary>
-    /// Takes a slot for a client's query and sends it upstream. False when every slot is busy or there is no
-    /// upstream: the caller answers SERVFAIL at once.
+    /// Sends a client's query upstream, or, when the same question (same cache key) is already on its way, adds the
+    /// client to that query's waiters so one upstream answer serves both (request coalescing: a class opening the
+    /// same site at once costs one upstream query). False when every slot is busy or there is no upstream: the
+    /// caller answers SERVFAIL at once.
     /// </summary>
     public bool TryForward(in ParsedQuery query, ReadOnlySpan<byte> question, ReadOnlySpan<byte> key, int hash, in ClientAddress client,
         IReplySink sink, ReadOnlySpan<byte> replyAddress, ReasonCode reason, long now)
     {
         lock (_lock)
         {
-            if (_freeCount == 0 || _servers.Length == 0)
+            if (_servers.Length == 0)
+            {
+                return false;
+            }
+
+            if (FindInFlight(key, hash) is { } existing && _freeWaiterCount > 0)
+            {
+                var waiter = _waiters[_freeWaiters[--_freeWaiterCount]];
+                waiter.SetClient(query, question, client, sink, replyAddress, reason, now);
+                waiter.Next = existing.FirstWaiter;
+                existing.FirstWaiter = waiter.Index;
+                Interlocked.Increment(ref _counters.Coalesced);
+                return true;
+            }
+
+            if (_freeCount == 0)
             {
                 return false;
             }
 
             var slot = _slots[_free[--_freeCount]];
-            slot.Sink = sink;
-            slot.SetReplyAddress(replyAddress);
-            slot.Client = client;
-            slot.ClientId = query.Id;
-            slot.ClientFlags = query.Flags;
-            slot.HasEdns = query.HasEdns;
-            slot.DnssecOk = query.DnssecOk;
-            slot.Limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
-            slot.Reason = reason;
-            Fill(slot, question, key, hash, now);
+            slot.SetClient(query, question, client, sink, replyAddress, reason, now);
+            Fill(slot, key, hash);
             Launch(slot, now);
             return true;
         }
@@ -159,33 +183,82 @@ public sealed partial class Forwarder : IDisposable
                 return;
             }
 
+            if (FindInFlight(entry.Key, entry.Hash) is not null)
+            {
+                Volatile.Write(ref entry.Refreshing, 0);   // a client's query for it is already on its way
+                return;
+            }
+
             var slot = _slots[_free[--_freeCount]];
             slot.Sink = null;
             slot.RefreshEntry = entry;
+            slot.ReceivedAt = now;
             var flags = CacheKey.FlagsOf(entry.Key);
             slot.ClientFlags = (ushort)(DnsHeader.RdBit | ((flags & CacheKey.CheckingDisabledFlag) != 0 ? DnsHeader.CdBit : 0));
             slot.DnssecOk = (flags & CacheKey.DnssecOkFlag) != 0;
-            Span<byte> question = stackalloc byte[DnsLimits.MaxNameLength + 4];
             var name = CacheKey.NameOf(entry.Key);
-            name.CopyTo(question);
-            BinaryPrimitives.WriteUInt16BigEndian(question[name.Length..], CacheKey.TypeOf(entry.Key));
-            BinaryPrimitives.WriteUInt16BigEndian(question[(name.Length + 2)..], CacheKey.ClassOf(entry.Key));
-            Fill(slot, question[..(name.Length + 4)], entry.Key, entry.Hash, now);
+            name.CopyTo(slot.Question);
+            BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length), CacheKey.TypeOf(entry.Key));
+            BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length + 2), CacheKey.ClassOf(entry.Key));
+            slot.QuestionLength = name.Length + 4;
+            Fill(slot, entry.Key, entry.Hash);
             Interlocked.Increment(ref _counters.Prefetches);
             Launch(slot, now);
         }
     }
 
-    private static void Fill(PendingQuery slot, ReadOnlySpan<byte> question, ReadOnlySpan<byte> key, int hash, long now)
+    // Under _lock: the cache key, and the slot listed in the in-flight index so that later askers can wait on it.
+    private void Fill(PendingQuery slot, ReadOnlySpan<byte> key, int hash)
     {
-        question.CopyTo(slot.Question);
-        slot.QuestionLength = question.Length;
         key.CopyTo(slot.Key);
         slot.KeyLength = key.Length;
         slot.Hash = hash;
-        slot.ReceivedAt = now;
         slot.TriedMask = 0;
         slot.Attempts = 0;
+        slot.FirstWaiter = -1;
+        ref var bucket = ref _inFlightBuckets[hash & (_inFlightBuckets.Length - 1)];
+        slot.NextInBucket = bucket;
+        bucket = slot.Index;
+        slot.Indexed = true;
+    }
+
+    // Under _lock.
+    private PendingQuery? FindInFlight(ReadOnlySpan<byte> key, int hash)
+    {
+        for (var i = _inFlightBuckets[hash & (_inFlightBuckets.Length - 1)]; i != NoSlot; i = _slots[i].NextInBucket)
+        {
+            var slot = _slots[i];
+            if (slot.Hash == hash && slot.KeyBytes.SequenceEqual(key))
+            {
+                return slot;
+            }
+        }
+
+        return null;
+    }
+
+    // Under _lock: once a slot is completing nobody may join it; its waiters list is final.
+    private void Unindex(PendingQuery slot)
+    {
+        if (!slot.Indexed)
+        {
+            return;
+        }
+
+        ref var link = ref _inFlightBuckets[slot.Hash & (_inFlightBuckets.Length - 1)];
+        while (link != NoSlot)
+        {
+            if (link == slot.Index)
+            {
+                link = slot.NextInBucket;
+                break;
+            }
+
+            link = ref _slots[link].NextInBucket;
+        }
+
+        slot.NextInBucket = NoSlot;
+        slot.Indexed = false;
     }
 
     // Under _lock: a new id, the best untried upstream, build and send.
@@ -327,6 +400,7 @@ public sealed partial class Forwarder : IDisposable
 
             server.ReportSuccess((now - slot.AttemptSentAt) * 1_000_000 / _time.TimestampFrequency);
             ReleaseId(slot);
+            Unindex(slot);
             slot.State = PendingQuery.Completing;
         }
 

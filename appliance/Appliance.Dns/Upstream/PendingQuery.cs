@@ -1,9 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
-using Appliance.Core.Net;
-using Appliance.Core.Policy;
 using Appliance.Dns.Cache;
-using Appliance.Dns.Transport;
 using Appliance.Protocols.Dns;
 
 namespace Appliance.Dns.Upstream;
@@ -18,7 +14,7 @@ namespace Appliance.Dns.Upstream;
 ///                                   └──no upstream left or deadline passed──► Completing (stale or SERVFAIL)
 /// </code>
 /// </summary>
-internal sealed class PendingQuery
+internal sealed class PendingQuery : Recipient
 {
     public const int Free = 0;
     public const int InFlight = 1;
@@ -33,26 +29,18 @@ internal sealed class PendingQuery
     public IUpstreamChannel? Channel;
     public uint TriedMask;
     public int Attempts;
-    public long ReceivedAt;
     public long AttemptSentAt;
     public long AttemptDeadline;
     public long FinalDeadline;
-
-    // The client's side (none for a prefetch).
-    public IReplySink? Sink;
-    public readonly SocketAddress ReplyAddress = new(AddressFamily.InterNetworkV6);
-    public ClientAddress Client;
-    public ushort ClientId;
-    public ushort ClientFlags;
-    public bool HasEdns;
-    public bool DnssecOk;
-    public int Limit;
-    public ReasonCode Reason;
     public CacheEntry? RefreshEntry;
 
-    /// <summary>Name (client's case) + type + class.</summary>
-    public readonly byte[] Question = new byte[DnsLimits.MaxNameLength + 4];
-    public int QuestionLength;
+    /// <summary>Coalesced clients waiting on this query (index into the waiter pool, -1 for none).</summary>
+    public int FirstWaiter = -1;
+
+    /// <summary>Chain of the in-flight index (by cache key), -1 at the end; <see cref="Indexed"/> while listed.</summary>
+    public int NextInBucket = -1;
+    public bool Indexed;
+
     public readonly byte[] Key = new byte[CacheKey.MaxLength];
     public int KeyLength;
     public int Hash;
@@ -65,12 +53,7 @@ internal sealed class PendingQuery
 
     public ReadOnlySpan<byte> QuestionName => Question.AsSpan(0, QuestionLength - 4);
 
-    public void SetReplyAddress(ReadOnlySpan<byte> sockaddr)
-    {
-        var n = Math.Min(sockaddr.Length, ReplyAddress.Buffer.Length);
-        sockaddr[..n].CopyTo(ReplyAddress.Buffer.Span);
-        ReplyAddress.Size = n;
-    }
+    public ReadOnlySpan<byte> KeyBytes => Key.AsSpan(0, KeyLength);
 
     public void Reset()
     {
@@ -80,6 +63,7 @@ internal sealed class PendingQuery
         RefreshEntry = null;
         TriedMask = 0;
         Attempts = 0;
+        FirstWaiter = -1;
     }
 
     public override string ToString() => $"slot {Index} id {UpstreamId} {DnsName.ToDisplayString(QuestionName)} via {Channel?.Server}";

@@ -92,6 +92,45 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public void Forward_SameQuestionWhileInFlight_OneUpstreamQueryEveryClientAnsweredInItsOwnCase()
+    {
+        using var upstream = new CannedUpstream(script: query =>
+        {
+            Thread.Sleep(300);   // a slow upstream: the other askers arrive while the first query is out
+            return [Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, 60, Messages.A(192, 0, 2, 7))])];
+        });
+        using var resolver = new InProcessResolver(upstream);
+        string[] spellings = ["class.test", "CLASS.test", "Class.Test", "cLaSs.TeSt", "class.TEST"];
+        var clients = spellings.Select(_ => new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+            System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp)).ToArray();
+        try
+        {
+            for (var i = 0; i < clients.Length; i++)
+            {
+                clients[i].Connect(resolver.Server.EndPoints[0]);
+                clients[i].ReceiveTimeout = 3_000;
+                clients[i].Send(Messages.Query(spellings[i], id: (ushort)(100 + i)));
+            }
+
+            for (var i = 0; i < clients.Length; i++)
+            {
+                var buffer = new byte[512];
+                var n = clients[i].Receive(buffer);
+                Assert.Equal(100 + i, BinaryPrimitives.ReadUInt16BigEndian(buffer));
+                Assert.True(buffer.AsSpan(12, n - 12).StartsWith(Messages.Name(spellings[i])), $"client {i} did not get its own 0x20 case back");
+                Assert.True(buffer.AsSpan(0, n).IndexOf((byte[])[192, 0, 2, 7]) > 0);
+            }
+        }
+        finally
+        {
+            Array.ForEach(clients, c => c.Dispose());
+        }
+
+        Assert.Single(upstream.Queries);
+        Assert.Equal(4, resolver.Server.Counters.Snapshot().Coalesced);
+    }
+
+    [Fact]
     public void Forward_SpoofedAnswersFirst_OnlyTheMatchingAnswerIsBelieved()
     {
         // Before the real answer the "upstream" sends: a wrong id, and the right id with a different question.

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using Appliance.Core.Net;
+using Appliance.Core.Policy;
+using Appliance.Dns.Transport;
+using Appliance.Protocols.Dns;
+
+namespace Appliance.Dns.Upstream;
+
+/// <summary>
+/// Who is waiting for an upstream answer and how to answer them: their transport and address, their id and
+/// flags, their question exactly as sent (0x20 case), EDNS. Allocated once at start-up and reused.
+/// </summary>
+internal class Recipient
+{
+    public IReplySink? Sink;
+    public readonly SocketAddress ReplyAddress = new(AddressFamily.InterNetworkV6);
+    public ClientAddress Client;
+    public ushort ClientId;
+    public ushort ClientFlags;
+    public bool HasEdns;
+    public bool DnssecOk;
+    public int Limit;
+    public ReasonCode Reason;
+    public long ReceivedAt;
+
+    /// <summary>Name (client's case) + type + class.</summary>
+    public readonly byte[] Question = new byte[DnsLimits.MaxNameLength + 4];
+    public int QuestionLength;
+
+    public void SetReplyAddress(ReadOnlySpan<byte> sockaddr)
+    {
+        var n = Math.Min(sockaddr.Length, ReplyAddress.Buffer.Length);
+        sockaddr[..n].CopyTo(ReplyAddress.Buffer.Span);
+        ReplyAddress.Size = n;
+    }
+
+    /// <summary>Copies a client's query details in (the miss path; no allocation).</summary>
+    public void SetClient(in Resolution.ParsedQuery query, ReadOnlySpan<byte> question, in ClientAddress client, IReplySink sink,
+        ReadOnlySpan<byte> replyAddress, ReasonCode reason, long now)
+    {
+        Sink = sink;
+        SetReplyAddress(replyAddress);
+        Client = client;
+        ClientId = query.Id;
+        ClientFlags = query.Flags;
+        HasEdns = query.HasEdns;
+        DnssecOk = query.DnssecOk;
+        Limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
+        Reason = reason;
+        ReceivedAt = now;
+        question.CopyTo(Question);
+        QuestionLength = question.Length;
+    }
+}
+
+/// <summary>
+/// A client that asked for a name already being fetched (request coalescing): it is answered from the same
+/// upstream reply instead of sending another query. A fixed pool, chained from its <see cref="PendingQuery"/>.
+/// </summary>
+internal sealed class Waiter : Recipient
+{
+    public Waiter(int index) => Index = index;
+
+    public int Index { get; }
+
+    public int Next = -1;
+}
