@@ -72,6 +72,8 @@ public sealed partial class DnsTcpListener : IDisposable
             }
             catch (SocketException)
             {
+                // For example out of file descriptors (EMFILE): back off instead of spinning on the error.
+                await Task.Delay(50);
                 continue;
             }
 
@@ -89,10 +91,10 @@ public sealed partial class DnsTcpListener : IDisposable
 
     private async Task ServeAsync(Socket client)
     {
-        var connection = new Connection(client);
+        var connection = new Connection(client, _stop.Token);
         try
         {
-            await connection.RunAsync(_processor, _options.TcpIdleTimeout, _stop.Token);
+            await connection.RunAsync(_processor, _options.TcpIdleTimeout);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -117,21 +119,31 @@ public sealed partial class DnsTcpListener : IDisposable
         _socket.Dispose();
     }
 
-    /// <summary>One client connection: a reader that processes queries in order and a writer for answers.</summary>
+    /// <summary>
+    /// One client connection: a reader that processes queries in order and a writer for answers. Everything a
+    /// client could hold is bounded in time or bytes — a whole message must arrive within the idle timeout, each
+    /// write must complete within <see cref="WriteTimeout"/>, unread answers may queue up to
+    /// <see cref="MaxQueuedBytes"/> — so a slow or hostile client cannot pin a connection slot or memory.
+    /// </summary>
     private sealed class Connection : IReplySink, IDisposable
     {
+        private const int MaxQueuedBytes = 256 * 1024;
+        private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(10);
+        private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
         private readonly Socket _socket;
         private readonly SocketAddress _address;
-        private readonly Channel<byte[]> _answers = Channel.CreateBounded<byte[]>(
-            new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
-
+        private readonly Channel<byte[]> _answers = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly CancellationTokenSource _cancel;
         private int _pending;
+        private long _queuedBytes;
+        private volatile bool _closed;
 
-        public Connection(Socket socket)
+        public Connection(Socket socket, CancellationToken stop)
         {
             _socket = socket;
             _socket.NoDelay = true;
             _address = socket.RemoteEndPoint!.Serialize();
+            _cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         }
 
         public bool IsStream => true;
@@ -142,91 +154,109 @@ public sealed partial class DnsTcpListener : IDisposable
         /// <summary>A 64 KiB answer buffer per thread: bounded by the thread count, not the connection count.</summary>
         private static byte[] ResponseScratch => t_responseScratch ??= new byte[DnsLimits.MaxMessageLength];
 
+        // Called from the forwarder's threads too, possibly after the connection has closed.
         public void SendReply(ReadOnlySpan<byte> response, SocketAddress address)
         {
+            Interlocked.Decrement(ref _pending);
+            if (_closed)
+            {
+                return;
+            }
+
+            if (Interlocked.Add(ref _queuedBytes, response.Length + 2) > MaxQueuedBytes)
+            {
+                try
+                {
+                    _ = _cancel.CancelAsync();   // the client is not reading its answers: close rather than buffer
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+
+                return;
+            }
+
             var framed = new byte[response.Length + 2];
             BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)response.Length);
             response.CopyTo(framed.AsSpan(2));
-            Interlocked.Decrement(ref _pending);
-            _answers.Writer.TryWrite(framed);   // bounded: a client that never reads cannot grow our memory
+            _answers.Writer.TryWrite(framed);
         }
 
-        public async Task RunAsync(QueryProcessor processor, TimeSpan idleTimeout, CancellationToken stop)
+        public async Task RunAsync(QueryProcessor processor, TimeSpan idleTimeout)
         {
-            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
-            var writer = WriteLoopAsync(cancel.Token);
-            // Per-connection memory stays small (the cap allows 256 connections on a Pi): each query is read into
-            // a pooled buffer of its own size, and answered into a per-thread scratch buffer (Process is synchronous).
+            var writer = WriteLoopAsync();
             var length = new byte[2];
             try
             {
                 while (true)
                 {
-                    using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token))
-                    {
-                        // RFC 7766 §6.2.3: close idle connections, but not while answers are still owed.
-                        idle.CancelAfter(idleTimeout);
-                        try
-                        {
-                            if (await ReadAsync(length, idle.Token) == 0)
-                            {
-                                break;
-                            }
-                        }
-                        catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
-                        {
-                            if (Volatile.Read(ref _pending) > 0)
-                            {
-                                continue;
-                            }
-
-                            break;
-                        }
-                    }
-
-                    var size = BinaryPrimitives.ReadUInt16BigEndian(length);
-                    if (size == 0)
-                    {
-                        break;
-                    }
-
-                    var query = ArrayPool<byte>.Shared.Rent(size);
+                    // RFC 7766 §6.2.3: a connection that sends no query for the idle timeout is closed, once the
+                    // answers it is owed have gone out. The whole message, length and body, must arrive within that
+                    // time, so a client trickling bytes cannot hold the connection.
+                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
+                    deadline.CancelAfter(idleTimeout);
                     try
                     {
-                        if (await ReadAsync(query.AsMemory(0, size), cancel.Token) == 0)
+                        if (await ReadAsync(length, deadline.Token) == 0)
                         {
                             break;
                         }
 
-                        Interlocked.Increment(ref _pending);
-                        var response = ResponseScratch;
-                        var answer = processor.Process(query.AsSpan(0, size), response, _address.Buffer.Span[.._address.Size], this);
-                        if (answer > 0)
+                        var size = BinaryPrimitives.ReadUInt16BigEndian(length);
+                        if (size == 0 || !await ProcessOneAsync(processor, size, deadline.Token))
                         {
-                            SendReply(response.AsSpan(0, answer), _address);
-                        }
-                        else if (answer == 0)
-                        {
-                            Interlocked.Decrement(ref _pending);   // dropped: no answer is owed
+                            break;
                         }
                     }
-                    finally
+                    catch (OperationCanceledException) when (!_cancel.IsCancellationRequested)
                     {
-                        ArrayPool<byte>.Shared.Return(query);
+                        break;   // idle, or too slow to send a whole message
                     }
                 }
 
-                // Let owed answers drain before closing (bounded by the resolver's own timeout).
-                var deadline = DateTime.UtcNow.AddSeconds(5);
-                while (Volatile.Read(ref _pending) > 0 && DateTime.UtcNow < deadline)
+                // Owed answers (forwarded queries) get a bounded time to come back and go out.
+                var until = DateTime.UtcNow + DrainTimeout;
+                while (Volatile.Read(ref _pending) > 0 && DateTime.UtcNow < until)
                 {
-                    await Task.Delay(20, cancel.Token);
+                    await Task.Delay(20, _cancel.Token);
                 }
             }
             finally
             {
                 _answers.Writer.TryComplete();
                 await writer;
+            }
+        }
+
+        // Per-connection memory stays small (256 connections may be open on a Pi): the query is read into a pooled
+        // buffer of its own size, and answered into a per-thread scratch buffer (Process is synchronous).
+        private async Task<bool> ProcessOneAsync(QueryProcessor processor, int size, CancellationToken deadline)
+        {
+            var query = ArrayPool<byte>.Shared.Rent(size);
+            try
+            {
+                if (await ReadAsync(query.AsMemory(0, size), deadline) == 0)
+                {
+                    return false;
+                }
+
+                Interlocked.Increment(ref _pending);
+                var response = ResponseScratch;
+                var answer = processor.Process(query.AsSpan(0, size), response, _address.Buffer.Span[.._address.Size], this);
+                if (answer > 0)
+                {
+                    SendReply(response.AsSpan(0, answer), _address);
+                }
+                else if (answer == 0)
+                {
+                    Interlocked.Decrement(ref _pending);   // dropped: no answer is owed
+                }
+
+                return true;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(query);
             }
         }
 
@@ -247,21 +277,31 @@ public sealed partial class DnsTcpListener : IDisposable
             return total;
         }
 
-        private async Task WriteLoopAsync(CancellationToken cancel)
+        private async Task WriteLoopAsync()
         {
             try
             {
-                await foreach (var framed in _answers.Reader.ReadAllAsync(cancel))
+                await foreach (var framed in _answers.Reader.ReadAllAsync(_cancel.Token))
                 {
-                    await _socket.SendAsync(framed, SocketFlags.None, cancel);
+                    using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
+                    deadline.CancelAfter(WriteTimeout);
+                    await _socket.SendAsync(framed, SocketFlags.None, deadline.Token);
+                    Interlocked.Add(ref _queuedBytes, -framed.Length);
                 }
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
             {
+                // A client that does not take its answers within the write timeout is cut off, reader included.
+                await _cancel.CancelAsync();
             }
         }
 
-        public void Dispose() => _socket.Dispose();
+        public void Dispose()
+        {
+            _closed = true;
+            _socket.Dispose();
+            _cancel.Dispose();
+        }
     }
 
     private static partial class Log

@@ -8,7 +8,7 @@ namespace Appliance.IntegrationTests.Dns;
 /// <summary>RFC 7766 behaviour of the TCP listener: out-of-order answers, idle timeout, connection cap; and IPv6.</summary>
 public sealed class TcpTransportTests
 {
-    private static byte[] Query(string name, ushort id)
+    private static byte[] Query(string name, ushort id, byte type = 1)
     {
         var wire = new List<byte>();
         foreach (var label in name.Split('.'))
@@ -23,7 +23,7 @@ public sealed class TcpTransportTests
         message[2] = 0x01;                                  // RD
         message[5] = 1;                                     // QDCOUNT
         wire.CopyTo(message, 12);
-        message[^3] = 1;                                    // type A
+        message[^3] = type;                                 // type (A unless told)
         message[^1] = 1;                                    // class IN
         var framed = new byte[message.Length + 2];
         BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)message.Length);
@@ -34,15 +34,20 @@ public sealed class TcpTransportTests
     private static async Task<ushort> ReadAnswerIdAsync(Socket socket, CancellationToken cancel)
     {
         var length = new byte[2];
-        await socket.ReceiveAsync(length, cancel);
+        await ReadExactlyAsync(socket, length, cancel);
         var body = new byte[BinaryPrimitives.ReadUInt16BigEndian(length)];
-        var read = 0;
-        while (read < body.Length)
-        {
-            read += await socket.ReceiveAsync(body.AsMemory(read), cancel);
-        }
-
+        await ReadExactlyAsync(socket, body, cancel);
         return BinaryPrimitives.ReadUInt16BigEndian(body);
+    }
+
+    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancel)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await socket.ReceiveAsync(buffer[read..], cancel);
+            read += n > 0 ? n : throw new IOException("the server closed the connection");
+        }
     }
 
     private static async Task<string> WriteConfigAsync(string json)
@@ -125,6 +130,66 @@ public sealed class TcpTransportTests
         {
             sockets.ForEach(s => s.Dispose());
         }
+    }
+
+    private static async Task<bool> ServedWithinAsync(ApplianceProcess appliance, TimeSpan within)
+    {
+        var until = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < until)
+        {
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await probe.ConnectAsync(IPAddress.Loopback, appliance.DnsPort);
+            await probe.SendAsync(Query("www.test", 77));
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                if (await ReadAnswerIdAsync(probe, wait.Token) == 77)
+                {
+                    return true;
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or IOException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        return false;
+    }
+
+    [Fact]
+    public async Task SlowClient_TricklesHalfAMessage_LosesTheConnectionAfterTheIdleTimeout()
+    {
+        using var nsd = new Nsd();
+        await nsd.StartAsync();
+        var config = await WriteConfigAsync("""{ "dns": { "maxTcpConnections": 1, "tcpIdleTimeoutSeconds": 1 } }""");
+        using var appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", nsd.Address]);
+        await appliance.DigAsync("www.test");
+        using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await slow.ConnectAsync(IPAddress.Loopback, appliance.DnsPort);
+        await slow.SendAsync(new byte[] { 0, 30, 0xab });   // announces 30 bytes, sends 1, then nothing
+
+        Assert.True(await ServedWithinAsync(appliance, TimeSpan.FromSeconds(6)), "the only TCP slot stayed taken by a client that sent half a message");
+    }
+
+    [Fact]
+    public async Task NonReadingClient_PipelinesLargeAnswers_IsCutOffAndTheSlotFreed()
+    {
+        using var nsd = new Nsd();
+        await nsd.StartAsync();
+        var config = await WriteConfigAsync("""{ "dns": { "maxTcpConnections": 1, "tcpIdleTimeoutSeconds": 1, "rateLimit": { "queriesPerSecond": 0 } } }""");
+        using var appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", nsd.Address]);
+        await appliance.DigAsync("+tcp", "big.test", "TXT");   // cached: every answer below is about 2.5 kB
+        using var greedy = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await greedy.ConnectAsync(IPAddress.Loopback, appliance.DnsPort);
+        // 3,000 queries (about 90 kB, which the kernel takes at once) ask for about 7.5 MB of answers, more than
+        // the kernel's socket buffers hold, so the appliance's writes block on a client that never reads.
+        var queries = Enumerable.Range(0, 3_000).SelectMany(i => Query("big.test", (ushort)i, type: 16)).ToArray();
+        await greedy.SendAsync(queries, SocketFlags.None);
+
+        Assert.True(await ServedWithinAsync(appliance, TimeSpan.FromSeconds(20)), "a client that never reads kept the only TCP slot");
+        Assert.False(appliance.HasExited);
     }
 
     [Fact]
