@@ -97,11 +97,11 @@ public sealed class DnsServer : IDisposable
             return;
         }
 
+        // Upstreams first, so no late answer is sent on a listener socket that is already closed.
+        Forwarder.Dispose();
         foreach (var listener in _listeners)
         {
             listener.Dispose();
         }
-
-        Forwarder.Dispose();
     }
 }

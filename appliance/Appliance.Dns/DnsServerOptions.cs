@@ -86,6 +86,12 @@ public sealed record DnsServerOptions
     /// <summary>At most this many queries are waiting for upstreams at once; more get SERVFAIL at once.</summary>
     public int MaxInFlight { get; init; } = 4_096;
 
+    /// <summary>
+    /// At most this many of one client's queries (an IPv4 address or an IPv6 /64) wait for upstreams at once, so
+    /// one infected PC asking random names of a dead domain cannot fill the table and starve the others.
+    /// </summary>
+    public int MaxInFlightPerClient { get; init; } = 100;
+
     /// <summary>UDP sockets (so source ports) per upstream; queries pick one at random.</summary>
     public int UdpSocketsPerUpstream { get; init; } = 4;
 

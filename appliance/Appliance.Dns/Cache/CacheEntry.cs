@@ -12,8 +12,9 @@ namespace Appliance.Dns.Cache;
 public sealed class CacheEntry
 {
     internal CacheEntry(byte[] key, int hash, byte[] body, ushort[] ttlOffsets, ushort answerCount, ushort authorityCount,
-        ushort additionalCount, DnsRcode rcode, bool authenticData, uint ttlSeconds, long storedAt)
+        ushort additionalCount, DnsRcode rcode, bool authenticData, uint ttlSeconds, long storedAt, int additionalOffset = -1)
     {
+        AdditionalOffset = additionalOffset < 0 ? body.Length : additionalOffset;
         Key = key;
         Hash = hash;
         Body = body;
@@ -41,6 +42,9 @@ public sealed class CacheEntry
     public ushort AuthorityCount { get; }
 
     public ushort AdditionalCount { get; }
+
+    /// <summary>Where the additional section starts in <see cref="Body"/> (its length when there is none).</summary>
+    public int AdditionalOffset { get; }
 
     public DnsRcode Rcode { get; }
 

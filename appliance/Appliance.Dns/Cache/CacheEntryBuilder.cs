@@ -37,6 +37,7 @@ public static class CacheEntryBuilder
         var kept = 0;
         var bodyEnd = questionEnd;
         var additionalKept = 0;
+        var additionalAt = -1;
         var minTtl = uint.MaxValue;
         int soaTtlAt = -1;
         uint negativeTtl = 0;
@@ -60,14 +61,20 @@ public static class CacheEntryBuilder
                 break;
             }
 
+            if (!RDataNamesValid(response, record))
+            {
+                return ParseStatus.Malformed;   // a hostile upstream must not get a pointer loop cached and served
+            }
+
             if (inAdditional)
             {
+                additionalAt = additionalAt < 0 ? record.Offset - questionEnd : additionalAt;
                 additionalKept++;
             }
 
             ttlAt[kept++] = record.TtlOffset;
             bodyEnd = record.End;
-            var ttl = Math.Clamp(record.Ttl & 0x7FFF_FFFF, options.MinTtlSeconds, options.MaxTtlSeconds);   // RFC 2181 §8: top bit set = 0
+            var ttl = Math.Clamp(WireTtl(record.Ttl), options.MinTtlSeconds, options.MaxTtlSeconds);
             minTtl = Math.Min(minTtl, ttl);
 
             // RFC 2308 §5: the negative TTL is the lesser of the SOA's own TTL and its MINIMUM field.
@@ -75,7 +82,7 @@ public static class CacheEntryBuilder
             if (inAuthority && record.Type == DnsType.Soa && soaTtlAt < 0 && record.RDataLength >= 22)
             {
                 var minimum = BinaryPrimitives.ReadUInt32BigEndian(response.Slice(record.End - 4, 4));
-                negativeTtl = Math.Min(record.Ttl & 0x7FFF_FFFF, minimum & 0x7FFF_FFFF);
+                negativeTtl = Math.Min(WireTtl(record.Ttl), WireTtl(minimum));
                 soaTtlAt = record.TtlOffset;
             }
         }
@@ -99,14 +106,54 @@ public static class CacheEntryBuilder
             var at = ttlAt[i] - questionEnd;
             offsets[i] = (ushort)at;
             var slot = body.AsSpan(at, 4);
-            var ttl = BinaryPrimitives.ReadUInt32BigEndian(slot) & 0x7FFF_FFFF;
+            var ttl = WireTtl(BinaryPrimitives.ReadUInt32BigEndian(slot));
             ttl = ttlAt[i] == soaTtlAt && negative ? entryTtl : Math.Clamp(ttl, options.MinTtlSeconds, options.MaxTtlSeconds);
             BinaryPrimitives.WriteUInt32BigEndian(slot, ttl);
         }
 
         cacheable = entryTtl > 0 && !header.IsTruncated && rcode is DnsRcode.NoError or DnsRcode.NXDomain;
         entry = new CacheEntry(key.ToArray(), hash, body, offsets, header.AnswerCount, header.AuthorityCount, (ushort)additionalKept,
-            rcode, header.AuthenticData, entryTtl, now);
+            rcode, header.AuthenticData, entryTtl, now, additionalAt);
         return ParseStatus.Ok;
     }
+
+    /// <summary>
+    /// Names inside RDATA may be compressed too (RFC 3597 §4 lists the types: NS, CNAME, SOA, PTR, MX, and for
+    /// compatibility SRV and DNAME). They must obey the same rules as owner names — backward pointers only, no
+    /// loops, 255 bytes at most — and fit inside the RDATA.
+    /// </summary>
+    private static bool RDataNamesValid(ReadOnlySpan<byte> message, in DnsRecord record)
+    {
+        var at = record.RDataOffset;
+        var end = record.End;
+        switch (record.Type)
+        {
+            case DnsType.NS or DnsType.CName or DnsType.Ptr or 39:   // 39: DNAME
+                return NameFits(message, ref at, end) && at == end;
+            case DnsType.MX:
+                at += 2;
+                return NameFits(message, ref at, end) && at == end;
+            case 33:   // SRV: priority, weight, port, target
+                at += 6;
+                return NameFits(message, ref at, end) && at == end;
+            case DnsType.Soa:
+                return NameFits(message, ref at, end) && NameFits(message, ref at, end) && at + 20 == end;
+            default:
+                return true;
+        }
+    }
+
+    private static bool NameFits(ReadOnlySpan<byte> message, ref int at, int end)
+    {
+        if (at >= end || DnsName.TryMeasure(message[..end], at, out var consumed, out _) != ParseStatus.Ok)
+        {
+            return false;
+        }
+
+        at += consumed;
+        return at <= end;
+    }
+
+    /// <summary>RFC 2181 §8: a TTL with its top bit set is treated as if the whole value were zero.</summary>
+    private static uint WireTtl(uint ttl) => (ttl & 0x8000_0000) != 0 ? 0 : ttl;
 }

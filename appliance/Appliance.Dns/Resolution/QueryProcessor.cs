@@ -164,6 +164,17 @@ public sealed partial class QueryProcessor
             return Forwarded;
         }
 
+        if (lookup == CacheLookup.Stale)
+        {
+            // Could not forward (table full, or this client already has too many waiting): RFC 8767 prefers an
+            // expired answer to an error.
+            var clientQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
+            var limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
+            Interlocked.Increment(ref _counters.StaleAnswers);
+            Emit(client, query, lowerName, ReasonCode.DnsServedStale, entry!.Rcode, QueryEventFlags.Stale);
+            return ResponseWriter.WriteFromEntry(response, clientQuery, entry, 0, stale: true, limit);
+        }
+
         Interlocked.Increment(ref _counters.Overloaded);
         Interlocked.Increment(ref _counters.ServFail);
         Emit(client, query, lowerName, ReasonCode.DnsOverloaded, DnsRcode.ServFail, QueryEventFlags.None);

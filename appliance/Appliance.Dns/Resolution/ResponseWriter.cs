@@ -47,17 +47,25 @@ public static class ResponseWriter
 
     /// <summary>
     /// Writes header, the client's question, the cached body with TTLs aged, and an OPT when the client sent
-    /// one. If that exceeds <paramref name="limit"/> the reply is cut to header, question and OPT with TC set
-    /// (RFC 1035 §4.2.1, RFC 2181 §9), so the client retries over TCP.
+    /// one. If that exceeds <paramref name="limit"/>, the additional section is left out when that is enough
+    /// (RFC 2181 §9: missing additional data does not set TC); otherwise the reply is cut to header, question and
+    /// OPT with TC set (RFC 1035 §4.2.1), so the client retries over TCP.
     /// </summary>
     public static int WriteFromEntry(Span<byte> destination, in ClientQuery query, CacheEntry entry, long ageSeconds, bool stale, int limit)
     {
         var bodyAt = DnsLimits.HeaderLength + query.Question.Length;
-        var total = bodyAt + entry.Body.Length + (query.HasEdns ? OptLength + (stale ? 6 : 0) : 0);
+        var optLength = query.HasEdns ? OptLength + (stale ? 6 : 0) : 0;
         var ad = entry.AuthenticData && (query.DnssecOk || (query.Flags & DnsHeader.AdBit) != 0);   // RFC 6840 §5.8
-        if (total > limit || total > destination.Length)
+        var bodyLength = entry.Body.Length;
+        var additional = entry.AdditionalCount;
+        if (bodyAt + bodyLength + optLength > Math.Min(limit, destination.Length))
         {
-            return WriteHeaderOnly(destination, query, entry.Rcode, truncated: true, ad: false, ede: null);
+            bodyLength = entry.AdditionalOffset;
+            additional = 0;
+            if (bodyAt + bodyLength + optLength > Math.Min(limit, destination.Length))
+            {
+                return WriteHeaderOnly(destination, query, entry.Rcode, truncated: true, ad: false, ede: null);
+            }
         }
 
         var header = new DnsHeader(
@@ -66,20 +74,25 @@ public static class ResponseWriter
             1,
             entry.AnswerCount,
             entry.AuthorityCount,
-            (ushort)(entry.AdditionalCount + (query.HasEdns ? 1 : 0)));
+            (ushort)(additional + (query.HasEdns ? 1 : 0)));
         header.TryWrite(destination);
         query.Question.CopyTo(destination[DnsLimits.HeaderLength..]);
-        var body = destination.Slice(bodyAt, entry.Body.Length);
-        entry.Body.CopyTo(body);
+        var body = destination.Slice(bodyAt, bodyLength);
+        entry.Body.AsSpan(0, bodyLength).CopyTo(body);
         foreach (var offset in entry.TtlOffsets)
         {
+            if (offset >= bodyLength)
+            {
+                break;   // the offsets are in order: the rest belong to left-out additional records
+            }
+
             var slot = body.Slice(offset, 4);
             var ttl = BinaryPrimitives.ReadUInt32BigEndian(slot);
             ttl = stale ? StaleTtl : (uint)Math.Max(0, ttl - ageSeconds);
             BinaryPrimitives.WriteUInt32BigEndian(slot, ttl);
         }
 
-        var length = bodyAt + entry.Body.Length;
+        var length = bodyAt + bodyLength;
         if (query.HasEdns)
         {
             var writer = new DnsMessageWriter(destination[length..]);

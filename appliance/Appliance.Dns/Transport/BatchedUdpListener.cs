@@ -113,6 +113,10 @@ public sealed unsafe partial class BatchedUdpListener : IReplySink, IDisposable
         {
             Log.SendFailed(_logger, LocalEndPoint, ex.SocketErrorCode);
         }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down: the answer has nowhere to go.
+        }
     }
 
     private void Run()
@@ -160,7 +164,17 @@ public sealed unsafe partial class BatchedUdpListener : IReplySink, IDisposable
                 var address = new ReadOnlySpan<byte>(message.Header.Name, (int)message.Header.NameLength);
                 var query = new ReadOnlySpan<byte>(_receiveIov[i].Base, (int)message.Length);
                 var answer = new Span<byte>(_sendIov[answers].Base, SendSlot);
-                var length = _processor.Process(query, answer, address, this);
+                int length;
+                try
+                {
+                    length = _processor.Process(query, answer, address, this);
+                }
+                catch (Exception ex)
+                {
+                    // Loop boundary (STYLE.md): record it and carry on with the next datagram; never die here.
+                    Log.ProcessFailed(_logger, LocalEndPoint, ex);
+                    continue;
+                }
                 if (length > 0)
                 {
                     _send[answers].Header.Name = message.Header.Name;
@@ -262,5 +276,8 @@ public sealed unsafe partial class BatchedUdpListener : IReplySink, IDisposable
 
         [LoggerMessage(EventId = 114, Level = LogLevel.Debug, Message = "sendmmsg on {Listener} failed with errno {Errno}; skipping one answer")]
         public static partial void BatchSendFailed(ILogger logger, IPEndPoint listener, int errno);
+
+        [LoggerMessage(EventId = 115, Level = LogLevel.Error, Message = "Processing a query on {Listener} failed; the query was dropped")]
+        public static partial void ProcessFailed(ILogger logger, IPEndPoint listener, Exception exception);
     }
 }

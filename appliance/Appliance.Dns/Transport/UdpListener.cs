@@ -42,6 +42,10 @@ public sealed partial class UdpListener : IReplySink, IDisposable
         {
             Log.SendFailed(_logger, LocalEndPoint, ex.SocketErrorCode);
         }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down: the answer has nowhere to go.
+        }
     }
 
     private async Task ReceiveLoopAsync()
@@ -73,10 +77,17 @@ public sealed partial class UdpListener : IReplySink, IDisposable
                 continue;
             }
 
-            var length = _processor.Process(receive.AsSpan(0, received), send, remote.Buffer.Span[..remote.Size], this);
-            if (length > 0)
+            try
             {
-                SendReply(send.AsSpan(0, length), remote);
+                var length = _processor.Process(receive.AsSpan(0, received), send, remote.Buffer.Span[..remote.Size], this);
+                if (length > 0)
+                {
+                    SendReply(send.AsSpan(0, length), remote);
+                }
+            }
+            catch (Exception ex)
+            {
+                Log.ProcessFailed(_logger, LocalEndPoint, ex);   // loop boundary: record, drop this query, carry on
             }
         }
     }
@@ -106,6 +117,9 @@ public sealed partial class UdpListener : IReplySink, IDisposable
 
         [LoggerMessage(EventId = 111, Level = LogLevel.Debug, Message = "UDP receive on {Listener} failed: {Error}")]
         public static partial void ReceiveFailed(ILogger logger, IPEndPoint listener, SocketError error);
+
+        [LoggerMessage(EventId = 116, Level = LogLevel.Error, Message = "Processing a query on {Listener} failed; the query was dropped")]
+        public static partial void ProcessFailed(ILogger logger, IPEndPoint listener, Exception exception);
     }
 }
 

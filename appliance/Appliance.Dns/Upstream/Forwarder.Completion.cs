@@ -3,11 +3,24 @@ using Appliance.Core.Policy;
 using Appliance.Dns.Cache;
 using Appliance.Dns.Resolution;
 using Appliance.Protocols.Dns;
+using Microsoft.Extensions.Logging;
 
 namespace Appliance.Dns.Upstream;
 
 public sealed partial class Forwarder
 {
+    private void ScanGuarded()
+    {
+        try
+        {
+            Scan();
+        }
+        catch (Exception ex)
+        {
+            Log.ScanFailed(_logger, ex);   // a timer callback must never take the process down
+        }
+    }
+
     /// <summary>
     /// Moves on every query whose attempt timed out or failed: to the next upstream while attempts and time
     /// remain, else to its final answer. Runs on a timer and right after a channel fails.
@@ -139,6 +152,11 @@ public sealed partial class Forwarder
             sink.SendReply(scratch[..length], to.ReplyAddress);
         }
 
+        lock (_lock)
+        {
+            DoneWaiting(to.ClientKey);
+        }
+
         if (sink.IsStream)
         {
             flags |= QueryEventFlags.Tcp;
@@ -146,6 +164,15 @@ public sealed partial class Forwarder
 
         var micros = (uint)Math.Min(uint.MaxValue, (now - to.ReceivedAt) * 1_000_000 / _time.TimestampFrequency);
         QueryEvents.Emit(_events, _time, to.Client, CacheKey.NameOf(slot.KeyBytes), CacheKey.TypeOf(slot.KeyBytes), reason, rcode, flags, micros);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 130, Level = LogLevel.Error, Message = "Handling an answer from upstream {Upstream} failed; the answer was ignored")]
+        public static partial void ResponseFailed(ILogger logger, UpstreamServer upstream, Exception exception);
+
+        [LoggerMessage(EventId = 131, Level = LogLevel.Error, Message = "The forwarder's timeout scan failed; it runs again on the next tick")]
+        public static partial void ScanFailed(ILogger logger, Exception exception);
     }
 
     private void Release(PendingQuery slot)

@@ -37,6 +37,7 @@ public sealed partial class Forwarder : IDisposable
     private readonly int[] _freeWaiters;
     private int _freeWaiterCount;
     private readonly int[] _inFlightBuckets;
+    private readonly Dictionary<ulong, int> _perClient;
     private readonly byte[] _scanScratch = new byte[65_536];
 
     private readonly DnsServerOptions _options;
@@ -89,6 +90,7 @@ public sealed partial class Forwarder : IDisposable
         _inFlightBuckets = new int[System.Numerics.BitOperations.RoundUpToPowerOf2((uint)options.MaxInFlight * 2)];
         Array.Fill(_inFlightBuckets, NoSlot);
         Array.Fill(_idToSlot, NoSlot);
+        _perClient = new Dictionary<ulong, int>(options.MaxInFlight);   // sized once: never grows past the slots
         _randomIdsUsed = _randomIds.Length;
     }
 
@@ -105,7 +107,7 @@ public sealed partial class Forwarder : IDisposable
         }
 
         var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.UpstreamAttemptTimeout.TotalMilliseconds / 10, 10, 100));
-        _timer = _time.CreateTimer(_ => Scan(), null, period, period);
+        _timer = _time.CreateTimer(_ => ScanGuarded(), null, period, period);
     }
 
     /// <summary>True when upstreams exist and every one is marked down: answer stale at once rather than wait.</summary>
@@ -144,6 +146,20 @@ public sealed partial class Forwarder : IDisposable
                 return false;
             }
 
+            var clientKey = Recipient.KeyOf(client);
+            ref var waiting = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_perClient, clientKey, out _);
+            if (waiting >= _options.MaxInFlightPerClient)
+            {
+                if (waiting == 0)
+                {
+                    _perClient.Remove(clientKey);
+                }
+
+                Interlocked.Increment(ref _counters.ClientCapped);
+                return false;
+            }
+
+            waiting++;
             if (FindInFlight(key, hash) is { } existing && _freeWaiterCount > 0)
             {
                 var waiter = _waiters[_freeWaiters[--_freeWaiterCount]];
@@ -156,6 +172,7 @@ public sealed partial class Forwarder : IDisposable
 
             if (_freeCount == 0)
             {
+                DoneWaiting(clientKey);
                 return false;
             }
 
@@ -204,6 +221,16 @@ public sealed partial class Forwarder : IDisposable
             Fill(slot, entry.Key, entry.Hash);
             Interlocked.Increment(ref _counters.Prefetches);
             Launch(slot, now);
+        }
+    }
+
+    // Under _lock: one fewer query of this client waits upstream.
+    private void DoneWaiting(ulong clientKey)
+    {
+        ref var waiting = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_perClient, clientKey);
+        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref waiting) && --waiting <= 0)
+        {
+            _perClient.Remove(clientKey);
         }
     }
 
@@ -353,6 +380,22 @@ public sealed partial class Forwarder : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="OnResponse"/> behind the receive loops' boundary: whatever goes wrong with one answer is logged
+    /// and the loop goes on (STYLE.md: a catch-all only at a loop's boundary, and it records a reason).
+    /// </summary>
+    public void OnResponseGuarded(IUpstreamChannel channel, ReadOnlySpan<byte> message, Span<byte> scratch)
+    {
+        try
+        {
+            OnResponse(channel, message, scratch);
+        }
+        catch (Exception ex)
+        {
+            Log.ResponseFailed(_logger, channel.Server, ex);
+        }
+    }
+
     /// <summary>An answer from an upstream channel. <paramref name="scratch"/> is the caller's 64 KiB buffer.</summary>
     public void OnResponse(IUpstreamChannel channel, ReadOnlySpan<byte> message, Span<byte> scratch)
     {
@@ -363,12 +406,15 @@ public sealed partial class Forwarder : IDisposable
 
         var now = _time.GetTimestamp();
         PendingQuery slot;
-        int questionEnd;
+        int questionEnd = 0;
+        var failed = false;
         lock (_lock)
         {
+            // An error answer may carry no question (RFC 1035 allows it for FORMERR and the like); it is matched by
+            // id and channel alone, which at worst makes us try the next upstream.
             var index = _idToSlot[header.Id];
             if (index == NoSlot || _slots[index] is not { State: PendingQuery.InFlight } candidate || candidate.Channel != channel
-                || !SameQuestion(candidate, message, header, out questionEnd))
+                || !(SameQuestion(candidate, message, header, out questionEnd) || (header.QuestionCount == 0 && IsErrorRcode(header.Rcode))))
             {
                 Interlocked.Increment(ref _counters.SpoofedOrLate);
                 return;
@@ -390,18 +436,33 @@ public sealed partial class Forwarder : IDisposable
                 return;
             }
 
-            if (header.Rcode is DnsRcode.ServFail or DnsRcode.Refused or DnsRcode.NotImp or DnsRcode.FormErr)
+            // SERVFAIL and the like (or a TC answer even over TCP): this upstream could not answer this question;
+            // another may (as unbound and dnsmasq do). It is alive, so its health is untouched: one broken domain
+            // must not mark a good upstream down.
+            if (IsErrorRcode(header.Rcode) || header.IsTruncated)
             {
-                // This upstream could not answer; another may (as unbound and dnsmasq do).
-                server.ReportFailure();
-                slot.AttemptDeadline = 0;
-                return;   // the scan below moves it on
+                if (slot.Attempts < _maxAttempts && now < slot.FinalDeadline)
+                {
+                    Launch(slot, now);
+                    return;
+                }
+
+                failed = true;
+            }
+            else
+            {
+                server.ReportSuccess((now - slot.AttemptSentAt) * 1_000_000 / _time.TimestampFrequency);
             }
 
-            server.ReportSuccess((now - slot.AttemptSentAt) * 1_000_000 / _time.TimestampFrequency);
             ReleaseId(slot);
             Unindex(slot);
             slot.State = PendingQuery.Completing;
+        }
+
+        if (failed)
+        {
+            Finish(slot, null, stale: false, scratch, now);
+            return;
         }
 
         Interlocked.Increment(ref _counters.UpstreamAnswers);
@@ -419,6 +480,8 @@ public sealed partial class Forwarder : IDisposable
 
         Finish(slot, entry, stale: false, scratch, now);
     }
+
+    private static bool IsErrorRcode(DnsRcode rcode) => rcode is DnsRcode.ServFail or DnsRcode.Refused or DnsRcode.NotImp or DnsRcode.FormErr;
 
     private static bool SameQuestion(PendingQuery slot, ReadOnlySpan<byte> message, in DnsHeader header, out int questionEnd)
     {
@@ -462,7 +525,7 @@ public sealed partial class Forwarder : IDisposable
             }
         }
 
-        Scan();
+        ScanGuarded();
     }
 
     public void Dispose()

@@ -24,9 +24,15 @@ internal class Recipient
     public ReasonCode Reason;
     public long ReceivedAt;
 
+    /// <summary>The client's rate key with its family, for the per-client cap on waiting queries.</summary>
+    public ulong ClientKey;
+
     /// <summary>Name (client's case) + type + class.</summary>
     public readonly byte[] Question = new byte[DnsLimits.MaxNameLength + 4];
     public int QuestionLength;
+
+    public static ulong KeyOf(in ClientAddress client)
+        => (client.RateKey << 1) | (client.Family == AddressFamily.InterNetworkV6 ? 1UL : 0UL);
 
     public void SetReplyAddress(ReadOnlySpan<byte> sockaddr)
     {
@@ -42,6 +48,7 @@ internal class Recipient
         Sink = sink;
         SetReplyAddress(replyAddress);
         Client = client;
+        ClientKey = KeyOf(client);
         ClientId = query.Id;
         ClientFlags = query.Flags;
         HasEdns = query.HasEdns;

@@ -94,13 +94,18 @@ public sealed class StreamUpstreamChannel : IUpstreamChannel, IDisposable
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
             {
                 LastError = ex.Message;
-                _forwarder.OnChannelFailed(this);
                 if (stream is null)
                 {
-                    // Could not even connect: drop what is queued (the forwarder retries elsewhere) and pause a little.
+                    // Could not even connect: drop what is queued *before* reporting the failure, so that the retries
+                    // the forwarder then sends (possibly on this channel again) are not thrown away with it.
                     while (_outgoing.Reader.TryRead(out _))
                     {
                     }
+                }
+
+                _forwarder.OnChannelFailed(this);
+                if (stream is null)
+                {
 
                     try
                     {
@@ -128,6 +133,18 @@ public sealed class StreamUpstreamChannel : IUpstreamChannel, IDisposable
         var socket = new Socket(options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            // A peer that vanishes without a reset (a NAT entry expired, the resolver rebooted) must be noticed in
+            // seconds, not after the kernel's default of about 15 minutes: keepalive probes while idle, and
+            // TCP_USER_TIMEOUT (Linux, RFC 5482 semantics) for data that goes unacknowledged.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 10);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 2);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+            if (OperatingSystem.IsLinux())
+            {
+                socket.SetRawSocketOption(6 /* IPPROTO_TCP */, 18 /* TCP_USER_TIMEOUT */, BitConverter.GetBytes(5_000));
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(ConnectTimeout);
             await socket.ConnectAsync(options.EndPoint, timeout.Token);
@@ -203,7 +220,7 @@ public sealed class StreamUpstreamChannel : IUpstreamChannel, IDisposable
                 await stream.ReadExactlyAsync(length, connection.Token);
                 var size = BinaryPrimitives.ReadUInt16BigEndian(length);
                 await stream.ReadExactlyAsync(buffer.AsMemory(0, size), connection.Token);
-                _forwarder.OnResponse(this, buffer.AsSpan(0, size), scratch);
+                _forwarder.OnResponseGuarded(this, buffer.AsSpan(0, size), scratch);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or EndOfStreamException or ObjectDisposedException)

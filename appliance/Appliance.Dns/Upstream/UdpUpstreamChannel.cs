@@ -80,7 +80,7 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
                 break;
             }
 
-            _forwarder.OnResponse(this, buffer.AsSpan(0, received), scratch);
+            _forwarder.OnResponseGuarded(this, buffer.AsSpan(0, received), scratch);
         }
     }
 

@@ -18,6 +18,7 @@ public sealed class UpstreamServer : IDisposable
     private long _answers;
     private long _failures;
     private long _rotations;
+    private long _lastFailureAt = long.MinValue / 2;
 
     /// <summary>RFC 5452 §9.2: source ports should be unpredictable. A socket is retired after this many queries…</summary>
     public const int QueriesPerSocket = 1_000;
@@ -130,8 +131,19 @@ public sealed class UpstreamServer : IDisposable
         Interlocked.Exchange(ref _smoothedRttMicros, old == 0 ? rttMicros : ((old * 7) + rttMicros) / 8);
     }
 
+    /// <summary>
+    /// A timeout or a refused port. Failures closer together than half a second count once: a burst of queries
+    /// timing out together is one event, not a reason to back off for 30 s at once.
+    /// </summary>
     public void ReportFailure()
     {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastFailureAt);
+        if (now - last < _time.TimestampFrequency / 2 || Interlocked.CompareExchange(ref _lastFailureAt, now, last) != last)
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _failures);
         var failures = Interlocked.Increment(ref _consecutiveFailures);
         if (failures >= FailuresToMarkDown)

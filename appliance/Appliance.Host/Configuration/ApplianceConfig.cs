@@ -33,6 +33,8 @@ public sealed record DnsConfig
 
     public int? MaxInFlight { get; init; }
 
+    public int? MaxInFlightPerClient { get; init; }
+
     public int? UdpSocketsPerUpstream { get; init; }
 
     public int? TcpIdleTimeoutSeconds { get; init; }

@@ -69,6 +69,7 @@ public sealed class SettingsBuilder
             UpstreamAttemptTimeout = TimeSpan.FromMilliseconds(Range(dns.UpstreamTimeoutMs, "dns.upstreamTimeoutMs", 50, 30_000, (int)defaults.UpstreamAttemptTimeout.TotalMilliseconds)),
             ResolveTimeout = TimeSpan.FromMilliseconds(Range(dns.ResolveTimeoutMs, "dns.resolveTimeoutMs", 100, 60_000, (int)defaults.ResolveTimeout.TotalMilliseconds)),
             MaxInFlight = Range(dns.MaxInFlight, "dns.maxInFlight", 16, 32_768, defaults.MaxInFlight),
+            MaxInFlightPerClient = Range(dns.MaxInFlightPerClient, "dns.maxInFlightPerClient", 1, 32_768, defaults.MaxInFlightPerClient),
             UdpSocketsPerUpstream = Range(dns.UdpSocketsPerUpstream, "dns.udpSocketsPerUpstream", 1, 64, defaults.UdpSocketsPerUpstream),
             TcpIdleTimeout = TimeSpan.FromSeconds(Range(dns.TcpIdleTimeoutSeconds, "dns.tcpIdleTimeoutSeconds", 1, 3_600, (int)defaults.TcpIdleTimeout.TotalSeconds)),
             MaxTcpConnections = Range(dns.MaxTcpConnections, "dns.maxTcpConnections", 1, 65_535, defaults.MaxTcpConnections),

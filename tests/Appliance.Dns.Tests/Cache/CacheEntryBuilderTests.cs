@@ -96,6 +96,34 @@ public sealed class CacheEntryBuilderTests
     }
 
     [Fact]
+    public void TryBuild_TtlWithTopBitSet_TreatedAsZeroAndNotCached()
+    {
+        var query = Messages.Query("www.test");
+        var entry = Build(Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, 0xFFFF_FFFF, Messages.A(192, 0, 2, 1))]), new CacheOptions(), out var cacheable);
+
+        Assert.False(cacheable);            // RFC 2181 §8
+        Assert.Equal(0u, entry.TtlSeconds);
+        Assert.Equal(0u, TtlAt(entry, 0));
+    }
+
+    [Theory]
+    [InlineData("c00c")]        // CNAME target: a pointer to the question name, legal
+    [InlineData("c0ff")]        // a forward pointer (into what would be the OPT record)
+    [InlineData("0161c03c")]    // "a" then a pointer to itself: a loop
+    [InlineData("0161")]        // a name that runs out of RDATA
+    public void TryBuild_CnameTargetPointers_OnlyBackwardAndInsideRdataAccepted(string rdataHex)
+    {
+        var query = Messages.Query("www.test");
+        var response = Messages.Answer(query, DnsRcode.NoError, [(DnsType.CName, 60, Convert.FromHexString(rdataHex))]);
+        DnsHeader.TryRead(response, out var header);
+        var questionEnd = 12 + Messages.Name("www.test").Length + 4;
+
+        var status = CacheEntryBuilder.TryBuild(response, header, questionEnd, [1], 1, new CacheOptions(), 0, out _, out _);
+
+        Assert.Equal(rdataHex == "c00c" ? ParseStatus.Ok : ParseStatus.Malformed, status);
+    }
+
+    [Fact]
     public void TryBuild_TruncatedBody_Malformed()
     {
         var query = Messages.Query("www.test");

@@ -131,6 +131,54 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public void Forward_UpstreamServFailsOneDomain_StaysHealthyAndAnswersOthers()
+    {
+        using var upstream = new CannedUpstream(script: query =>
+            query.AsSpan().IndexOf("broken"u8) > 0
+                ? [Messages.Answer(query, DnsRcode.ServFail, [])]
+                : [Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, 60, Messages.A(192, 0, 2, 1))])]);
+        using var resolver = new InProcessResolver(upstream);
+
+        for (var i = 0; i < 10; i++)
+        {
+            var failed = resolver.Ask(Messages.Query($"x{i}.broken.test"));
+            Assert.Equal(DnsRcode.ServFail, (DnsRcode)(failed[3] & 0x0F));
+        }
+
+        var server = resolver.Server.Forwarder.Servers[0];
+        Assert.True(server.IsHealthy, "SERVFAIL for one domain must not mark the upstream down");
+        Assert.Equal(0, server.Failures);
+        var good = resolver.Ask(Messages.Query("fine.test"));
+        Assert.Equal(DnsRcode.NoError, (DnsRcode)(good[3] & 0x0F));
+    }
+
+    [Fact]
+    public void Forward_ClientOverItsWaitingCap_ServFailAtOnceOthersUnaffected()
+    {
+        using var upstream = new CannedUpstream(script: query =>
+        {
+            Thread.Sleep(400);
+            return [Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, 60, Messages.A(192, 0, 2, 1))])];
+        });
+        using var resolver = new InProcessResolver(upstream, configure: o => o with { MaxInFlightPerClient = 2 });
+        using var greedy = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram,
+            System.Net.Sockets.ProtocolType.Udp);
+        greedy.Connect(resolver.Server.EndPoints[0]);
+        greedy.ReceiveTimeout = 3_000;
+
+        for (var i = 0; i < 3; i++)
+        {
+            greedy.Send(Messages.Query($"random{i}.dead.test", id: (ushort)i));
+        }
+
+        var first = new byte[512];
+        greedy.Receive(first);   // the third query is refused at once, before the slow upstream answers the others
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16BigEndian(first));
+        Assert.Equal(DnsRcode.ServFail, (DnsRcode)(first[3] & 0x0F));
+        Assert.Equal(1, resolver.Server.Counters.Snapshot().ClientCapped);
+    }
+
+    [Fact]
     public void Forward_SpoofedAnswersFirst_OnlyTheMatchingAnswerIsBelieved()
     {
         // Before the real answer the "upstream" sends: a wrong id, and the right id with a different question.

@@ -87,6 +87,44 @@ public sealed class ResponseWriterTests
     }
 
     [Fact]
+    public void WriteFromEntry_OnlyAdditionalRecordsOverflow_LeftOutWithoutTc()
+    {
+        // One A answer, then 40 additional A records (glue-like): 16 + 40 × 15 bytes, beyond 512.
+        var query = Messages.Query("www.test", edns: false);
+        var q = new DnsMessageReader(query);
+        q.ReadHeader(out var h);
+        q.ReadQuestion(out var question);
+        var buffer = new byte[4096];
+        var w = new DnsMessageWriter(buffer);
+        w.TryWriteHeader(new DnsHeader(h.Id, DnsHeader.ResponseFlags(DnsOpcode.Query, true, false, false, false, DnsRcode.NoError), 1, 1, 0, 40));
+        w.TryWriteBytes(query.AsSpan(12, question.End - 12));
+        w.TryWriteRecord([0xC0, 0x0C], DnsType.A, DnsClass.IN, 300, [192, 0, 2, 1]);
+        for (var i = 0; i < 40; i++)
+        {
+            w.TryWriteRecord([1, (byte)'a', 0xC0, 0x0C], DnsType.A, DnsClass.IN, 300, [198, 51, 100, (byte)i]);
+        }
+
+        var response = buffer[..w.BytesWritten];
+        DnsHeader.TryRead(response, out var rh);
+        CacheEntryBuilder.TryBuild(response, rh, question.End, [1], 1, new CacheOptions(), 0, out var entry, out _);
+        var answer = new byte[4096];
+
+        var n = ResponseWriter.WriteFromEntry(answer, Client(query[12..question.End], edns: false), entry!, 0, false, limit: 512);
+
+        DnsHeader.TryRead(answer.AsSpan(0, n), out var out1);
+        Assert.False(out1.IsTruncated);                 // RFC 2181 §9: missing additional data is not truncation
+        Assert.Equal((ushort)1, out1.AnswerCount);
+        Assert.Equal((ushort)0, out1.AdditionalCount);
+        Assert.True(n <= 512);
+        var reader = new DnsMessageReader(answer.AsSpan(0, n));
+        reader.ReadHeader(out _);
+        reader.ReadQuestion(out _);
+        Assert.Equal(ParseStatus.Ok, reader.ReadRecord(out var a));
+        Assert.Equal(300u, a.Ttl);
+        Assert.Equal(0, reader.Remaining);
+    }
+
+    [Fact]
     public void WriteHeaderOnly_BadVers_ExtendedRcodeInOpt()
     {
         var buffer = new byte[512];
