@@ -24,9 +24,8 @@ public sealed class StreamUpstreamChannel : IUpstreamChannel, IDisposable
     private readonly X509Certificate2Collection? _trust;
     private Task? _run;
 
-    public StreamUpstreamChannel(UpstreamServer server, Forwarder forwarder, TimeProvider time)
+    public StreamUpstreamChannel(UpstreamServer server, Forwarder forwarder)
     {
-        _ = time;
         Server = server;
         _forwarder = forwarder;
         if (server.Options is { Tls: true, TlsCaFile: { } caFile })

@@ -45,7 +45,7 @@ public sealed class UpstreamServer : IDisposable
             _udp[i] = new UdpUpstreamChannel(this, forwarder, time.GetTimestamp());
         }
 
-        Stream = new StreamUpstreamChannel(this, forwarder, time);
+        Stream = new StreamUpstreamChannel(this, forwarder);
     }
 
     public int Index { get; }
