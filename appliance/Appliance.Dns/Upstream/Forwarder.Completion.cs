@@ -31,10 +31,16 @@ public sealed partial class Forwarder
         {
             var now = _time.GetTimestamp();
             var expired = 0;
+            var staleNow = 0;
             lock (_lock)
             {
                 foreach (var slot in _slots)
                 {
+                    if (slot.State == PendingQuery.InFlight && now - slot.WaitingSince >= _staleAfterTicks)
+                    {
+                        staleNow = DetachForStale(slot, now, staleNow);
+                    }
+
                     if (slot.State != PendingQuery.InFlight || slot.AttemptDeadline > now)
                     {
                         continue;
@@ -64,6 +70,59 @@ public sealed partial class Forwarder
                 Finish(_expired[i], null, stale: false, _scanScratch, now);
                 _expired[i] = null!;
             }
+
+            for (var i = 0; i < staleNow; i++)
+            {
+                var (waiter, entry) = _staleNow[i];
+                Answer(entry.Key, waiter, entry, failed: true, stale: true, _scanScratch, now);
+                FreeWaiter(waiter);
+                _staleNow[i] = default;
+            }
+        }
+    }
+
+    // Under _lock. If the cache holds an expired answer, hand every client still waiting on this slot over to be
+    // answered with it now; the slot carries on as a background refresh (and anyone who joins later gets the same
+    // treatment after their own wait). The slot's own client moves to a waiter record so the slot keeps no client.
+    private int DetachForStale(PendingQuery slot, long now, int count)
+    {
+        if ((slot.IsPrefetch && slot.FirstWaiter < 0) || _cache.TryGet(slot.KeyBytes, slot.Hash, now, out var entry) != CacheLookup.Stale)
+        {
+            return count;
+        }
+
+        var head = slot.FirstWaiter;
+        if (!slot.IsPrefetch)
+        {
+            if (_freeWaiterCount == 0)
+            {
+                return count;   // no record free to move the client to: it gets the final answer instead
+            }
+
+            var own = _waiters[_freeWaiters[--_freeWaiterCount]];
+            own.CopyFrom(slot);
+            own.Next = head;
+            head = own.Index;
+            slot.Sink = null;
+        }
+
+        slot.FirstWaiter = -1;
+        slot.WaitingSince = now;
+        for (var i = head; i >= 0; i = _waiters[i].Next)
+        {
+            _staleNow[count++] = (_waiters[i], entry!);
+        }
+
+        return count;
+    }
+
+    private void FreeWaiter(Waiter waiter)
+    {
+        lock (_lock)
+        {
+            waiter.Sink = null;
+            waiter.Next = -1;
+            _freeWaiters[_freeWaiterCount++] = waiter.Index;
         }
     }
 
@@ -93,27 +152,22 @@ public sealed partial class Forwarder
 
         if (!slot.IsPrefetch)
         {
-            Answer(slot, slot, entry, failed, stale, scratch, now);
+            Answer(slot.KeyBytes, slot, entry, failed, stale, scratch, now);
         }
 
         var next = slot.FirstWaiter;
         while (next >= 0)
         {
             var waiter = _waiters[next];
-            Answer(slot, waiter, entry, failed, stale, scratch, now);
+            Answer(slot.KeyBytes, waiter, entry, failed, stale, scratch, now);
             next = waiter.Next;
-            lock (_lock)
-            {
-                waiter.Sink = null;
-                waiter.Next = -1;
-                _freeWaiters[_freeWaiterCount++] = waiter.Index;
-            }
+            FreeWaiter(waiter);
         }
 
         Release(slot);
     }
 
-    private void Answer(PendingQuery slot, Recipient to, CacheEntry? entry, bool failed, bool stale, Span<byte> scratch, long now)
+    private void Answer(ReadOnlySpan<byte> key, Recipient to, CacheEntry? entry, bool failed, bool stale, Span<byte> scratch, long now)
     {
         var query = new ClientQuery(to.ClientId, to.ClientFlags, to.Question.AsSpan(0, to.QuestionLength), to.HasEdns, to.DnssecOk);
         var reason = to.Reason;
@@ -163,7 +217,7 @@ public sealed partial class Forwarder
         }
 
         var micros = (uint)Math.Min(uint.MaxValue, (now - to.ReceivedAt) * 1_000_000 / _time.TimestampFrequency);
-        QueryEvents.Emit(_events, _time, to.Client, CacheKey.NameOf(slot.KeyBytes), CacheKey.TypeOf(slot.KeyBytes), reason, rcode, flags, micros);
+        QueryEvents.Emit(_events, _time, to.Client, CacheKey.NameOf(key), CacheKey.TypeOf(key), reason, rcode, flags, micros);
     }
 
     private static partial class Log

@@ -60,6 +60,7 @@ public sealed partial class Forwarder
 
             var slot = _slots[_free[--_freeCount]];
             slot.SetClient(query, question, client, sink, replyAddress, reason, now);
+            slot.WaitingSince = now;
             Fill(slot, key, hash);
             Launch(slot, now);
             return true;
@@ -100,6 +101,7 @@ public sealed partial class Forwarder
             BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length), CacheKey.TypeOf(entry.Key));
             BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length + 2), CacheKey.ClassOf(entry.Key));
             slot.QuestionLength = name.Length + 4;
+            slot.WaitingSince = now;
             Fill(slot, entry.Key, entry.Hash);
             Interlocked.Increment(ref _counters.Prefetches);
             Launch(slot, now);

@@ -25,6 +25,14 @@ public sealed partial class Forwarder : IDisposable
     private readonly Lock _lock = new();
     private readonly Lock _scanLock = new();
     private readonly PendingQuery[] _expired;
+    private readonly (Waiter Waiter, CacheEntry Entry)[] _staleNow;
+    private readonly long _staleAfterTicks;
+
+    /// <summary>
+    /// RFC 8767 §5 "client response timer": a client whose question has an expired answer in the cache gets that
+    /// answer after this long if the upstreams have not answered yet; the refresh carries on in the background.
+    /// </summary>
+    public static readonly TimeSpan StaleAnswerDelay = TimeSpan.FromMilliseconds(1_800);
     private readonly Waiter[] _waiters;
     private readonly int[] _freeWaiters;
     private int _freeWaiterCount;
@@ -63,6 +71,8 @@ public sealed partial class Forwarder : IDisposable
         _slots = new PendingQuery[options.MaxInFlight];
         _free = new int[options.MaxInFlight];
         _expired = new PendingQuery[options.MaxInFlight];
+        _staleNow = new (Waiter, CacheEntry)[options.MaxInFlight];
+        _staleAfterTicks = (long)(StaleAnswerDelay.TotalSeconds * time.TimestampFrequency);
         for (var i = 0; i < _slots.Length; i++)
         {
             _slots[i] = new PendingQuery(i);

@@ -34,6 +34,9 @@ internal sealed class PendingQuery : Recipient
     public long FinalDeadline;
     public CacheEntry? RefreshEntry;
 
+    /// <summary>Since when the current recipients have waited (for the RFC 8767 client response timer).</summary>
+    public long WaitingSince;
+
     /// <summary>Coalesced clients waiting on this query (index into the waiter pool, -1 for none).</summary>
     public int FirstWaiter = -1;
 

@@ -34,6 +34,24 @@ internal class Recipient
     public static ulong KeyOf(in ClientAddress client)
         => (client.RateKey << 1) | (client.Family == AddressFamily.InterNetworkV6 ? 1UL : 0UL);
 
+    /// <summary>Takes over another recipient's client (the miss path; no allocation).</summary>
+    public void CopyFrom(Recipient other)
+    {
+        Sink = other.Sink;
+        SetReplyAddress(other.ReplyAddress.Buffer.Span[..other.ReplyAddress.Size]);
+        Client = other.Client;
+        ClientKey = other.ClientKey;
+        ClientId = other.ClientId;
+        ClientFlags = other.ClientFlags;
+        HasEdns = other.HasEdns;
+        DnssecOk = other.DnssecOk;
+        Limit = other.Limit;
+        Reason = other.Reason;
+        ReceivedAt = other.ReceivedAt;
+        other.Question.AsSpan(0, other.QuestionLength).CopyTo(Question);
+        QuestionLength = other.QuestionLength;
+    }
+
     public void SetReplyAddress(ReadOnlySpan<byte> sockaddr)
     {
         var n = Math.Min(sockaddr.Length, ReplyAddress.Buffer.Length);

@@ -179,6 +179,48 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public void Forward_UpstreamSilentAndAnswerExpired_StaleAfterClientResponseTimerWhileRefreshGoesOn()
+    {
+        var time = new FakeTimeProvider();
+        var calls = 0;
+        using var upstream = new CannedUpstream(script: query => Interlocked.Increment(ref calls) == 1
+            ? [Messages.Answer(query, DnsRcode.NoError, [(DnsType.A, 1, Messages.A(192, 0, 2, 9))])]
+            : []);   // answers once, then goes silent
+        using var resolver = new InProcessResolver(upstream, time, o => o with { ResolveTimeout = TimeSpan.FromSeconds(10) });
+        var query = Messages.Query("slow.test");
+        resolver.Ask(query);
+        time.Advance(TimeSpan.FromSeconds(5));   // the 1 s answer has expired; it is still within the stale window
+
+        resolver.Send(query);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (upstream.Queries.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);   // the refresh query reaches the (silent) upstream over real sockets
+        }
+
+        for (var i = 0; i < 17; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));   // 1.7 s: still waiting (a retry went out at 1 s)
+        }
+
+        Assert.Equal(0, resolver.Server.Counters.Snapshot().StaleAnswers);
+        for (var i = 0; i < 2; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(100));   // 1.9 s: past RFC 8767's 1.8 s client response timer
+        }
+
+        var answer = resolver.Receive();
+        var reader = new DnsMessageReader(answer);
+        reader.ReadHeader(out var header);
+        reader.ReadQuestion(out _);
+        reader.ReadRecord(out var a);
+        Assert.Equal(DnsRcode.NoError, header.Rcode);
+        Assert.Equal(30u, a.Ttl);                                             // RFC 8767 §4
+        Assert.True(answer.AsSpan().IndexOf((byte[])[0x00, 0x0f, 0x00, 0x02, 0x00, 0x03]) > 0);   // EDE 3 Stale Answer
+        Assert.Equal(1, resolver.Server.Forwarder.InFlight);                  // the refresh is still waiting upstream
+    }
+
+    [Fact]
     public void Forward_SpoofedAnswersFirst_OnlyTheMatchingAnswerIsBelieved()
     {
         // Before the real answer the "upstream" sends: a wrong id, and the right id with a different question.

@@ -34,7 +34,14 @@ public sealed class InProcessResolver : IDisposable
 
     public byte[] Ask(byte[] query)
     {
-        _client.Send(query);
+        Send(query);
+        return Receive();
+    }
+
+    public void Send(byte[] query) => _client.Send(query);
+
+    public byte[] Receive()
+    {
         var buffer = new byte[4096];
         var n = _client.Receive(buffer);
         return buffer[..n];
