@@ -89,6 +89,20 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task DataDirNotWritable_Run_ExitsTwoNamingDataDir()
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("data-").FullName, "not-a-directory");
+        await File.WriteAllTextAsync(file, "a file where the data directory should be");
+
+        var result = await Run("run", "--data-dir", Path.Combine(file, "var"), "--upstream", "127.0.0.1:53");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("dataDir", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("cannot be created or written", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("a file where the data directory should be", await File.ReadAllTextAsync(file));   // nothing overwritten
+    }
+
+    [Fact]
     public async Task ConfigCheck_ValidFile_PrintsSettings()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("cfg-").FullName, "appliance.json");
