@@ -62,6 +62,36 @@ public static class Categories
         _ => category.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>
+    /// Maps a list's own name (a file stem such as "phishing", or a UT1/squidGuard folder such as "adult") to our
+    /// category, for the well-known list families. Unknown names need an explicit category.
+    /// </summary>
+    public static bool TryFromListName(string name, out Category category)
+    {
+        if (TryParse(name, out category))
+        {
+            return true;
+        }
+
+        Category? mapped = name.ToLowerInvariant() switch
+        {
+            "adult" or "porn" or "sexual_education" or "lingerie" or "mixed_adult" => Category.Pornography,
+            "phishing" or "ransomware" or "scam" or "fraud" or "crypto" or "cryptojacking" or "hacking" or "malicious" or "dangerous_material" => Category.Malware,
+            "torrent" or "warez" or "filehosting" => Category.Piracy,
+            "redirect" or "redirector" or "vpn" or "proxy" or "doh" or "strong_redirector" => Category.Circumvention,
+            "tiktok" or "facebook" or "social_networks" or "social" or "chat" => Category.SocialMedia,
+            "vaping" or "drogue" => Category.Drugs,
+            "gambling" or "bitcoin_gambling" => Category.Gambling,
+            "games" or "gaming" => Category.Games,
+            "agressif" or "violence" => Category.Violence,
+            "audio-video" or "streaming" => Category.Streaming,
+            "weapons" or "armes" => Category.Weapons,
+            _ => null,
+        };
+        category = mapped ?? default;
+        return mapped is not null;
+    }
+
     public static bool TryParse(string text, out Category category)
     {
         foreach (var c in Enum.GetValues<Category>())

@@ -32,6 +32,7 @@ public static class CommandLine
         var root = new RootCommand("School internet gateway appliance: filtering DNS resolver, identity, lesson cache, panel and fleet link.");
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(ListsCommand.Create());
         return root;
     }
 
