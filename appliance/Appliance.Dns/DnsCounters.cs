@@ -18,6 +18,7 @@ public sealed class DnsCounters
     internal long SpoofedOrLate;
     internal long Overloaded;
     internal long Coalesced;
+    internal long Blocked;
     internal long ClientCapped;
     internal long UdpBatches;
     internal long UdpBatchedDatagrams;
@@ -27,11 +28,11 @@ public sealed class DnsCounters
         Interlocked.Read(ref Forwarded), Interlocked.Read(ref UpstreamAnswers), Interlocked.Read(ref ServFail),
         Interlocked.Read(ref FormErr), Interlocked.Read(ref Dropped), Interlocked.Read(ref RateLimited),
         Interlocked.Read(ref Truncated), Interlocked.Read(ref Prefetches), Interlocked.Read(ref TcpFallbacks),
-        Interlocked.Read(ref SpoofedOrLate), Interlocked.Read(ref Overloaded), Interlocked.Read(ref Coalesced), Interlocked.Read(ref ClientCapped), Interlocked.Read(ref UdpBatches),
+        Interlocked.Read(ref SpoofedOrLate), Interlocked.Read(ref Overloaded), Interlocked.Read(ref Coalesced), Interlocked.Read(ref Blocked), Interlocked.Read(ref ClientCapped), Interlocked.Read(ref UdpBatches),
         Interlocked.Read(ref UdpBatchedDatagrams));
 }
 
 public sealed record DnsCountersSnapshot(
     long Queries, long CacheHits, long StaleAnswers, long Forwarded, long UpstreamAnswers, long ServFail, long FormErr,
     long Dropped, long RateLimited, long Truncated, long Prefetches, long TcpFallbacks, long SpoofedOrLate, long Overloaded,
-    long Coalesced, long ClientCapped, long UdpBatches, long UdpBatchedDatagrams);
+    long Coalesced, long Blocked, long ClientCapped, long UdpBatches, long UdpBatchedDatagrams);

@@ -14,6 +14,9 @@ public enum ReasonCode : ushort
     /// <summary>Allowed: no rule matched and the default is allow.</summary>
     DnsAllowedDefault = 100,
 
+    /// <summary>Blocked: the name (or a parent) is on a block list of a category the client's group blocks.</summary>
+    DnsBlockedCategory = 110,
+
     /// <summary>Answered REFUSED or dropped: the client exceeded its query rate.</summary>
     DnsRateLimited = 150,
 

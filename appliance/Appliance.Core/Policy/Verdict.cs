@@ -7,8 +7,8 @@ public enum VerdictAction : byte
     Block = 1,
 }
 
-/// <summary>A decision and the stable reason for it.</summary>
-public readonly record struct Verdict(VerdictAction Action, ReasonCode Reason)
+/// <summary>A decision, the stable reason for it, and the categories of the lists that matched (0 for none).</summary>
+public readonly record struct Verdict(VerdictAction Action, ReasonCode Reason, ulong Categories = 0)
 {
     public static Verdict AllowDefault { get; } = new(VerdictAction.Allow, ReasonCode.DnsAllowedDefault);
 

@@ -112,10 +112,15 @@ public sealed partial class QueryProcessor
             _time.GetUtcNow()));
         if (verdict.IsBlocked)
         {
-            // The blocked-answer synthesis (0.0.0.0/::, NODATA+SOA, EDE 15) arrives with the filtering policy;
-            // until then a block is a REFUSED carrying EDE 15 so that nothing blocked is ever resolved.
-            Emit(client, query, lowerName, verdict.Reason, DnsRcode.Refused, QueryEventFlags.Blocked);
-            return Error(response, query, name, DnsRcode.Refused, EdeCode.Blocked);
+            Interlocked.Increment(ref _counters.Blocked);
+            Span<byte> blockedQuestion = stackalloc byte[DnsLimits.MaxNameLength + 4];
+            name[..query.NameLength].CopyTo(blockedQuestion);
+            BinaryPrimitives.WriteUInt16BigEndian(blockedQuestion[query.NameLength..], query.Type);
+            BinaryPrimitives.WriteUInt16BigEndian(blockedQuestion[(query.NameLength + 2)..], query.Class);
+            var blockedQuery = new ClientQuery(query.Id, query.Flags, blockedQuestion[..(query.NameLength + 4)], query.HasEdns, query.DnssecOk);
+            var blockedLimit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
+            Emit(client, query, lowerName, verdict.Reason, DnsRcode.NoError, QueryEventFlags.Blocked | (sink.IsStream ? QueryEventFlags.Tcp : 0));
+            return BlockedAnswer.Write(response, blockedQuery, query.Type, query.Class, verdict.Categories, blockedLimit);
         }
 
         Span<byte> key = stackalloc byte[CacheKey.MaxLength];

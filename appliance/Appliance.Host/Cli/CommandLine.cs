@@ -49,6 +49,8 @@ public static class CommandLine
 
         public Option<string?> WebListen { get; } = new("--web-listen") { Description = "ADDR:PORT for the web UI and API (replaces web.listen)", HelpName = "ADDR:PORT" };
 
+        public Option<string[]> Block { get; } = new("--block") { Description = "Block a list (text or compiled) for every client, e.g. drugs.hosts:drugs (repeatable)", HelpName = "FILE[:CATEGORY]" };
+
         public void AddTo(Command command)
         {
             command.Options.Add(Config);
@@ -56,6 +58,7 @@ public static class CommandLine
             command.Options.Add(Upstream);
             command.Options.Add(DataDir);
             command.Options.Add(WebListen);
+            command.Options.Add(Block);
         }
 
         /// <exception cref="ConfigException">The file or an option is wrong.</exception>
@@ -69,6 +72,7 @@ public static class CommandLine
                 Upstreams = parse.GetValue(Upstream) ?? [],
                 DataDir = parse.GetValue(DataDir),
                 WebListen = parse.GetValue(WebListen),
+                Blocks = parse.GetValue(Block) ?? [],
             };
             return SettingsBuilder.Build(config, file?.Name ?? "local default", overrides);
         }

@@ -44,7 +44,21 @@ public static partial class RunCommand
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new PolicyEngine());
+        PolicySnapshot policy;
+        using (var startupLogs = LoggerFactory.Create(l => l.AddConsole()))
+        {
+            try
+            {
+                policy = PolicyLoader.Build(settings, startupLogs.CreateLogger("Appliance"));
+            }
+            catch (ConfigException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return ExitCodes.BadUsage;
+            }
+        }
+
+        builder.Services.AddSingleton(new PolicyEngine(policy));
         builder.Services.AddSingleton(new EventRing<QueryEvent>(settings.Dns.EventRingCapacity));
         builder.Services.AddSingleton<DnsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DnsService>());

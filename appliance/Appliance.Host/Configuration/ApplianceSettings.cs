@@ -13,11 +13,17 @@ public sealed record CliOverrides
     public string? DataDir { get; init; }
 
     public string? WebListen { get; init; }
+
+    /// <summary>--block FILE[:CATEGORY]: lists to block for every client in a quick trial.</summary>
+    public IReadOnlyList<string> Blocks { get; init; } = [];
 }
 
 /// <summary>The validated settings the appliance runs with.</summary>
 public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPEndPoint WebListen)
 {
+    /// <summary>Block lists to apply to every client (from --block), each a text list or a compiled one.</summary>
+    public IReadOnlyList<Appliance.Core.Lists.ListSources.Source> Blocks { get; init; } = [];
+
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);
     public static readonly IPEndPoint DefaultDnsListen = new(IPAddress.Loopback, 5353);

@@ -104,12 +104,41 @@ public sealed class SettingsBuilder
             Error("dns.resolveTimeoutMs", "is shorter than dns.upstreamTimeoutMs; a query would time out before its first attempt did");
         }
 
+        var blocks = new List<Appliance.Core.Lists.ListSources.Source>();
+        foreach (var text in cli.Blocks)
+        {
+            var colon = text.LastIndexOf(':');
+            Appliance.Core.Lists.Category? category = null;
+            var path = text;
+            if (colon > 0 && !text[(colon + 1)..].Contains('/'))
+            {
+                path = text[..colon];
+                if (Appliance.Core.Lists.Categories.TryParse(text[(colon + 1)..], out var parsed))
+                {
+                    category = parsed;
+                }
+                else
+                {
+                    Error("--block", $"'{text[(colon + 1)..]}' is not a category; one of: {string.Join(", ", Enum.GetValues<Appliance.Core.Lists.Category>().Select(Appliance.Core.Lists.Categories.Name))}");
+                    continue;
+                }
+            }
+
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                Error("--block", $"'{path}' does not exist");
+                continue;
+            }
+
+            blocks.Add(new Appliance.Core.Lists.ListSources.Source(path, category));
+        }
+
         if (_errors.Count > 0)
         {
             throw new ConfigException(string.Join(Environment.NewLine, _errors));
         }
 
-        return new ApplianceSettings(dataDir, options, web);
+        return new ApplianceSettings(dataDir, options, web) { Blocks = blocks };
     }
 
     private List<IPEndPoint> Endpoints(IReadOnlyList<string> texts, string field)

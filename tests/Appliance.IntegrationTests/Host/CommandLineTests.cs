@@ -102,6 +102,24 @@ public sealed class CommandLineTests
         Assert.Equal("a file where the data directory should be", await File.ReadAllTextAsync(file));   // nothing overwritten
     }
 
+    [Theory]
+    [InlineData("gambling.txt:weeds", "is not a category")]
+    [InlineData("missing.txt:drugs", "does not exist")]
+    [InlineData("portal.txt:drugs", "is an HTML page")]
+    [InlineData("noname.txt", "cannot tell the category")]
+    public async Task BadBlockList_Run_ExitsTwoWithReason(string block, string reason)
+    {
+        var dir = Directory.CreateTempSubdirectory("blk-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(dir, "gambling.txt"), "casino.example\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "noname.txt"), "casino.example\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "portal.txt"), "<!DOCTYPE html>\n<html>log in</html>\n");
+
+        var result = await Run("run", "--data-dir", dir, "--upstream", "127.0.0.1:53", "--block", Path.Combine(dir, block));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(reason, result.Stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ConfigCheck_ValidFile_PrintsSettings()
     {
