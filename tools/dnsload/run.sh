@@ -25,6 +25,8 @@ Prints markdown tables; exits non-zero only if the script itself fails (not when
 Options:
   --engine E          appliance UDP engine: batched, async or both (default: both)
   --runtime R         aot (the shipped Native AOT binary, default) or jit (dotnet appliance.dll)
+  --block-names N     also run the batched appliance with N names on a block list (compiled .dset) and unbound with
+                      the same names as local-zone always_nxdomain, to compare qps, start-up and memory (issue 3)
   --server-quota PCT  cap each server at PCT % of one CPU (cgroup v1 cpu.cfs_quota_us), so that dnsperf can
                       outrun it and max qps measures the server, not the load generator (default: no cap)
   --quick             about one minute: 100000-line query file, 5 s per measurement
@@ -53,6 +55,7 @@ EOF
 ENGINE=both
 RUNTIME=aot
 QUOTA=""
+BLOCK_NAMES=0
 CGROUP=""
 NAMES=20000
 QUERIES=200000
@@ -83,6 +86,7 @@ while [[ $# -gt 0 ]]; do
         --engine) need_arg "$@"; ENGINE=$2; shift 2 ;;
         --runtime) need_arg "$@"; RUNTIME=$2; shift 2 ;;
         --server-quota) need_arg "$@"; QUOTA=$2; shift 2 ;;
+        --block-names) need_arg "$@"; BLOCK_NAMES=$2; shift 2 ;;
         --out) need_arg "$@"; OUT_DIR=$2; shift 2 ;;
         --names|--queries|--nx-percent|--aaaa-percent|--seed|--max-seconds|--lat-seconds|--lat-qps|--clients|--outstanding|--server-cpu|--client-cpu)
             need_arg "$@"; need_int "$1" "$2"
@@ -488,8 +492,10 @@ stop_nsd_children() {
 }
 
 # ---------------------------------------------------------------------------------------------- servers
-run_appliance() { # engine
-    local engine=$1 label=appliance-$1 dir=$WORK/appliance-$1 port web pid
+run_appliance() { # engine [list]
+    local engine=$1 label=appliance-$1${2:+ +list} dir=$WORK/appliance-$1${2:+-list} port web pid start
+    local extra=()
+    [[ -n ${2:-} ]] && extra=(--block "$WORK/blocked.dset")
     mkdir -p "$dir/var"
     pick_port port; pick_port web
     cat >"$dir/config.json" <<EOF
@@ -507,11 +513,13 @@ run_appliance() { # engine
 EOF
     cp "$dir/config.json" "$WORK/$label.config.json"
     log "$label: starting on 127.0.0.1:$port (web $web, CPU $SERVER_CPU)"
-    taskset -c "$SERVER_CPU" "${APPLIANCE_CMD[@]}" run --config "$dir/config.json" >"$WORK/$label.log" 2>&1 &
+    start=$(date +%s.%N)
+    taskset -c "$SERVER_CPU" "${APPLIANCE_CMD[@]}" run --config "$dir/config.json" "${extra[@]}" >"$WORK/$label.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     cap_cpu "$pid"
     wait_ready "$pid" "$port" "$WORK/$label.log" "$label" || exit 1
+    R[$label.ready_s]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     R[$label.port]=$port
     measure "$label" "$pid" "$port" "$WORK/$label.log"
     if kill -0 "$pid" 2>/dev/null; then
@@ -530,8 +538,8 @@ EOF
     R[$label.exceptions]=$(grep -c -i 'unhandled exception\|^fail:\|^crit:\|double free\|corrupt' "$WORK/$label.log" || true)
 }
 
-run_unbound() {
-    local label=unbound dir=$WORK/unbound port pid
+run_unbound() { # [list]
+    local label=unbound${1:+ +list} dir=$WORK/unbound${1:+-list} port pid start
     mkdir -p "$dir"
     pick_port port
     cat >"$dir/unbound.conf" <<EOF
@@ -563,20 +571,23 @@ server:
     ip-ratelimit: 0
     # test. is one of unbound's default local zones (RFC 6761); let bench.test. through to the forwarder.
     local-zone: "test." nodefault
+$( [[ -n ${1:-} ]] && echo "    include: \"$WORK/unbound-blocked.conf\"" )
 remote-control:
     control-enable: no
 forward-zone:
     name: "."
     forward-addr: 127.0.0.1@$NSD_PORT
 EOF
-    cp "$dir/unbound.conf" "$WORK/unbound.conf"
+    cp "$dir/unbound.conf" "$WORK/$label.conf"
     unbound-checkconf "$dir/unbound.conf" >/dev/null || die "unbound-checkconf rejected $dir/unbound.conf"
     log "$label: starting on 127.0.0.1:$port (CPU $SERVER_CPU)"
+    start=$(date +%s.%N)
     taskset -c "$SERVER_CPU" unbound -d -c "$dir/unbound.conf" >"$WORK/unbound.out" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     cap_cpu "$pid"
     wait_ready "$pid" "$port" "$dir/unbound.log" "$label" || exit 1
+    R[$label.ready_s]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     R[$label.port]=$port
     measure "$label" "$pid" "$port" "$dir/unbound.log"
     stop_pid "$pid"
@@ -593,12 +604,37 @@ LABELS=()
 run_appliance "${ENGINES[0]}"; LABELS+=("appliance-${ENGINES[0]}")
 run_unbound; LABELS+=(unbound)
 if (( ${#ENGINES[@]} > 1 )); then run_appliance "${ENGINES[1]}"; LABELS+=("appliance-${ENGINES[1]}"); fi
+if (( BLOCK_NAMES > 0 )); then
+    # The same N names for both: compiled for the appliance, local-zone always_nxdomain for unbound. None of them
+    # is in the query file: this measures what carrying the list costs every other query, and start-up and memory.
+    log "generating a block list of $BLOCK_NAMES names and compiling it"
+    awk -v n="$BLOCK_NAMES" 'BEGIN { for (i = 0; i < n; i++) printf "blk%d.zone%d.blocked.example\n", i, i % 1000 }' >"$WORK/gambling.txt"
+    awk '{ printf "    local-zone: \"%s.\" always_nxdomain\n", $0 }' "$WORK/gambling.txt" >"$WORK/unbound-blocked.conf"
+    compile_start=$(date +%s.%N)
+    "${APPLIANCE_CMD[@]}" lists compile --out "$WORK/blocked.dset" "$WORK/gambling.txt:gambling" >"$WORK/compile.log" 2>&1 \
+        || { cat "$WORK/compile.log" >&2; die "compiling the block list failed"; }
+    R[compile_s]=$(awk -v a="$compile_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    run_appliance batched list; LABELS+=("appliance-batched +list")
+    run_unbound list; LABELS+=("unbound +list")
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------- report
 mb() { [[ -n ${1:-} ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }' || echo "-"; }
 v() { local x=${R[$1]:-}; echo "${x:--}"; }
 UNBOUND_QPS=${R[unbound.max_qps]:-}
+list_report() {
+    (( BLOCK_NAMES > 0 )) || return 0
+    echo
+    echo "With $BLOCK_NAMES names on a block list (compiled by \`appliance lists compile\` in ${R[compile_s]} s, wall clock, including process start):"
+    echo
+    echo "| Server | Max qps without list | Max qps with list | With / without | Start to ready with list s | VmHWM with list MB |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for pair in "appliance-batched:appliance-batched +list" "unbound:unbound +list"; do
+        local a=${pair%%:*} b=${pair#*:}
+        echo "| $(name "$a") | ${R[$a.max_qps]:-} | ${R[$b.max_qps]:-} | $(awk -v x="${R[$b.max_qps]:-0}" -v y="${R[$a.max_qps]:-0}" 'BEGIN { if (y > 0) printf "%.1f%%", 100 * x / y }') | ${R[$b.ready_s]:-} | $(mb "${R[$b.hwm]:-}") |"
+    done
+}
 ratio() { # label, key: the label's value over unbound's
     local a=${R[$1.$2]:-} b=${R[unbound.$2]:-}
     if [[ -z $a || -z $b || $b == 0 ]]; then echo "-"; return; fi
@@ -643,6 +679,7 @@ name() { case $1 in appliance-*) echo "appliance (${1#appliance-})" ;; *) echo "
              "exit status after SIGTERM $(v "$l.exit"); error lines in its log: $(v "$l.exceptions")"
         [[ -z ${R[$l.health]:-} ]] || echo "  counters: ${R[$l.health]}"
     done
+    list_report
     if [[ -n $UNBOUND_QPS ]]; then
         echo
         echo "Targets (appliance): max qps ≥ 1.5× unbound on one core; p99 ≤ 1000 µs at $LAT_QPS qps; 0 lost; RSS (VmHWM) < 60 MB"

@@ -20,6 +20,18 @@ public static partial class PolicyLoader
 
         try
         {
+            // One compiled list: use it as mapped — no copy, so its pages are shared with the page cache and the
+            // process holds only what lookups touch. Several lists are merged into one set in memory (to keep
+            // the mapping benefit with several, merge them once with `appliance lists compile`).
+            if (settings.Blocks is [{ } only] && IsCompiled(only.Path))
+            {
+                var mapped = DomainSetFile.Load(only.Path);
+                var exceptionsPath = only.Path + ".exceptions";
+                var mappedExceptions = File.Exists(exceptionsPath) ? DomainSetFile.Load(exceptionsPath) : DomainSet.Empty;
+                Log.Blocking(logger, mapped.Count, 1);
+                return new PolicySnapshot(1, mapped, mappedExceptions);
+            }
+
             var text = settings.Blocks.Where(s => !IsCompiled(s.Path)).ToList();
             var compiled = ListSources.Compile(text);
             var blocked = compiled.Blocks;
