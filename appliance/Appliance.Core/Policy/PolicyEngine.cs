@@ -23,6 +23,11 @@ public sealed class PolicyEngine
     public Verdict Decide(in RequestFacts facts)
     {
         var snapshot = Volatile.Read(ref _snapshot);
+        if (Canaries.TryMatch(facts.WireName, out var canary))
+        {
+            return new Verdict(canary, ReasonCode.DnsCircumventionCanary);
+        }
+
         var listed = snapshot.Blocked.Match(facts.WireName) & snapshot.BlockedCategories;
         if (listed != 0 && snapshot.Exceptions.Match(facts.WireName) == 0)
         {

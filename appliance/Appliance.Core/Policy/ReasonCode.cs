@@ -17,6 +17,12 @@ public enum ReasonCode : ushort
     /// <summary>Blocked: the name (or a parent) is on a block list of a category the client's group blocks.</summary>
     DnsBlockedCategory = 110,
 
+    /// <summary>
+    /// A circumvention canary answered so that the bypass stays off: Firefox's DoH canary, iCloud Private Relay,
+    /// DDR discovery of an encrypted resolver (RFC 9462).
+    /// </summary>
+    DnsCircumventionCanary = 130,
+
     /// <summary>Answered REFUSED or dropped: the client exceeded its query rate.</summary>
     DnsRateLimited = 150,
 

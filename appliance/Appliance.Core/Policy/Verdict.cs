@@ -4,7 +4,15 @@ namespace Appliance.Core.Policy;
 public enum VerdictAction : byte
 {
     Allow = 0,
+
+    /// <summary>Blocked: 0.0.0.0/:: for addresses, NODATA for other types (DESIGN §5).</summary>
     Block = 1,
+
+    /// <summary>Answered "no such name": what a canary's owner wants to see to keep a bypass switched off.</summary>
+    NxDomain = 2,
+
+    /// <summary>Answered "no data of that type" (for example DDR's resolver discovery).</summary>
+    NoData = 3,
 }
 
 /// <summary>A decision, the stable reason for it, and the categories of the lists that matched (0 for none).</summary>
@@ -12,5 +20,5 @@ public readonly record struct Verdict(VerdictAction Action, ReasonCode Reason, u
 {
     public static Verdict AllowDefault { get; } = new(VerdictAction.Allow, ReasonCode.DnsAllowedDefault);
 
-    public bool IsBlocked => Action == VerdictAction.Block;
+    public bool IsBlocked => Action != VerdictAction.Allow;
 }

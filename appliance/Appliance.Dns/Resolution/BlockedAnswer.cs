@@ -10,7 +10,8 @@ namespace Appliance.Dns.Resolution;
 /// The answer for a blocked name (DESIGN §5, packet-path.md §3.2): A → 0.0.0.0 and AAAA → :: so clients do not
 /// even try to connect; every other type (HTTPS and SVCB included, so their address hints cannot bypass the
 /// block) → NOERROR with no answer and a synthesized SOA, a proper negative answer per RFC 2308. Short TTL, and
-/// Extended DNS Error 15 "Blocked" (RFC 8914) naming the category. Allocation-free.
+/// Extended DNS Error 15 "Blocked" (RFC 8914) naming the category. Circumvention canaries get NXDOMAIN or
+/// NODATA with the same SOA and EDE 17 "Filtered". Allocation-free.
 /// </summary>
 public static class BlockedAnswer
 {
@@ -26,12 +27,15 @@ public static class BlockedAnswer
         .Select(bit => Encoding.UTF8.GetBytes("blocked: " + (Enum.IsDefined((Category)bit) ? Categories.Name((Category)bit) : $"category {bit}")))
         .ToArray();
 
-    public static int Write(Span<byte> destination, in ClientQuery query, ushort type, ushort @class, ulong categories, int limit)
+    public static int Write(Span<byte> destination, in ClientQuery query, ushort type, ushort @class, Core.Policy.VerdictAction action,
+        ulong categories, int limit)
     {
-        var address = @class != DnsClass.IN ? 0 : type == DnsType.A ? 4 : type == DnsType.Aaaa ? 16 : 0;
+        var block = action == Core.Policy.VerdictAction.Block;
+        var address = !block || @class != DnsClass.IN ? 0 : type == DnsType.A ? 4 : type == DnsType.Aaaa ? 16 : 0;
+        var rcode = action == Core.Policy.VerdictAction.NxDomain ? DnsRcode.NXDomain : DnsRcode.NoError;
         var header = new DnsHeader(
             query.Id,
-            DnsHeader.ResponseFlags(query.Opcode, query.RecursionDesired, query.CheckingDisabled, ad: false, tc: false, DnsRcode.NoError),
+            DnsHeader.ResponseFlags(query.Opcode, query.RecursionDesired, query.CheckingDisabled, ad: false, tc: false, rcode),
             1,
             (ushort)(address > 0 ? 1 : 0),
             (ushort)(address > 0 ? 0 : 1),
@@ -47,7 +51,7 @@ public static class BlockedAnswer
         if (ok && query.HasEdns)
         {
             var text = categories == 0 ? default : EdeTexts[BitOperations.TrailingZeroCount(categories)].AsSpan();
-            ok = writer.TryWriteOpt(DnsLimits.EdnsUdpSize, DnsRcode.NoError, query.DnssecOk, EdeCode.Blocked, text);
+            ok = writer.TryWriteOpt(DnsLimits.EdnsUdpSize, rcode, query.DnssecOk, block ? EdeCode.Blocked : EdeCode.Filtered, text);
         }
 
         return ok ? writer.BytesWritten : 0;

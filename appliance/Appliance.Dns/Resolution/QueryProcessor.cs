@@ -119,8 +119,9 @@ public sealed partial class QueryProcessor
             BinaryPrimitives.WriteUInt16BigEndian(blockedQuestion[(query.NameLength + 2)..], query.Class);
             var blockedQuery = new ClientQuery(query.Id, query.Flags, blockedQuestion[..(query.NameLength + 4)], query.HasEdns, query.DnssecOk);
             var blockedLimit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
-            Emit(client, query, lowerName, verdict.Reason, DnsRcode.NoError, QueryEventFlags.Blocked | (sink.IsStream ? QueryEventFlags.Tcp : 0));
-            return BlockedAnswer.Write(response, blockedQuery, query.Type, query.Class, verdict.Categories, blockedLimit);
+            var blockedRcode = verdict.Action == VerdictAction.NxDomain ? DnsRcode.NXDomain : DnsRcode.NoError;
+            Emit(client, query, lowerName, verdict.Reason, blockedRcode, QueryEventFlags.Blocked | (sink.IsStream ? QueryEventFlags.Tcp : 0));
+            return BlockedAnswer.Write(response, blockedQuery, query.Type, query.Class, verdict.Action, verdict.Categories, blockedLimit);
         }
 
         Span<byte> key = stackalloc byte[CacheKey.MaxLength];

@@ -63,6 +63,25 @@ public sealed class PolicyEngineTests
     [Fact]
     public void Decide_UnlistedName_AllowedDefault() => Assert.Equal(Verdict.AllowDefault, Decide(Engine(), "school.example"));
 
+    [Theory]
+    [InlineData("use-application-dns.net", VerdictAction.NxDomain)]
+    [InlineData("mask.icloud.com", VerdictAction.NxDomain)]
+    [InlineData("mask-h2.icloud.com", VerdictAction.NxDomain)]
+    [InlineData("_dns.resolver.arpa", VerdictAction.NoData)]
+    public void Decide_CircumventionCanary_AnsweredSoTheBypassStaysOff(string name, VerdictAction expected)
+    {
+        var verdict = Decide(new PolicyEngine(), name);
+
+        Assert.Equal(expected, verdict.Action);
+        Assert.Equal(ReasonCode.DnsCircumventionCanary, verdict.Reason);
+    }
+
+    [Theory]
+    [InlineData("www.use-application-dns.net")]   // exact names only
+    [InlineData("icloud.com")]
+    [InlineData("resolver.arpa")]
+    public void Decide_NearCanaryNames_Allowed(string name) => Assert.False(Decide(new PolicyEngine(), name).IsBlocked);
+
     [Fact]
     public void Swap_NewSnapshot_TakesEffectForTheNextDecision()
     {

@@ -122,4 +122,19 @@ public sealed class ResolverTests
         Assert.True(ttl2 < ttl1, $"cached TTL should count down: {ttl1} then {ttl2}");
         Assert.Equal("CNAME", DigOutput.Answers(second.Stdout)[0][3]);
     }
+
+    [Theory]
+    [InlineData("use-application-dns.net", "A", "NXDOMAIN")]
+    [InlineData("MASK.icloud.com", "AAAA", "NXDOMAIN")]
+    [InlineData("mask-h2.icloud.com", "A", "NXDOMAIN")]
+    [InlineData("_dns.resolver.arpa", "SVCB", "NOERROR")]
+    public async Task Canary_CircumventionNames_AnsweredLocallyWithSoaAndEde17(string name, string type, string status)
+    {
+        var result = await Appliance.DigAsync(name, type);
+
+        Assert.Equal(status, DigOutput.Status(result.Stdout));
+        Assert.Equal(0, DigOutput.AnswerCount(result.Stdout));
+        Assert.Contains("SOA\tblocked.appliance.invalid.", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("EDE: 17 (Filtered)", result.Stdout, StringComparison.Ordinal);
+    }
 }
