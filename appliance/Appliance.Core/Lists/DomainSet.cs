@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 
+using Appliance.Protocols.Dns;
+
 namespace Appliance.Core.Lists;
 
 /// <summary>
@@ -82,27 +84,11 @@ public sealed unsafe class DomainSet : IDisposable
         return mask;
     }
 
-    /// <summary>Looks a presentation-form name up. For tools and tests: it allocates.</summary>
+    /// <summary>Looks a presentation-form name up (tools and tests); 0 for a name that cannot be encoded.</summary>
     public ulong MatchText(ReadOnlySpan<char> name)
     {
         Span<byte> wire = stackalloc byte[256];
-        var n = 0;
-        foreach (var part in name.TrimEnd('.').ToString().Split('.'))
-        {
-            if (part.Length is 0 or > 63 || n + 1 + part.Length >= wire.Length)
-            {
-                return 0;
-            }
-
-            wire[n++] = (byte)part.Length;
-            foreach (var c in part)
-            {
-                wire[n++] = (byte)c;
-            }
-        }
-
-        wire[n++] = 0;
-        return Match(wire[..n]);
+        return DnsName.TryEncode(name, wire, out var length) ? Match(wire[..length]) : 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,3 +1,5 @@
+using Appliance.Protocols.Dns;
+
 namespace Appliance.Core.Policy;
 
 /// <summary>
@@ -44,14 +46,8 @@ public static class Canaries
 
     private static byte[] Wire(string name)
     {
-        var bytes = new List<byte>();
-        foreach (var label in name.Split('.'))
-        {
-            bytes.Add((byte)label.Length);
-            bytes.AddRange(label.Select(c => (byte)c));
-        }
-
-        bytes.Add(0);
-        return bytes.ToArray();
+        var buffer = new byte[256];
+        DnsName.TryEncode(name, buffer, out var length);
+        return buffer[..length];
     }
 }
