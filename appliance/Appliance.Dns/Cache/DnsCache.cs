@@ -90,21 +90,6 @@ public sealed class DnsCache
         }
     }
 
-    /// <summary>Drops everything (for an operator's "flush cache").</summary>
-    public void Clear()
-    {
-        foreach (var shard in _shards)
-        {
-            lock (shard)
-            {
-                while (shard.Tail is { } tail)
-                {
-                    shard.Remove(tail);
-                }
-            }
-        }
-    }
-
     private sealed class Shard
     {
         private readonly CacheEntry?[] _buckets;

@@ -53,8 +53,6 @@ public sealed partial class DnsTcpListener : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
-    public int Connections => Volatile.Read(ref _connections);
-
     public void Start() => _accept = AcceptLoopAsync();
 
     private async Task AcceptLoopAsync()

@@ -1,4 +1,3 @@
-using System.Net;
 using Appliance.Dns.Cache;
 using Appliance.Protocols.Dns;
 
@@ -70,12 +69,4 @@ internal sealed class PendingQuery : Recipient
     }
 
     public override string ToString() => $"slot {Index} id {UpstreamId} {DnsName.ToDisplayString(QuestionName)} via {Channel?.Server}";
-}
-
-/// <summary>Helpers for the addresses the listeners hand over.</summary>
-internal static class SocketAddressExtensions
-{
-    public static ReadOnlySpan<byte> Bytes(this SocketAddress address) => address.Buffer.Span[..address.Size];
-
-    public static SocketAddress ToSocketAddress(this IPEndPoint endPoint) => endPoint.Serialize();
 }
