@@ -12,7 +12,34 @@ public static class ListSources
     public const string ReasonUrlsFile = "squidGuard urls entry: URL paths are not enforceable by DNS";
 
     /// <summary>A source: a file or folder, and its category (null: inferred from the list's own name).</summary>
-    public sealed record Source(string Path, Category? Category);
+    public sealed record Source(string Path, Category? Category)
+    {
+        /// <summary>
+        /// Reads "FILE" or "FILE:CATEGORY" as written on the command line. A colon followed by a path (a '/') is
+        /// part of the file name, not a category. False with the reason when the category is unknown.
+        /// </summary>
+        public static bool TryParse(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Source? source,
+            [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+        {
+            source = null;
+            problem = null;
+            var colon = text.LastIndexOf(':');
+            if (colon <= 0 || text[(colon + 1)..].Contains('/'))
+            {
+                source = new Source(text, null);
+                return true;
+            }
+
+            if (!Categories.TryParse(text[(colon + 1)..], out var category))
+            {
+                problem = $"'{text[(colon + 1)..]}' is not a category; one of: {string.Join(", ", Enum.GetValues<Category>().Select(Categories.Name))}";
+                return false;
+            }
+
+            source = new Source(text[..colon], category);
+            return true;
+        }
+    }
 
     /// <exception cref="InvalidDataException">A source is HTML, or its category cannot be told; the message says which.</exception>
     /// <exception cref="FileNotFoundException">A source does not exist.</exception>

@@ -26,21 +26,13 @@ public static class ListsCommand
             var parsed = new List<ListSources.Source>();
             foreach (var text in parse.GetValue(sources)!)
             {
-                var colon = text.LastIndexOf(':');
-                if (colon > 0 && !text[(colon + 1)..].Contains('/'))
+                if (!ListSources.Source.TryParse(text, out var source, out var problem))
                 {
-                    if (!Categories.TryParse(text[(colon + 1)..], out var category))
-                    {
-                        Console.Error.WriteLine($"appliance: '{text[(colon + 1)..]}' is not a category; one of: {string.Join(", ", Enum.GetValues<Category>().Select(Categories.Name))}");
-                        return ExitCodes.BadUsage;
-                    }
+                    Console.Error.WriteLine($"appliance: {problem}");
+                    return ExitCodes.BadUsage;
+                }
 
-                    parsed.Add(new ListSources.Source(text[..colon], category));
-                }
-                else
-                {
-                    parsed.Add(new ListSources.Source(text, null));
-                }
+                parsed.Add(source);
             }
 
             var watch = Stopwatch.StartNew();

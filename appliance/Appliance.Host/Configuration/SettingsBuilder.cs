@@ -107,30 +107,18 @@ public sealed class SettingsBuilder
         var blocks = new List<Appliance.Core.Lists.ListSources.Source>();
         foreach (var text in cli.Blocks)
         {
-            var colon = text.LastIndexOf(':');
-            Appliance.Core.Lists.Category? category = null;
-            var path = text;
-            if (colon > 0 && !text[(colon + 1)..].Contains('/'))
+            if (!Appliance.Core.Lists.ListSources.Source.TryParse(text, out var source, out var problem))
             {
-                path = text[..colon];
-                if (Appliance.Core.Lists.Categories.TryParse(text[(colon + 1)..], out var parsed))
-                {
-                    category = parsed;
-                }
-                else
-                {
-                    Error("--block", $"'{text[(colon + 1)..]}' is not a category; one of: {string.Join(", ", Enum.GetValues<Appliance.Core.Lists.Category>().Select(Appliance.Core.Lists.Categories.Name))}");
-                    continue;
-                }
+                Error("--block", problem);
             }
-
-            if (!File.Exists(path) && !Directory.Exists(path))
+            else if (!File.Exists(source.Path) && !Directory.Exists(source.Path))
             {
-                Error("--block", $"'{path}' does not exist");
-                continue;
+                Error("--block", $"'{source.Path}' does not exist");
             }
-
-            blocks.Add(new Appliance.Core.Lists.ListSources.Source(path, category));
+            else
+            {
+                blocks.Add(source);
+            }
         }
 
         if (_errors.Count > 0)
