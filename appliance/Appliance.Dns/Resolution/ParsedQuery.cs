@@ -51,6 +51,23 @@ public struct ParsedQuery
     /// </summary>
     public readonly int UdpLimit => HasEdns ? Math.Clamp((int)UdpPayloadSize, DnsLimits.ClassicUdpSize, DnsLimits.EdnsUdpSize) : DnsLimits.ClassicUdpSize;
 
+    /// <summary>
+    /// Writes the question as answers carry it — the client's name uncompressed in the client's case, type, class —
+    /// and returns its length (0 when no question could be read). <paramref name="destination"/> holds 259 bytes.
+    /// </summary>
+    public readonly int WriteQuestion(ReadOnlySpan<byte> name, Span<byte> destination)
+    {
+        if (!HasQuestion)
+        {
+            return 0;
+        }
+
+        name[..NameLength].CopyTo(destination);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[NameLength..], Type);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[(NameLength + 2)..], Class);
+        return NameLength + 4;
+    }
+
     /// <summary>Reads a query. <paramref name="name"/> must hold 255 bytes.</summary>
     public static QueryDisposition Read(ReadOnlySpan<byte> packet, Span<byte> name, out ParsedQuery query)
     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Appliance.Core.Events;
 using Appliance.Core.Net;
 using Appliance.Core.Policy;
@@ -69,6 +68,14 @@ public sealed partial class QueryProcessor
             return 0;
         }
 
+        // The question as every answer below carries it (RFC 1035 §4.1.2; 0x20 case kept, never compressed).
+        Span<byte> questionBuffer = stackalloc byte[DnsLimits.MaxNameLength + 4];
+        var question = questionBuffer[..query.WriteQuestion(name, questionBuffer)];
+        Span<byte> lower = stackalloc byte[DnsLimits.MaxNameLength];
+        var lowerName = lower[..query.NameLength];
+        name[..query.NameLength].CopyTo(lowerName);
+        DnsName.ToLowerInPlace(lowerName);   // events, policy and the cache key all use the lower-case form (RFC 4343)
+
         var rate = _limiter.Check(client, now);
         if (rate != RateDecision.Allow)
         {
@@ -78,46 +85,37 @@ public sealed partial class QueryProcessor
                 Log.RateLimited(_logger, client.ToIPAddress(), _rateAction);
             }
 
-            Emit(client, query, name, ReasonCode.DnsRateLimited, DnsRcode.Refused, QueryEventFlags.Dropped);
-            return _rateAction == RateLimitAction.Drop ? 0 : Error(response, query, name, DnsRcode.Refused, EdeCode.Prohibited);
+            Emit(client, query, lowerName, ReasonCode.DnsRateLimited, DnsRcode.Refused, QueryEventFlags.Dropped);
+            return _rateAction == RateLimitAction.Drop ? 0 : Error(response, query, question, DnsRcode.Refused, EdeCode.Prohibited);
         }
 
         switch (disposition)
         {
             case QueryDisposition.FormErr:
                 Interlocked.Increment(ref _counters.FormErr);
-                Emit(client, query, name, ReasonCode.DnsMalformedQuery, DnsRcode.FormErr, QueryEventFlags.None);
-                return Error(response, query, name, DnsRcode.FormErr, null);
+                Emit(client, query, lowerName, ReasonCode.DnsMalformedQuery, DnsRcode.FormErr, QueryEventFlags.None);
+                return Error(response, query, question, DnsRcode.FormErr, null);
             case QueryDisposition.NotImp:
-                Emit(client, query, name, ReasonCode.DnsNotImplemented, DnsRcode.NotImp, QueryEventFlags.None);
-                return Error(response, query, name, DnsRcode.NotImp, null);
+                Emit(client, query, lowerName, ReasonCode.DnsNotImplemented, DnsRcode.NotImp, QueryEventFlags.None);
+                return Error(response, query, question, DnsRcode.NotImp, null);
             case QueryDisposition.BadVers:
-                Emit(client, query, name, ReasonCode.DnsMalformedQuery, DnsRcode.BadVers, QueryEventFlags.None);
-                return Error(response, query, name, DnsRcode.BadVers, null);
+                Emit(client, query, lowerName, ReasonCode.DnsMalformedQuery, DnsRcode.BadVers, QueryEventFlags.None);
+                return Error(response, query, question, DnsRcode.BadVers, null);
         }
 
         // Zone transfers are not a forwarder's business (RFC 5936 §2.2.1 lets a server refuse them).
         if (query.Type is DnsType.Axfr or DnsType.Ixfr)
         {
-            Emit(client, query, name, ReasonCode.DnsNotImplemented, DnsRcode.Refused, QueryEventFlags.None);
-            return Error(response, query, name, DnsRcode.Refused, EdeCode.Prohibited);
+            Emit(client, query, lowerName, ReasonCode.DnsNotImplemented, DnsRcode.Refused, QueryEventFlags.None);
+            return Error(response, query, question, DnsRcode.Refused, EdeCode.Prohibited);
         }
-
-        Span<byte> lower = stackalloc byte[DnsLimits.MaxNameLength];
-        var lowerName = lower[..query.NameLength];
-        name[..query.NameLength].CopyTo(lowerName);
-        DnsName.ToLowerInPlace(lowerName);
 
         var verdict = _policy.Decide(new RequestFacts(lowerName, query.Type, client, sink.IsStream ? RequestSource.DnsTcp : RequestSource.DnsUdp,
             _time.GetUtcNow()));
         if (verdict.IsBlocked)
         {
             Interlocked.Increment(ref _counters.Blocked);
-            Span<byte> blockedQuestion = stackalloc byte[DnsLimits.MaxNameLength + 4];
-            name[..query.NameLength].CopyTo(blockedQuestion);
-            BinaryPrimitives.WriteUInt16BigEndian(blockedQuestion[query.NameLength..], query.Type);
-            BinaryPrimitives.WriteUInt16BigEndian(blockedQuestion[(query.NameLength + 2)..], query.Class);
-            var blockedQuery = new ClientQuery(query.Id, query.Flags, blockedQuestion[..(query.NameLength + 4)], query.HasEdns, query.DnssecOk);
+            var blockedQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
             var blockedLimit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
             var blockedRcode = verdict.Action == VerdictAction.NxDomain ? DnsRcode.NXDomain : DnsRcode.NoError;
             Emit(client, query, lowerName, verdict.Reason, blockedRcode, QueryEventFlags.Blocked | (sink.IsStream ? QueryEventFlags.Tcp : 0));
@@ -128,17 +126,6 @@ public sealed partial class QueryProcessor
         var keyLength = CacheKey.Write(key, lowerName, query.Type, query.Class, query.DnssecOk, query.CheckingDisabled);
         key = key[..keyLength];
         var hash = CacheKey.Hash(key);
-        scoped ReadOnlySpan<byte> question = packet.Slice(DnsLimits.HeaderLength, Math.Min(packet.Length - DnsLimits.HeaderLength, query.NameLength + 4));
-        Span<byte> questionCopy = stackalloc byte[DnsLimits.MaxNameLength + 4];
-        if (packet[DnsLimits.HeaderLength..].Length < query.NameLength + 4 || !packet.Slice(DnsLimits.HeaderLength, query.NameLength).SequenceEqual(name[..query.NameLength]))
-        {
-            // The question name was compressed: rebuild it uncompressed so the answer's layout is canonical.
-            name[..query.NameLength].CopyTo(questionCopy);
-            BinaryPrimitives.WriteUInt16BigEndian(questionCopy[query.NameLength..], query.Type);
-            BinaryPrimitives.WriteUInt16BigEndian(questionCopy[(query.NameLength + 2)..], query.Class);
-            question = questionCopy[..(query.NameLength + 4)];
-        }
-
         var lookup = _cache.TryGet(key, hash, now, out var entry);
         var answerNowStale = lookup == CacheLookup.Stale && _forwarder.AllUpstreamsDown(now);
         if (lookup == CacheLookup.Fresh || answerNowStale)
@@ -184,7 +171,7 @@ public sealed partial class QueryProcessor
         Interlocked.Increment(ref _counters.Overloaded);
         Interlocked.Increment(ref _counters.ServFail);
         Emit(client, query, lowerName, ReasonCode.DnsOverloaded, DnsRcode.ServFail, QueryEventFlags.None);
-        return Error(response, query, name, DnsRcode.ServFail, EdeCode.Other);
+        return Error(response, query, question, DnsRcode.ServFail, EdeCode.Other);
     }
 
     // Prefetch (as unbound's prefetch and Blocky's do): a name asked for again in the last tenth of its TTL is
@@ -210,19 +197,9 @@ public sealed partial class QueryProcessor
         }
     }
 
-    private static int Error(Span<byte> response, in ParsedQuery query, ReadOnlySpan<byte> name, Appliance.Protocols.Dns.DnsRcode rcode, EdeCode? ede)
+    private static int Error(Span<byte> response, in ParsedQuery query, ReadOnlySpan<byte> question, Appliance.Protocols.Dns.DnsRcode rcode, EdeCode? ede)
     {
-        Span<byte> question = stackalloc byte[DnsLimits.MaxNameLength + 4];
-        var length = 0;
-        if (query.HasQuestion)
-        {
-            name[..query.NameLength].CopyTo(question);
-            BinaryPrimitives.WriteUInt16BigEndian(question[query.NameLength..], query.Type);
-            BinaryPrimitives.WriteUInt16BigEndian(question[(query.NameLength + 2)..], query.Class);
-            length = query.NameLength + 4;
-        }
-
-        var clientQuery = new ClientQuery(query.Id, query.Flags, question[..length], query.HasEdns, query.DnssecOk);
+        var clientQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
         return ResponseWriter.WriteHeaderOnly(response, clientQuery, rcode, truncated: false, ad: false, ede);
     }
 
