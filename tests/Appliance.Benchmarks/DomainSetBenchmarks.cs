@@ -51,15 +51,9 @@ public class DomainSetBenchmarks
 
     private static byte[] Wire(string name)
     {
-        var bytes = new List<byte>();
-        foreach (var label in name.Split('.'))
-        {
-            bytes.Add((byte)label.Length);
-            bytes.AddRange(label.Select(c => (byte)c));
-        }
-
-        bytes.Add(0);
-        return bytes.ToArray();
+        var buffer = new byte[256];
+        Appliance.Protocols.Dns.DnsName.TryEncode(name, buffer, out var length);
+        return buffer[..length];
     }
 
     [Benchmark]

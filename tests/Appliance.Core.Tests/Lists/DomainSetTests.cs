@@ -19,18 +19,7 @@ public sealed class DomainSetTests
         return builder.Build();
     }
 
-    private static byte[] Wire(string name)
-    {
-        var bytes = new List<byte>();
-        foreach (var label in name.TrimEnd('.').Split('.'))
-        {
-            bytes.Add((byte)label.Length);
-            bytes.AddRange(label.Select(c => (byte)c));
-        }
-
-        bytes.Add(0);
-        return bytes.ToArray();
-    }
+    private static byte[] Wire(string name) => TestNames.Wire(name);
 
     [Theory]
     [InlineData("bad.example", 1UL << (int)Category.Drugs)]

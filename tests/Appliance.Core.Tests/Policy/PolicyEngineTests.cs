@@ -10,18 +10,7 @@ public sealed class PolicyEngineTests
     private static readonly ulong Drugs = Categories.Bit(Category.Drugs);
     private static readonly ulong Games = Categories.Bit(Category.Games);
 
-    private static byte[] Wire(string name)
-    {
-        var bytes = new List<byte>();
-        foreach (var label in name.Split('.'))
-        {
-            bytes.Add((byte)label.Length);
-            bytes.AddRange(label.Select(c => (byte)c));
-        }
-
-        bytes.Add(0);
-        return bytes.ToArray();
-    }
+    private static byte[] Wire(string name) => TestNames.Wire(name);
 
     private static Verdict Decide(PolicyEngine engine, string name)
     {
