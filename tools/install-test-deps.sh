@@ -13,6 +13,7 @@ packages=(
   iproute2        # ip netns for packet-path tests
   openssl         # the DNS-over-TLS test makes a throw-away CA and server certificate
   curl            # health checks in the README and the load script
+  tzdata          # schedules are local school time (Europe/London and the rest of the IANA zones)
 )
 
 missing=()

@@ -1,11 +1,13 @@
 using System.Net;
 using Appliance.Core.Events;
+using Appliance.Core.Identity;
 using Appliance.Core.Policy;
 using Appliance.Dns.Cache;
 using Appliance.Dns.RateLimit;
 using Appliance.Dns.Resolution;
 using Appliance.Dns.Transport;
 using Appliance.Dns.Upstream;
+using Appliance.Protocols.Dns;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Dns;
@@ -26,16 +28,20 @@ public sealed class DnsServer : IDisposable
     private readonly DnsServerOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly List<IDisposable> _listeners = [];
+    private readonly TimeProvider _time;
     private int _disposed;
 
-    public DnsServer(DnsServerOptions options, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILoggerFactory loggers)
+    public DnsServer(DnsServerOptions options, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILoggerFactory loggers,
+        IIdentityMap? identities = null)
     {
         _options = options;
         _loggers = loggers;
+        _time = time;
         Events = events;
         Cache = new DnsCache(options.Cache, time);
-        Forwarder = new Forwarder(options, Cache, Counters, events, time, loggers.CreateLogger<Forwarder>());
-        Processor = new QueryProcessor(Cache, Forwarder, policy, new ClientRateLimiter(options.RateLimit, time), events, Counters, time, options,
+        Policy = new AnswerPolicy(policy, identities, time, options.StatutoryLogKey);
+        Forwarder = new Forwarder(options, Cache, Counters, events, time, loggers.CreateLogger<Forwarder>()) { Policy = Policy };
+        Processor = new QueryProcessor(Cache, Forwarder, Policy, new ClientRateLimiter(options.RateLimit, time), events, Counters, time, options,
             loggers.CreateLogger<QueryProcessor>());
     }
 
@@ -44,6 +50,8 @@ public sealed class DnsServer : IDisposable
     public DnsCache Cache { get; }
 
     public Forwarder Forwarder { get; }
+
+    public AnswerPolicy Policy { get; }
 
     public QueryProcessor Processor { get; }
 
@@ -87,6 +95,23 @@ public sealed class DnsServer : IDisposable
         }
 
         EndPoints = bound;
+    }
+
+    /// <summary>
+    /// Looks up the addresses of every safe-search enforcement name (A and AAAA) into the cache, so that the first
+    /// pupil to search gets an enforced answer at once; prefetch keeps them fresh while they are used.
+    /// </summary>
+    public void WarmSafeSearch()
+    {
+        Span<byte> key = stackalloc byte[CacheKey.MaxLength];
+        foreach (var target in SafeSearch.Targets)
+        {
+            foreach (var type in (ReadOnlySpan<ushort>)[DnsType.A, DnsType.Aaaa])
+            {
+                var length = CacheKey.Write(key, SafeSearch.TargetName(target), type, DnsClass.IN, dnssecOk: false, checkingDisabled: false);
+                Forwarder.Warm(key[..length], CacheKey.Hash(key[..length]), _time.GetTimestamp());
+            }
+        }
     }
 
     /// <summary>Stops every listener and upstream channel. Safe to call more than once (host stop, then DI).</summary>

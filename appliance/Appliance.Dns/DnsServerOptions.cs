@@ -103,6 +103,12 @@ public sealed record DnsServerOptions
 
     public UdpEngine UdpEngine { get; init; } = UdpEngine.Auto;
 
+    /// <summary>
+    /// The box's key for the keyed hash that stands in for statutory-list names in events
+    /// (<see cref="Core.Policy.StatutoryRedaction"/>); a fresh random one when not given.
+    /// </summary>
+    public byte[]? StatutoryLogKey { get; init; }
+
     /// <summary>Capacity of the query event ring the journal drains.</summary>
     public int EventRingCapacity { get; init; } = 16_384;
 }

@@ -46,6 +46,12 @@ public struct QueryEvent
     /// <summary>Microseconds from receipt to answer for forwarded queries; 0 when answered at once.</summary>
     public uint UpstreamMicroseconds { get; set; }
 
+    /// <summary>The client's group: an index into the groups of the policy snapshot that decided.</summary>
+    public byte Group { get; set; }
+
+    /// <summary>The categories of the lists that blocked the name (0 when none did).</summary>
+    public ulong Categories { get; set; }
+
     [UnscopedRef]
     public readonly ReadOnlySpan<byte> WireName => ((ReadOnlySpan<byte>)_name)[.._nameLength];
 

@@ -18,10 +18,10 @@ public static class Canaries
 {
     private static readonly (byte[] Name, VerdictAction Action)[] Entries =
     [
-        (Wire("use-application-dns.net"), VerdictAction.NxDomain),
-        (Wire("mask.icloud.com"), VerdictAction.NxDomain),
-        (Wire("mask-h2.icloud.com"), VerdictAction.NxDomain),
-        (Wire("_dns.resolver.arpa"), VerdictAction.NoData),
+        (DnsName.Encode("use-application-dns.net"), VerdictAction.NxDomain),
+        (DnsName.Encode("mask.icloud.com"), VerdictAction.NxDomain),
+        (DnsName.Encode("mask-h2.icloud.com"), VerdictAction.NxDomain),
+        (DnsName.Encode("_dns.resolver.arpa"), VerdictAction.NoData),
     ];
 
     private static readonly int ShortestName = Entries.Min(e => e.Name.Length);
@@ -42,12 +42,5 @@ public static class Canaries
 
         action = VerdictAction.Allow;
         return false;
-    }
-
-    private static byte[] Wire(string name)
-    {
-        var buffer = new byte[256];
-        DnsName.TryEncode(name, buffer, out var length);
-        return buffer[..length];
     }
 }

@@ -1,3 +1,5 @@
+using Appliance.Protocols.Dns;
+
 namespace Appliance.Core.Policy;
 
 /// <summary>
@@ -15,25 +17,100 @@ public sealed class PolicyEngine
     /// <summary>Replaces the policy with one reference write; requests in flight finish on the old one.</summary>
     public void Swap(PolicySnapshot next) => Volatile.Write(ref _snapshot, next);
 
+    /// <summary>Decides one request against the current snapshot.</summary>
+    public Verdict Decide(in RequestFacts facts) => Decide(Volatile.Read(ref _snapshot), facts);
+
     /// <summary>
-    /// Decides one request against the current snapshot: a name on a block list in a blocked category, and not
-    /// excepted, is blocked; everything else is allowed. (The full DESIGN §5 precedence — statutory, security,
-    /// approved allows, group categories and custom denies — arrives with the rest of issue 3, here, in one place.)
+    /// The precedence of DESIGN §5, in one place, most binding first:
+    /// <list type="number">
+    /// <item>locked statutory lists: blocked for everyone, nothing overrides them;</item>
+    /// <item>circumvention canaries (answered so that DoH and Private Relay stay off);</item>
+    /// <item>security categories (malware, phishing): blocked for everyone, above allow entries;</item>
+    /// <item>the group's allow entries (approved unblocks; lesson windows later);</item>
+    /// <item>the group's deny entries, then its blocked categories at this moment (schedules applied), less the
+    /// lists' own <c>@@</c> exceptions;</item>
+    /// <item>safe search and YouTube restrictions by group, which an allow entry does not switch off;</item>
+    /// <item>default allow.</item>
+    /// </list>
     /// </summary>
-    public Verdict Decide(in RequestFacts facts)
+    public static Verdict Decide(PolicySnapshot snapshot, in RequestFacts facts)
     {
-        var snapshot = Volatile.Read(ref _snapshot);
-        if (Canaries.TryMatch(facts.WireName, out var canary))
+        var name = facts.WireName;
+        var groupIndex = GroupOf(snapshot, facts);
+        var group = (byte)groupIndex;
+
+        var statutory = snapshot.Statutory.Match(name);
+        if (statutory != 0)
         {
-            return new Verdict(canary, ReasonCode.DnsCircumventionCanary);
+            return new Verdict(VerdictAction.Block, ReasonCode.DnsBlockedStatutory, statutory, group);
         }
 
-        var listed = snapshot.Blocked.Match(facts.WireName) & snapshot.BlockedCategories;
-        if (listed != 0 && snapshot.Exceptions.Match(facts.WireName) == 0)
+        if (Canaries.TryMatch(name, out var canary))
         {
-            return new Verdict(VerdictAction.Block, ReasonCode.DnsBlockedCategory, listed);
+            return new Verdict(canary, ReasonCode.DnsCircumventionCanary, 0, group);
         }
 
-        return Verdict.AllowDefault;
+        var listed = snapshot.Blocked.Match(name);
+        if (listed != 0 && snapshot.Exceptions.Count > 0 && snapshot.Exceptions.Match(name) != 0)
+        {
+            listed = 0;   // an @@ exception lifts the list's own entry (adblock semantics)
+        }
+
+        var security = listed & snapshot.SecurityCategories;
+        if (security != 0)
+        {
+            return new Verdict(VerdictAction.Block, ReasonCode.DnsBlockedSecurity, security, group);
+        }
+
+        var policy = snapshot.Groups[groupIndex];
+        var reason = ReasonCode.DnsAllowedDefault;
+        if ((snapshot.Allow.Match(name) & policy.Bit) != 0)
+        {
+            reason = ReasonCode.DnsAllowedCustom;
+        }
+        else if ((snapshot.Deny.Match(name) & policy.Bit) != 0)
+        {
+            return new Verdict(VerdictAction.Block, ReasonCode.DnsBlockedCustom, 0, group);
+        }
+        else if (listed != 0)
+        {
+            var blocked = listed & snapshot.CategoriesAt(groupIndex, facts.Now);
+            if (blocked != 0)
+            {
+                var always = (blocked & policy.BlockedCategories) != 0;
+                return new Verdict(VerdictAction.Block, always ? ReasonCode.DnsBlockedCategory : ReasonCode.DnsBlockedSchedule,
+                    always ? blocked & policy.BlockedCategories : blocked, group);
+            }
+        }
+
+        var target = SafeSearch.Match(name, policy.SafeSearch, policy.YouTube);
+        if (target != SafeSearchTarget.None)
+        {
+            var why = target is SafeSearchTarget.YouTubeStrict or SafeSearchTarget.YouTubeModerate
+                ? ReasonCode.DnsYouTubeRestricted
+                : ReasonCode.DnsSafeSearch;
+
+            // HTTPS/SVCB records of the engine's host would send the browser around the rewrite (packet-path.md §3.5).
+            var action = facts.QueryType is DnsType.Https or DnsType.Svcb ? VerdictAction.NoData : VerdictAction.Rewrite;
+            return new Verdict(action, why, 0, group, target);
+        }
+
+        return reason == ReasonCode.DnsAllowedDefault && group == 0 ? Verdict.AllowDefault : new Verdict(VerdictAction.Allow, reason, 0, group);
+    }
+
+    /// <summary>The client's group: its identity's group if the policy has it, else its subnet's, else the default.</summary>
+    public static int GroupOf(PolicySnapshot snapshot, in RequestFacts facts)
+    {
+        if (facts.Identity.Group is { } named)
+        {
+            var index = snapshot.GroupIndex(named);
+            if (index >= 0)
+            {
+                return index;
+            }
+        }
+
+        var bySubnet = snapshot.Subnets.Count == 0 ? -1 : snapshot.Subnets.Match(facts.Client);
+        return bySubnet >= 0 ? bySubnet : snapshot.DefaultGroup;
     }
 }

@@ -14,14 +14,41 @@ public enum ReasonCode : ushort
     /// <summary>Allowed: no rule matched and the default is allow.</summary>
     DnsAllowedDefault = 100,
 
+    /// <summary>Allowed by the group's custom allow entry (or an approved unblock), over its blocked categories.</summary>
+    DnsAllowedCustom = 101,
+
     /// <summary>Blocked: the name (or a parent) is on a block list of a category the client's group blocks.</summary>
     DnsBlockedCategory = 110,
+
+    /// <summary>Blocked: the group's custom deny entry names it.</summary>
+    DnsBlockedCustom = 111,
+
+    /// <summary>Blocked for everyone: a security category (malware, phishing), above any allow entry.</summary>
+    DnsBlockedSecurity = 112,
+
+    /// <summary>Blocked: a category the group blocks only during a scheduled window (a lesson-time profile).</summary>
+    DnsBlockedSchedule = 113,
+
+    /// <summary>Blocked: the name is allowed, but the answer's CNAME chain leads to a blocked name.</summary>
+    DnsBlockedCnameTarget = 114,
+
+    /// <summary>
+    /// Blocked for everyone by a locked statutory list (IWF, police terrorism list). Never overridable; the
+    /// name is never logged in clear, only the list and a keyed hash.
+    /// </summary>
+    DnsBlockedStatutory = 120,
 
     /// <summary>
     /// A circumvention canary answered so that the bypass stays off: Firefox's DoH canary, iCloud Private Relay,
     /// DDR discovery of an encrypted resolver (RFC 9462).
     /// </summary>
     DnsCircumventionCanary = 130,
+
+    /// <summary>Safe search enforced: the engine's host answered with a CNAME to its locked-safe name.</summary>
+    DnsSafeSearch = 140,
+
+    /// <summary>YouTube Restricted Mode enforced (strict or moderate, by group).</summary>
+    DnsYouTubeRestricted = 141,
 
     /// <summary>Answered REFUSED or dropped: the client exceeded its query rate.</summary>
     DnsRateLimited = 150,

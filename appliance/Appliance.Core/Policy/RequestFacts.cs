@@ -1,3 +1,4 @@
+using Appliance.Core.Identity;
 using Appliance.Core.Net;
 
 namespace Appliance.Core.Policy;
@@ -17,8 +18,10 @@ public enum RequestSource : byte
 /// </summary>
 public readonly ref struct RequestFacts
 {
-    public RequestFacts(ReadOnlySpan<byte> wireName, ushort queryType, in ClientAddress client, RequestSource source, DateTimeOffset now)
+    public RequestFacts(ReadOnlySpan<byte> wireName, ushort queryType, in ClientAddress client, RequestSource source, DateTimeOffset now,
+        ClientIdentity identity = default)
     {
+        Identity = identity;
         WireName = wireName;
         QueryType = queryType;
         Client = client;
@@ -35,4 +38,7 @@ public readonly ref struct RequestFacts
     public RequestSource Source { get; }
 
     public DateTimeOffset Now { get; }
+
+    /// <summary>Who the client is, when an <see cref="IIdentityMap"/> knows (its group outranks the subnet's).</summary>
+    public ClientIdentity Identity { get; }
 }

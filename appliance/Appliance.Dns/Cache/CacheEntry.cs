@@ -48,6 +48,9 @@ public sealed class CacheEntry
 
     public DnsRcode Rcode { get; }
 
+    /// <summary>The answer holds a CNAME: its targets must pass the client's policy too (DESIGN §5 answers).</summary>
+    public bool HasCname { get; init; }
+
     public bool AuthenticData { get; }
 
     /// <summary>The lowest TTL in the answer (or the negative TTL): the entry is fresh for this long.</summary>

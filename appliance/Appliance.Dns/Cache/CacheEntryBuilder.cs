@@ -39,6 +39,7 @@ public static class CacheEntryBuilder
         var additionalKept = 0;
         var additionalAt = -1;
         var minTtl = uint.MaxValue;
+        var hasCname = false;
         int soaTtlAt = -1;
         uint negativeTtl = 0;
         for (var i = 0; i < total; i++)
@@ -66,6 +67,7 @@ public static class CacheEntryBuilder
                 return ParseStatus.Malformed;   // a hostile upstream must not get a pointer loop cached and served
             }
 
+            hasCname |= i < header.AnswerCount && record.Type == DnsType.CName;
             if (inAdditional)
             {
                 additionalAt = additionalAt < 0 ? record.Offset - questionEnd : additionalAt;
@@ -113,7 +115,7 @@ public static class CacheEntryBuilder
 
         cacheable = entryTtl > 0 && !header.IsTruncated && rcode is DnsRcode.NoError or DnsRcode.NXDomain;
         entry = new CacheEntry(key.ToArray(), hash, body, offsets, header.AnswerCount, header.AuthorityCount, (ushort)additionalKept,
-            rcode, header.AuthenticData, entryTtl, now, additionalAt);
+            rcode, header.AuthenticData, entryTtl, now, additionalAt) { HasCname = hasCname };
         return ParseStatus.Ok;
     }
 

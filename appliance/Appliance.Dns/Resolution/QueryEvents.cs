@@ -9,7 +9,7 @@ namespace Appliance.Dns.Resolution;
 internal static class QueryEvents
 {
     public static void Emit(EventRing<QueryEvent> ring, TimeProvider time, in ClientAddress client, ReadOnlySpan<byte> lowerName, ushort type,
-        ReasonCode reason, DnsRcode rcode, QueryEventFlags flags, uint upstreamMicros)
+        ReasonCode reason, DnsRcode rcode, QueryEventFlags flags, uint upstreamMicros, byte group = 0, ulong categories = 0)
     {
         var e = new QueryEvent
         {
@@ -20,6 +20,8 @@ internal static class QueryEvents
             Rcode = (byte)rcode,
             Flags = flags,
             UpstreamMicroseconds = upstreamMicros,
+            Group = group,
+            Categories = categories,
         };
         e.SetName(lowerName);
         ring.TryWrite(e);

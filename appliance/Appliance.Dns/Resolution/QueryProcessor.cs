@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Appliance.Dns.Resolution;
 
 /// <summary>
-/// The hot path for one query: parse → rate limit → <see cref="PolicyEngine.Decide"/> → cache → answer, or hand
+/// The hot path for one query: parse → rate limit → policy (<see cref="AnswerPolicy"/>) → cache → answer, or hand
 /// the miss to the <see cref="Forwarder"/>. Synchronous and allocation-free up to the forwarder: every buffer is
 /// the caller's or on the stack, the name is never a string, the event is a struct copied into a ring.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed partial class QueryProcessor
 {
     private readonly DnsCache _cache;
     private readonly Forwarder _forwarder;
-    private readonly PolicyEngine _policy;
+    private readonly AnswerPolicy _policy;
     private readonly ClientRateLimiter _limiter;
     private readonly EventRing<QueryEvent> _events;
     private readonly DnsCounters _counters;
@@ -28,7 +28,7 @@ public sealed partial class QueryProcessor
     private readonly RateLimitAction _rateAction;
     private readonly ILogger _logger;
 
-    public QueryProcessor(DnsCache cache, Forwarder forwarder, PolicyEngine policy, ClientRateLimiter limiter, EventRing<QueryEvent> events,
+    public QueryProcessor(DnsCache cache, Forwarder forwarder, AnswerPolicy policy, ClientRateLimiter limiter, EventRing<QueryEvent> events,
         DnsCounters counters, TimeProvider time, DnsServerOptions options, ILogger logger)
     {
         _cache = cache;
@@ -110,16 +110,22 @@ public sealed partial class QueryProcessor
             return Error(response, query, question, DnsRcode.Refused, EdeCode.Prohibited);
         }
 
-        var verdict = _policy.Decide(new RequestFacts(lowerName, query.Type, client, sink.IsStream ? RequestSource.DnsTcp : RequestSource.DnsUdp,
-            _time.GetUtcNow()));
+        var source = sink.IsStream ? RequestSource.DnsTcp : RequestSource.DnsUdp;
+        var streamFlag = sink.IsStream ? QueryEventFlags.Tcp : QueryEventFlags.None;
+        var limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
+        var clientQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
+        var verdict = _policy.Decide(lowerName, query.Type, client, source);
         if (verdict.IsBlocked)
         {
             Interlocked.Increment(ref _counters.Blocked);
-            var blockedQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
-            var blockedLimit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
             var blockedRcode = verdict.Action == VerdictAction.NxDomain ? DnsRcode.NXDomain : DnsRcode.NoError;
-            Emit(client, query, lowerName, verdict.Reason, blockedRcode, QueryEventFlags.Blocked | (sink.IsStream ? QueryEventFlags.Tcp : 0));
-            return BlockedAnswer.Write(response, blockedQuery, query.Type, query.Class, verdict.Action, verdict.Categories, blockedLimit);
+            Emit(client, query, lowerName, verdict, blockedRcode, QueryEventFlags.Blocked | streamFlag);
+            return BlockedAnswer.Write(response, clientQuery, query.Type, query.Class, verdict.Action, verdict.Categories, limit);
+        }
+
+        if (verdict.Action == VerdictAction.Rewrite)
+        {
+            return Rewrite(response, clientQuery, query, lowerName, client, verdict, streamFlag, limit, now);
         }
 
         Span<byte> key = stackalloc byte[CacheKey.MaxLength];
@@ -131,13 +137,14 @@ public sealed partial class QueryProcessor
         if (lookup == CacheLookup.Fresh || answerNowStale)
         {
             var stale = lookup == CacheLookup.Stale;
-            var clientQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
-            var limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
             var length = ResponseWriter.WriteFromEntry(response, clientQuery, entry!, stale ? 0 : _cache.AgeSeconds(entry!, now), stale, limit);
-            var flags = stale ? QueryEventFlags.Stale : QueryEventFlags.CacheHit;
-            if (sink.IsStream)
+            var flags = (stale ? QueryEventFlags.Stale : QueryEventFlags.CacheHit) | streamFlag;
+            if (entry!.HasCname && _policy.BlockByCnameTarget(response, ref length, clientQuery, query.Type, query.Class, client, source, limit,
+                out var cnameVerdict))
             {
-                flags |= QueryEventFlags.Tcp;
+                Interlocked.Increment(ref _counters.Blocked);
+                Emit(client, query, lowerName, cnameVerdict, DnsRcode.NoError, flags | QueryEventFlags.Blocked);
+                return length;
             }
 
             if ((response[2] & 0x02) != 0)
@@ -148,11 +155,11 @@ public sealed partial class QueryProcessor
 
             Interlocked.Increment(ref stale ? ref _counters.StaleAnswers : ref _counters.CacheHits);
             MaybeRefresh(entry!, now, stale);
-            Emit(client, query, lowerName, stale ? ReasonCode.DnsServedStale : verdict.Reason, entry!.Rcode, flags);
+            Emit(client, query, lowerName, stale ? verdict with { Reason = ReasonCode.DnsServedStale } : verdict, entry!.Rcode, flags);
             return length;
         }
 
-        if (_forwarder.TryForward(query, question, key, hash, client, sink, sockaddr, verdict.Reason, now))
+        if (_forwarder.TryForward(query, question, key, hash, client, sink, sockaddr, verdict, now))
         {
             return Forwarded;
         }
@@ -161,8 +168,6 @@ public sealed partial class QueryProcessor
         {
             // Could not forward (table full, or this client already has too many waiting): RFC 8767 prefers an
             // expired answer to an error.
-            var clientQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
-            var limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
             Interlocked.Increment(ref _counters.StaleAnswers);
             Emit(client, query, lowerName, ReasonCode.DnsServedStale, entry!.Rcode, QueryEventFlags.Stale);
             return ResponseWriter.WriteFromEntry(response, clientQuery, entry, 0, stale: true, limit);
@@ -172,6 +177,37 @@ public sealed partial class QueryProcessor
         Interlocked.Increment(ref _counters.ServFail);
         Emit(client, query, lowerName, ReasonCode.DnsOverloaded, DnsRcode.ServFail, QueryEventFlags.None);
         return Error(response, query, question, DnsRcode.ServFail, EdeCode.Other);
+    }
+
+    // Safe search: a CNAME to the engine's enforcement name with that name's addresses from the cache. Their
+    // absence (only until the box's warm-up lookups land) is answered SERVFAIL "Not Ready" (RFC 8914 §4.15) and
+    // starts the lookup, so the client's retry a moment later succeeds; an unenforced answer is never given.
+    private int Rewrite(Span<byte> response, in ClientQuery clientQuery, in ParsedQuery query, ReadOnlySpan<byte> lowerName, in ClientAddress client,
+        in Verdict verdict, QueryEventFlags streamFlag, int limit, long now)
+    {
+        var target = SafeSearch.TargetName(verdict.Target);
+        if (query.Type is not (DnsType.A or DnsType.Aaaa) || query.Class != DnsClass.IN)
+        {
+            Emit(client, query, lowerName, verdict, DnsRcode.NoError, streamFlag);
+            return SafeSearchAnswer.Write(response, clientQuery, query.Type, target, null, 0, stale: false, limit);
+        }
+
+        Span<byte> key = stackalloc byte[CacheKey.MaxLength];
+        key = key[..CacheKey.Write(key, target, query.Type, DnsClass.IN, dnssecOk: false, checkingDisabled: false)];
+        var hash = CacheKey.Hash(key);
+        var lookup = _cache.TryGet(key, hash, now, out var entry);
+        if (lookup == CacheLookup.Miss)
+        {
+            _forwarder.Warm(key, hash, now);
+            Interlocked.Increment(ref _counters.ServFail);
+            Emit(client, query, lowerName, verdict, DnsRcode.ServFail, streamFlag);
+            return ResponseWriter.WriteHeaderOnly(response, clientQuery, DnsRcode.ServFail, truncated: false, ad: false, EdeCode.NotReady);
+        }
+
+        var stale = lookup == CacheLookup.Stale;
+        MaybeRefresh(entry!, now, stale);
+        Emit(client, query, lowerName, verdict, DnsRcode.NoError, streamFlag | (stale ? QueryEventFlags.Stale : QueryEventFlags.CacheHit));
+        return SafeSearchAnswer.Write(response, clientQuery, query.Type, target, entry, stale ? 0 : _cache.AgeSeconds(entry!, now), stale, limit);
     }
 
     // Prefetch (as unbound's prefetch and Blocky's do): a name asked for again in the last tenth of its TTL is
@@ -205,6 +241,14 @@ public sealed partial class QueryProcessor
 
     private void Emit(in ClientAddress client, in ParsedQuery query, ReadOnlySpan<byte> name, ReasonCode reason, Appliance.Protocols.Dns.DnsRcode rcode, QueryEventFlags flags)
         => QueryEvents.Emit(_events, _time, client, query.HasQuestion ? name[..query.NameLength] : default, query.Type, reason, rcode, flags, 0);
+
+    private void Emit(in ClientAddress client, in ParsedQuery query, ReadOnlySpan<byte> name, in Verdict verdict, Appliance.Protocols.Dns.DnsRcode rcode,
+        QueryEventFlags flags)
+    {
+        Span<byte> redacted = stackalloc byte[DnsLimits.MaxNameLength];
+        var logged = _policy.LoggedName(verdict, query.HasQuestion ? name[..query.NameLength] : default, redacted);
+        QueryEvents.Emit(_events, _time, client, logged, query.Type, verdict.Reason, rcode, flags, 0, verdict.Group, verdict.Categories);
+    }
 
     private static partial class Log
     {

@@ -172,6 +172,7 @@ public sealed partial class Forwarder
         var query = new ClientQuery(to.ClientId, to.ClientFlags, to.Question.AsSpan(0, to.QuestionLength), to.HasEdns, to.DnssecOk);
         var reason = to.Reason;
         var flags = QueryEventFlags.Forwarded;
+        var verdict = new Verdict(VerdictAction.Allow, reason, 0, to.Group);
         int length;
         DnsRcode rcode;
         if (entry is null)
@@ -193,6 +194,15 @@ public sealed partial class Forwarder
             rcode = entry.Rcode;
             var age = stale ? 0 : Math.Max(0, _cache.AgeSeconds(entry, now));
             length = ResponseWriter.WriteFromEntry(scratch, query, entry, age, stale, to.Limit);
+            if (length > 0 && entry.HasCname && Policy is { } policy && policy.BlockByCnameTarget(scratch, ref length, query, CacheKey.TypeOf(key),
+                CacheKey.ClassOf(key), to.Client, to.Sink!.IsStream ? RequestSource.DnsTcp : RequestSource.DnsUdp, to.Limit, out var blocked))
+            {
+                verdict = blocked;
+                reason = blocked.Reason;
+                rcode = DnsRcode.NoError;
+                flags |= QueryEventFlags.Blocked;
+                Interlocked.Increment(ref _counters.Blocked);
+            }
             if (length > 0 && (scratch[2] & 0x02) != 0)
             {
                 flags |= QueryEventFlags.Truncated;
@@ -217,7 +227,9 @@ public sealed partial class Forwarder
         }
 
         var micros = (uint)Math.Min(uint.MaxValue, (now - to.ReceivedAt) * 1_000_000 / _time.TimestampFrequency);
-        QueryEvents.Emit(_events, _time, to.Client, CacheKey.NameOf(key), CacheKey.TypeOf(key), reason, rcode, flags, micros);
+        Span<byte> redacted = stackalloc byte[DnsLimits.MaxNameLength];
+        var name = Policy is { } p ? p.LoggedName(verdict, CacheKey.NameOf(key), redacted) : CacheKey.NameOf(key);
+        QueryEvents.Emit(_events, _time, to.Client, name, CacheKey.TypeOf(key), reason, rcode, flags, micros, to.Group, verdict.Categories);
     }
 
     private static partial class Log

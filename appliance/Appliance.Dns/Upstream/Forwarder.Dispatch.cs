@@ -19,7 +19,7 @@ public sealed partial class Forwarder
     /// caller answers SERVFAIL at once.
     /// </summary>
     public bool TryForward(in ParsedQuery query, ReadOnlySpan<byte> question, ReadOnlySpan<byte> key, int hash, in ClientAddress client,
-        IReplySink sink, ReadOnlySpan<byte> replyAddress, ReasonCode reason, long now)
+        IReplySink sink, ReadOnlySpan<byte> replyAddress, in Verdict verdict, long now)
     {
         lock (_lock)
         {
@@ -45,7 +45,7 @@ public sealed partial class Forwarder
             if (FindInFlight(key, hash) is { } existing && _freeWaiterCount > 0)
             {
                 var waiter = _waiters[_freeWaiters[--_freeWaiterCount]];
-                waiter.SetClient(query, question, client, sink, replyAddress, reason, now);
+                waiter.SetClient(query, question, client, sink, replyAddress, verdict, now);
                 waiter.Next = existing.FirstWaiter;
                 existing.FirstWaiter = waiter.Index;
                 Interlocked.Increment(ref _counters.Coalesced);
@@ -59,7 +59,7 @@ public sealed partial class Forwarder
             }
 
             var slot = _slots[_free[--_freeCount]];
-            slot.SetClient(query, question, client, sink, replyAddress, reason, now);
+            slot.SetClient(query, question, client, sink, replyAddress, verdict, now);
             slot.WaitingSince = now;
             Fill(slot, key, hash);
             Launch(slot, now);
@@ -75,36 +75,51 @@ public sealed partial class Forwarder
             return;
         }
 
+        if (!LaunchWithoutClient(entry.Key, entry.Hash, entry, now))
+        {
+            Volatile.Write(ref entry.Refreshing, 0);
+        }
+        else
+        {
+            Interlocked.Increment(ref _counters.Prefetches);
+        }
+    }
+
+    /// <summary>
+    /// Fetches a question into the cache with no client waiting (the box's own lookups, such as the addresses of
+    /// safe-search names). False when it is already on its way, or slots are short.
+    /// </summary>
+    /// <param name="key">A cache key (<see cref="CacheKey.Write"/>).</param>
+    /// <param name="hash">Its <see cref="CacheKey.Hash"/>.</param>
+    /// <param name="now">A <see cref="TimeProvider.GetTimestamp"/> reading.</param>
+    public bool Warm(ReadOnlySpan<byte> key, int hash, long now) => LaunchWithoutClient(key, hash, null, now);
+
+    private bool LaunchWithoutClient(ReadOnlySpan<byte> key, int hash, CacheEntry? refreshing, long now)
+    {
         lock (_lock)
         {
-            if (_freeCount < _slots.Length / 4 || _servers.Length == 0)
+            // Keep three quarters of the slots for clients; a client's query for the same key may already be on its way.
+            if (_freeCount < _slots.Length / 4 || _servers.Length == 0 || FindInFlight(key, hash) is not null)
             {
-                Volatile.Write(ref entry.Refreshing, 0);   // keep three quarters of the slots for clients
-                return;
-            }
-
-            if (FindInFlight(entry.Key, entry.Hash) is not null)
-            {
-                Volatile.Write(ref entry.Refreshing, 0);   // a client's query for it is already on its way
-                return;
+                return false;
             }
 
             var slot = _slots[_free[--_freeCount]];
             slot.Sink = null;
-            slot.RefreshEntry = entry;
+            slot.RefreshEntry = refreshing;
             slot.ReceivedAt = now;
-            var flags = CacheKey.FlagsOf(entry.Key);
+            var flags = CacheKey.FlagsOf(key);
             slot.ClientFlags = (ushort)(DnsHeader.RdBit | ((flags & CacheKey.CheckingDisabledFlag) != 0 ? DnsHeader.CdBit : 0));
             slot.DnssecOk = (flags & CacheKey.DnssecOkFlag) != 0;
-            var name = CacheKey.NameOf(entry.Key);
+            var name = CacheKey.NameOf(key);
             name.CopyTo(slot.Question);
-            BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length), CacheKey.TypeOf(entry.Key));
-            BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length + 2), CacheKey.ClassOf(entry.Key));
+            BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length), CacheKey.TypeOf(key));
+            BinaryPrimitives.WriteUInt16BigEndian(slot.Question.AsSpan(name.Length + 2), CacheKey.ClassOf(key));
             slot.QuestionLength = name.Length + 4;
             slot.WaitingSince = now;
-            Fill(slot, entry.Key, entry.Hash);
-            Interlocked.Increment(ref _counters.Prefetches);
+            Fill(slot, key, hash);
             Launch(slot, now);
+            return true;
         }
     }
 

@@ -1,5 +1,6 @@
 using Appliance.Core.Events;
 using Appliance.Dns.Cache;
+using Appliance.Dns.Resolution;
 using Microsoft.Extensions.Logging;
 
 namespace Appliance.Dns.Upstream;
@@ -97,6 +98,9 @@ public sealed partial class Forwarder : IDisposable
     }
 
     public IReadOnlyList<UpstreamServer> Servers => _servers;
+
+    /// <summary>Checks the CNAME chains of answers against each client's policy before they go out (set once, at start).</summary>
+    public AnswerPolicy? Policy { get; set; }
 
     public int InFlight => _slots.Length - Volatile.Read(ref _freeCount);
 

@@ -22,6 +22,7 @@ internal class Recipient
     public bool DnssecOk;
     public int Limit;
     public ReasonCode Reason;
+    public byte Group;
     public long ReceivedAt;
 
     /// <summary>The client's rate key with its family, for the per-client cap on waiting queries.</summary>
@@ -47,6 +48,7 @@ internal class Recipient
         DnssecOk = other.DnssecOk;
         Limit = other.Limit;
         Reason = other.Reason;
+        Group = other.Group;
         ReceivedAt = other.ReceivedAt;
         other.Question.AsSpan(0, other.QuestionLength).CopyTo(Question);
         QuestionLength = other.QuestionLength;
@@ -61,7 +63,7 @@ internal class Recipient
 
     /// <summary>Copies a client's query details in (the miss path; no allocation).</summary>
     public void SetClient(in Resolution.ParsedQuery query, ReadOnlySpan<byte> question, in ClientAddress client, IReplySink sink,
-        ReadOnlySpan<byte> replyAddress, ReasonCode reason, long now)
+        ReadOnlySpan<byte> replyAddress, in Core.Policy.Verdict verdict, long now)
     {
         Sink = sink;
         SetReplyAddress(replyAddress);
@@ -72,7 +74,8 @@ internal class Recipient
         HasEdns = query.HasEdns;
         DnssecOk = query.DnssecOk;
         Limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
-        Reason = reason;
+        Reason = verdict.Reason;
+        Group = verdict.Group;
         ReceivedAt = now;
         question.CopyTo(Question);
         QuestionLength = question.Length;

@@ -42,14 +42,15 @@ public static partial class RunCommand
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseKestrel(k => k.Listen(settings.WebListen));
 
-        builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
-        PolicySnapshot policy;
+        var engine = new PolicyEngine();
+        Appliance.Policy.PolicyChangeService changes;
         using (var startupLogs = LoggerFactory.Create(l => l.AddConsole()))
         {
             try
             {
-                policy = PolicyLoader.Build(settings, startupLogs.CreateLogger("Appliance"));
+                changes = PolicySetup.Start(settings, engine, startupLogs.CreateLogger("Appliance"));
+                settings = settings with { Dns = settings.Dns with { StatutoryLogKey = PolicySetup.RedactionKey(settings.DataDir) } };
             }
             catch (ConfigException ex)
             {
@@ -58,7 +59,11 @@ public static partial class RunCommand
             }
         }
 
-        builder.Services.AddSingleton(new PolicyEngine(policy));
+        using var store = changes.Store;
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(changes);
+        builder.Services.AddHostedService<PolicyWatchService>();
         builder.Services.AddSingleton(new EventRing<QueryEvent>(settings.Dns.EventRingCapacity));
         builder.Services.AddSingleton<DnsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DnsService>());

@@ -14,6 +14,37 @@ public sealed record ApplianceConfig
     public DnsConfig? Dns { get; init; }
 
     public WebConfig? Web { get; init; }
+
+    public FilteringConfig? Filtering { get; init; }
+}
+
+public sealed record FilteringConfig
+{
+    /// <summary>Category block lists: text lists (hosts, domains, adblock), squidGuard/UT1 folders or compiled lists.</summary>
+    public IReadOnlyList<ListConfig>? Lists { get; init; }
+
+    /// <summary>The locked statutory lists the Local Authority supplies (IWF, police terrorism list).</summary>
+    public IReadOnlyList<StatutoryListConfig>? StatutoryLists { get; init; }
+
+    /// <summary>A policy document (JSON) to start from when the box has no policy yet; later changes live in SQLite.</summary>
+    public string? PolicyFile { get; init; }
+}
+
+public sealed record ListConfig
+{
+    /// <summary>A file or folder path.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>The category (kebab-case); may be left out for lists whose name says it (phishing, gambling…).</summary>
+    public string? Category { get; init; }
+}
+
+public sealed record StatutoryListConfig
+{
+    public string? Source { get; init; }
+
+    /// <summary>"iwf" or "terrorism".</summary>
+    public string? List { get; init; }
 }
 
 public sealed record DnsConfig

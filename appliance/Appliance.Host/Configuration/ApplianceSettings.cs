@@ -21,8 +21,14 @@ public sealed record CliOverrides
 /// <summary>The validated settings the appliance runs with.</summary>
 public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPEndPoint WebListen)
 {
-    /// <summary>Block lists to apply to every client (from --block), each a text list or a compiled one.</summary>
+    /// <summary>Category block lists (--block and filtering.lists), each a text list, a folder or a compiled one.</summary>
     public IReadOnlyList<Appliance.Core.Lists.ListSources.Source> Blocks { get; init; } = [];
+
+    /// <summary>The locked statutory lists (filtering.statutoryLists), each with its statutory category.</summary>
+    public IReadOnlyList<Appliance.Core.Lists.ListSources.Source> Statutory { get; init; } = [];
+
+    /// <summary>The policy document to start from when the store has none (filtering.policyFile).</summary>
+    public string? PolicyFile { get; init; }
 
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);

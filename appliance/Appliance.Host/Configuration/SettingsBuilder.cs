@@ -22,6 +22,23 @@ public sealed class SettingsBuilder
     public static ApplianceSettings Build(ApplianceConfig? config, string source, CliOverrides overrides, string resolvConf = "/etc/resolv.conf")
         => new SettingsBuilder(source).Run(config ?? new ApplianceConfig(), overrides, resolvConf);
 
+    private string? ExistingPath(string? path, string field)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            Error(field, "is missing; expected a file or folder path");
+            return null;
+        }
+
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            Error(field, $"'{path}' does not exist");
+            return null;
+        }
+
+        return path;
+    }
+
     private ApplianceSettings Run(ApplianceConfig config, CliOverrides cli, string resolvConf)
     {
         var dns = config.Dns ?? new DnsConfig();
@@ -121,12 +138,60 @@ public sealed class SettingsBuilder
             }
         }
 
+        var filtering = config.Filtering ?? new FilteringConfig();
+        var lists = filtering.Lists ?? [];
+        for (var i = 0; i < lists.Count; i++)
+        {
+            var at = $"filtering.lists[{i}]";
+            Appliance.Core.Lists.Category? category = null;
+            if (lists[i].Category is { } name)
+            {
+                if (Appliance.Core.Lists.Categories.TryParse(name, out var c) && (Appliance.Core.Lists.Categories.Bit(c) & Appliance.Core.Lists.Categories.Locked) == 0)
+                {
+                    category = c;
+                }
+                else
+                {
+                    Error($"{at}.category", $"'{name}' is not a category (statutory lists go in filtering.statutoryLists)");
+                }
+            }
+
+            if (ExistingPath(lists[i].Source, $"{at}.source") is { } path)
+            {
+                blocks.Add(new Appliance.Core.Lists.ListSources.Source(path, category));
+            }
+        }
+
+        var statutory = new List<Appliance.Core.Lists.ListSources.Source>();
+        var statutoryLists = filtering.StatutoryLists ?? [];
+        for (var i = 0; i < statutoryLists.Count; i++)
+        {
+            var at = $"filtering.statutoryLists[{i}]";
+            Appliance.Core.Lists.Category? category = statutoryLists[i].List?.ToLowerInvariant() switch
+            {
+                "iwf" => Appliance.Core.Lists.Category.StatutoryIwf,
+                "terrorism" => Appliance.Core.Lists.Category.StatutoryTerrorism,
+                _ => null,
+            };
+            if (category is null)
+            {
+                Error($"{at}.list", $"'{statutoryLists[i].List}' is not a statutory list; expected iwf or terrorism");
+            }
+
+            if (ExistingPath(statutoryLists[i].Source, $"{at}.source") is { } path && category is not null)
+            {
+                statutory.Add(new Appliance.Core.Lists.ListSources.Source(path, category));
+            }
+        }
+
+        var policyFile = filtering.PolicyFile is null ? null : ExistingPath(filtering.PolicyFile, "filtering.policyFile");
+
         if (_errors.Count > 0)
         {
             throw new ConfigException(string.Join(Environment.NewLine, _errors));
         }
 
-        return new ApplianceSettings(dataDir, options, web) { Blocks = blocks };
+        return new ApplianceSettings(dataDir, options, web) { Blocks = blocks, Statutory = statutory, PolicyFile = policyFile };
     }
 
     private List<IPEndPoint> Endpoints(IReadOnlyList<string> texts, string field)

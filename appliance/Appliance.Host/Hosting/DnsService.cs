@@ -30,6 +30,8 @@ public sealed partial class DnsService : IHostedService, IDisposable
             throw new StartupException($"cannot serve DNS: {ex.Message} ({ex.SocketErrorCode}); is another resolver using the port, or does this user lack the right to bind it?", ex);
         }
 
+        // The addresses of the safe-search names, so the first search of the day is answered enforced at once.
+        Server.WarmSafeSearch();
         foreach (var endPoint in Server.EndPoints)
         {
             Log.Listening(_logger, endPoint, Server.Engine);

@@ -5,17 +5,48 @@ using Appliance.Host.Configuration;
 namespace Appliance.Host.Hosting;
 
 /// <summary>
-/// Builds the first policy snapshot from the settings: the --block lists, compiled (text lists) or mapped
-/// (compiled ones), merged into one set. Policy from SQLite, groups and refresh are the rest of issue 3.
+/// Loads the lists the settings name: the category block lists (--block and <c>filtering.lists</c>), compiled
+/// (text lists) or mapped (compiled ones) and merged into one set, and the locked statutory lists.
 /// </summary>
 public static partial class PolicyLoader
 {
     /// <exception cref="ConfigException">A list is HTML, has no category, or is not a valid compiled list.</exception>
-    public static PolicySnapshot Build(ApplianceSettings settings, ILogger logger)
+    public static PolicyLists Load(ApplianceSettings settings, ILogger logger)
+    {
+        var (blocked, exceptions) = LoadBlocks(settings, logger);
+        return new PolicyLists(blocked, exceptions, LoadStatutory(settings, logger));
+    }
+
+    private static DomainSet LoadStatutory(ApplianceSettings settings, ILogger logger)
+    {
+        if (settings.Statutory.Count == 0)
+        {
+            return DomainSet.Empty;
+        }
+
+        try
+        {
+            var compiled = ListSources.Compile(settings.Statutory);
+            compiled.Exceptions.Dispose();   // a statutory list has no exceptions: an @@ line in one is ignored
+            foreach (var report in compiled.Reports)
+            {
+                // The count only: the content of a statutory list is never shown (IWF licence terms).
+                Log.StatutoryLoaded(logger, report.Source, report.Added, report.SkippedTotal);
+            }
+
+            return compiled.Blocks;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"filtering.statutoryLists: {ex.Message}", ex);
+        }
+    }
+
+    private static (DomainSet Blocked, DomainSet Exceptions) LoadBlocks(ApplianceSettings settings, ILogger logger)
     {
         if (settings.Blocks.Count == 0)
         {
-            return PolicySnapshot.AllowAll;
+            return (DomainSet.Empty, DomainSet.Empty);
         }
 
         try
@@ -29,7 +60,7 @@ public static partial class PolicyLoader
                 var exceptionsPath = only.Path + ".exceptions";
                 var mappedExceptions = File.Exists(exceptionsPath) ? DomainSetFile.Load(exceptionsPath) : DomainSet.Empty;
                 Log.Blocking(logger, mapped.Count, 1);
-                return new PolicySnapshot(1, mapped, mappedExceptions);
+                return (mapped, mappedExceptions);
             }
 
             var text = settings.Blocks.Where(s => !IsCompiled(s.Path)).ToList();
@@ -56,11 +87,11 @@ public static partial class PolicyLoader
             }
 
             Log.Blocking(logger, blocked.Count, settings.Blocks.Count);
-            return new PolicySnapshot(1, blocked, compiled.Exceptions);
+            return (blocked, compiled.Exceptions);
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException($"--block: {ex.Message}", ex);
+            throw new ConfigException($"--block/filtering.lists: {ex.Message}", ex);
         }
     }
 
@@ -81,7 +112,10 @@ public static partial class PolicyLoader
         [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Block list {Source}: {Names} names, {Exceptions} exceptions, {Skipped} lines skipped")]
         public static partial void ListLoaded(ILogger logger, string source, int names, int exceptions, int skipped);
 
-        [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Blocking {Names} distinct names from {Lists} lists for every client")]
+        [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Block lists: {Names} distinct names from {Lists} lists")]
         public static partial void Blocking(ILogger logger, int names, int lists);
+
+        [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Statutory list {Source}: {Names} entries (locked; content not shown), {Skipped} lines skipped")]
+        public static partial void StatutoryLoaded(ILogger logger, string source, int names, int skipped);
     }
 }

@@ -54,6 +54,7 @@ public enum EdeCode : ushort
 {
     Other = 0,
     StaleAnswer = 3,
+    NotReady = 14,
     Prohibited = 18,
     NoReachableAuthority = 22,
     NetworkError = 23,

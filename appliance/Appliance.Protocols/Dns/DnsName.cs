@@ -174,6 +174,14 @@ public static class DnsName
         return sb.Length == 0 ? "." : sb.ToString();
     }
 
+    /// <summary>The wire form of a presentation-form name, as a new array (for tables built once).</summary>
+    /// <exception cref="ArgumentException">The name cannot be encoded.</exception>
+    public static byte[] Encode(string name)
+    {
+        Span<byte> buffer = stackalloc byte[DnsLimits.MaxNameLength];
+        return TryEncode(name, buffer, out var length) ? buffer[..length].ToArray() : throw new ArgumentException($"'{name}' is not a valid DNS name", nameof(name));
+    }
+
     /// <summary>
     /// Encodes a presentation-form name ("example.com" or "example.com.") into wire form. For configuration
     /// and tests. Returns false if a label is empty or too long, or the name is too long.

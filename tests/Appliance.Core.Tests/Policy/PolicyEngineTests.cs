@@ -1,82 +1,248 @@
 using System.Net;
+using Appliance.Core.Identity;
 using Appliance.Core.Lists;
 using Appliance.Core.Net;
 using Appliance.Core.Policy;
+using Appliance.Protocols.Dns;
 
 namespace Appliance.Core.Tests.Policy;
 
+/// <summary>Every precedence rule of DESIGN §5, on a school's policy with real-looking groups and lists.</summary>
 public sealed class PolicyEngineTests
 {
     private static readonly ulong Drugs = Categories.Bit(Category.Drugs);
     private static readonly ulong Games = Categories.Bit(Category.Games);
+    private static readonly ulong Social = Categories.Bit(Category.SocialMedia);
+    private static readonly ulong Malware = Categories.Bit(Category.Malware);
+    private static readonly ulong Iwf = Categories.Bit(Category.StatutoryIwf);
 
-    private static byte[] Wire(string name) => TestNames.Wire(name);
+    // A Wednesday in term, mid-morning (GMT).
+    private static readonly DateTimeOffset Lesson = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
 
-    private static Verdict Decide(PolicyEngine engine, string name)
+    internal static PolicyDocument School { get; } = new()
     {
-        var client = ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.10"), 1234));
-        return engine.Decide(new RequestFacts(Wire(name), 1, client, RequestSource.DnsUdp, DateTimeOffset.UnixEpoch));
-    }
+        DefaultGroup = "guest",
+        Groups =
+        [
+            new GroupDefinition { Name = "guest", BlockedCategories = ["all"] },
+            new GroupDefinition
+            {
+                Name = "secondary",
+                BlockedCategories = ["drugs", "social-media", "malware"],
+                Allow = ["wiki.pills.example", "=evil-but-allowed.example"],
+                Deny = ["=chess.example"],
+                YouTube = "strict",
+                Schedules = [new ScheduleDefinition { Name = "lessons", Days = ["weekdays"], From = "09:00", To = "15:00", When = "term", Block = ["games"] }],
+            },
+            new GroupDefinition
+            {
+                Name = "staff",
+                BlockedCategories = ["drugs"],
+                SafeSearch = false,
+                YouTube = "off",
+                Allow = ["pills.example"],
+            },
+        ],
+        Subnets =
+        [
+            new SubnetDefinition { Subnet = "10.20.0.0/16", Group = "secondary" },
+            new SubnetDefinition { Subnet = "10.20.99.0/24", Group = "staff" },
+            new SubnetDefinition { Subnet = "2001:db8:5::/48", Group = "staff" },
+        ],
+        Terms = [new TermDefinition { Name = "Autumn", Start = "2026-09-03", End = "2026-12-18" }],
+    };
 
-    private static PolicyEngine Engine(ulong blockedCategories = ulong.MaxValue)
+    internal static PolicyLists Lists()
     {
         var blocked = new DomainSetBuilder();
         blocked.Add("pills.example", Drugs);
         blocked.Add("arcade.example", Games);
+        blocked.Add("chess.example", 0);   // listed in no blocked category
+        blocked.Add("friends.example", Social);
+        blocked.Add("evil-but-allowed.example", Malware);
         var exceptions = new DomainSetBuilder();
         exceptions.Add("help.pills.example", Drugs);
-        return new PolicyEngine(new PolicySnapshot(1, blocked.Build(), exceptions.Build(), blockedCategories));
+        var statutory = new DomainSetBuilder();
+        statutory.Add("abuse.example", Iwf);
+        return new PolicyLists(blocked.Build(), exceptions.Build(), statutory.Build());
     }
 
-    [Fact]
-    public void Decide_ListedName_BlockedWithCategoryAndReason()
+    private static readonly PolicySnapshot Snapshot = PolicyCompiler.Compile(School, Lists(), 1);
+
+    internal static Verdict Decide(PolicySnapshot snapshot, string name, string client = "10.20.1.5", DateTimeOffset? at = null,
+        ushort type = DnsType.A, string? identityGroup = null)
     {
-        var verdict = Decide(Engine(), "www.pills.example");
-
-        Assert.True(verdict.IsBlocked);
-        Assert.Equal(ReasonCode.DnsBlockedCategory, verdict.Reason);
-        Assert.Equal(Drugs, verdict.Categories);
+        var address = ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse(client), 1234));
+        var identity = new ClientIdentity(identityGroup is null ? null : "user", identityGroup);
+        return PolicyEngine.Decide(snapshot, new RequestFacts(TestNames.Wire(name), type, address, RequestSource.DnsUdp, at ?? Lesson, identity));
     }
 
-    [Fact]
-    public void Decide_ExceptedName_Allowed() => Assert.False(Decide(Engine(), "help.pills.example").IsBlocked);
+    private static Verdict Decide(string name, string client = "10.20.1.5", DateTimeOffset? at = null, ushort type = DnsType.A, string? identityGroup = null)
+        => Decide(Snapshot, name, client, at, type, identityGroup);
 
     [Fact]
-    public void Decide_CategoryNotBlocked_Allowed()
+    public void Statutory_BlockedForEveryGroup_EvenWithAnAllowEntry()
     {
-        var engine = Engine(blockedCategories: Drugs);
-        Assert.False(Decide(engine, "arcade.example").IsBlocked);
-        Assert.True(Decide(engine, "pills.example").IsBlocked);
+        var withAllow = PolicyCompiler.Compile(
+            School with { Groups = [.. School.Groups.Select(g => g with { Allow = [.. g.Allow, "abuse.example"] })] }, Lists(), 2);
+        foreach (var client in new[] { "10.20.1.5", "10.20.99.5", "192.0.2.1" })
+        {
+            var verdict = Decide(withAllow, "img.abuse.example", client);
+            Assert.Equal(VerdictAction.Block, verdict.Action);
+            Assert.Equal(ReasonCode.DnsBlockedStatutory, verdict.Reason);
+            Assert.Equal(Iwf, verdict.Categories);
+        }
     }
 
     [Fact]
-    public void Decide_UnlistedName_AllowedDefault() => Assert.Equal(Verdict.AllowDefault, Decide(Engine(), "school.example"));
+    public void Security_BlockedAboveAnAllowEntry()
+    {
+        var verdict = Decide("evil-but-allowed.example");
+        Assert.Equal(ReasonCode.DnsBlockedSecurity, verdict.Reason);
+        Assert.Equal(Malware, verdict.Categories);
+    }
+
+    [Fact]
+    public void AllowEntry_OverridesTheGroupsCategory_AndCoversSubdomains()
+    {
+        Assert.Equal(ReasonCode.DnsBlockedCategory, Decide("www.pills.example").Reason);
+        var allowed = Decide("en.wiki.pills.example");
+        Assert.Equal(VerdictAction.Allow, allowed.Action);
+        Assert.Equal(ReasonCode.DnsAllowedCustom, allowed.Reason);
+    }
+
+    [Fact]
+    public void AllowEntry_AppliesOnlyToItsGroup()
+    {
+        Assert.Equal(ReasonCode.DnsAllowedCustom, Decide("pills.example", client: "10.20.99.7").Reason);   // staff
+        Assert.True(Decide("pills.example", client: "192.0.2.1").IsBlocked);                            // guest
+    }
+
+    [Fact]
+    public void DenyEntry_ExactOnly_BlocksTheNameNotItsSubdomains()
+    {
+        Assert.Equal(ReasonCode.DnsBlockedCustom, Decide("chess.example").Reason);
+        Assert.False(Decide("www.chess.example").IsBlocked);
+        Assert.False(Decide("chess.example", client: "10.20.99.7").IsBlocked);
+    }
+
+    [Fact]
+    public void ListException_LiftsTheListsEntry() => Assert.False(Decide("help.pills.example", client: "192.0.2.1").IsBlocked);
+
+    [Fact]
+    public void Categories_ArePerGroup()
+    {
+        Assert.True(Decide("friends.example").IsBlocked);                          // secondary blocks social media
+        Assert.False(Decide("friends.example", client: "10.20.99.7").IsBlocked);  // staff does not
+        Assert.True(Decide("friends.example", client: "192.0.2.1").IsBlocked);     // guest blocks all
+    }
+
+    [Fact]
+    public void Schedule_BlocksGamesOnlyInLessonTime()
+    {
+        var verdict = Decide("arcade.example");
+        Assert.Equal(ReasonCode.DnsBlockedSchedule, verdict.Reason);
+        Assert.Equal(Games, verdict.Categories);
+        Assert.False(Decide("arcade.example", at: Lesson.AddHours(6)).IsBlocked);   // 16:00
+    }
+
+    [Fact]
+    public void Group_LongestSubnetWins_AndUnknownClientsGetTheDefault()
+    {
+        Assert.Equal("secondary", Snapshot.Groups[Decide("x.example").Group].Name);
+        Assert.Equal("staff", Snapshot.Groups[Decide("x.example", client: "10.20.99.1").Group].Name);
+        Assert.Equal("staff", Snapshot.Groups[Decide("x.example", client: "2001:db8:5:1::9").Group].Name);
+        Assert.Equal("guest", Snapshot.Groups[Decide("x.example", client: "192.0.2.1").Group].Name);
+        Assert.Equal("secondary", Snapshot.Groups[Decide("x.example", client: "::ffff:10.20.1.1").Group].Name);
+    }
+
+    [Fact]
+    public void Group_IdentityOutranksSubnet_UnknownIdentityGroupFallsBack()
+    {
+        Assert.Equal("staff", Snapshot.Groups[Decide("x.example", identityGroup: "Staff").Group].Name);
+        Assert.Equal("secondary", Snapshot.Groups[Decide("x.example", identityGroup: "no-such-group").Group].Name);
+    }
+
+    [Theory]
+    [InlineData("www.google.co.uk", SafeSearchTarget.Google)]
+    [InlineData("www.google.com", SafeSearchTarget.Google)]
+    [InlineData("www.bing.com", SafeSearchTarget.Bing)]
+    [InlineData("duckduckgo.com", SafeSearchTarget.DuckDuckGo)]
+    [InlineData("search.brave.com", SafeSearchTarget.Brave)]
+    [InlineData("www.ecosia.org", SafeSearchTarget.Ecosia)]
+    [InlineData("www.youtube.com", SafeSearchTarget.YouTubeStrict)]
+    [InlineData("youtubei.googleapis.com", SafeSearchTarget.YouTubeStrict)]
+    public void SafeSearch_RewritesEachEngine(string name, SafeSearchTarget target)
+    {
+        var verdict = Decide(name);
+        Assert.Equal(VerdictAction.Rewrite, verdict.Action);
+        Assert.Equal(target, verdict.Target);
+    }
+
+    [Fact]
+    public void SafeSearch_OtherHostsOfTheEngine_Untouched()
+    {
+        Assert.Equal(VerdictAction.Allow, Decide("mail.google.com").Action);
+        Assert.Equal(VerdictAction.Allow, Decide("google.com").Action);
+    }
+
+    [Fact]
+    public void SafeSearch_HttpsRecords_NoData()
+    {
+        var verdict = Decide("www.google.com", type: DnsType.Https);
+        Assert.Equal(VerdictAction.NoData, verdict.Action);
+        Assert.Equal(ReasonCode.DnsSafeSearch, verdict.Reason);
+    }
+
+    [Fact]
+    public void SafeSearch_YouTubeModeIsPerGroup()
+    {
+        Assert.Equal(SafeSearchTarget.YouTubeModerate, Decide("m.youtube.com", client: "192.0.2.1").Target);   // guest: default
+        Assert.Equal(SafeSearchTarget.YouTubeStrict, Decide("m.youtube.com").Target);
+        Assert.Equal(VerdictAction.Allow, Decide("m.youtube.com", client: "10.20.99.3").Action);                // staff: off
+    }
+
+    [Fact]
+    public void SafeSearch_NotSwitchedOffByAnAllowEntry()
+    {
+        var withAllow = PolicyCompiler.Compile(
+            School with { Groups = [.. School.Groups.Select(g => g with { Allow = [.. g.Allow, "google.com", "www.youtube.com"] })] }, Lists(), 2);
+        Assert.Equal(VerdictAction.Rewrite, Decide(withAllow, "www.google.com").Action);
+        Assert.Equal(ReasonCode.DnsYouTubeRestricted, Decide(withAllow, "www.youtube.com").Reason);
+    }
 
     [Theory]
     [InlineData("use-application-dns.net", VerdictAction.NxDomain)]
     [InlineData("mask.icloud.com", VerdictAction.NxDomain)]
     [InlineData("mask-h2.icloud.com", VerdictAction.NxDomain)]
     [InlineData("_dns.resolver.arpa", VerdictAction.NoData)]
-    public void Decide_CircumventionCanary_AnsweredSoTheBypassStaysOff(string name, VerdictAction expected)
+    public void Canary_AnsweredSoTheBypassStaysOff_ForEveryGroup(string name, VerdictAction expected)
     {
-        var verdict = Decide(new PolicyEngine(), name);
-
-        Assert.Equal(expected, verdict.Action);
-        Assert.Equal(ReasonCode.DnsCircumventionCanary, verdict.Reason);
+        foreach (var client in new[] { "10.20.1.5", "10.20.99.5", "192.0.2.1" })
+        {
+            var verdict = Decide(name, client);
+            Assert.Equal(expected, verdict.Action);
+            Assert.Equal(ReasonCode.DnsCircumventionCanary, verdict.Reason);
+        }
     }
 
     [Theory]
     [InlineData("www.use-application-dns.net")]   // exact names only
     [InlineData("icloud.com")]
     [InlineData("resolver.arpa")]
-    public void Decide_NearCanaryNames_Allowed(string name) => Assert.False(Decide(new PolicyEngine(), name).IsBlocked);
+    public void NearCanaryNames_Allowed(string name) => Assert.False(Decide(name).IsBlocked);
+
+    [Fact]
+    public void UnlistedName_AllowedDefault() => Assert.Equal(ReasonCode.DnsAllowedDefault, Decide("school.example").Reason);
 
     [Fact]
     public void Swap_NewSnapshot_TakesEffectForTheNextDecision()
     {
         var engine = new PolicyEngine();
-        Assert.False(Decide(engine, "pills.example").IsBlocked);
-        engine.Swap(Engine().Snapshot);
-        Assert.True(Decide(engine, "pills.example").IsBlocked);
+        var client = ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("10.20.1.5"), 1));
+        var facts = new RequestFacts(TestNames.Wire("pills.example"), DnsType.A, client, RequestSource.DnsUdp, Lesson);
+        Assert.False(engine.Decide(facts).IsBlocked);
+        engine.Swap(Snapshot);
+        Assert.True(engine.Decide(facts).IsBlocked);
     }
 }
