@@ -52,6 +52,9 @@ public sealed class PolicyStore : IDisposable
 
     public string Path { get; }
 
+    /// <summary>For tests that simulate a full disk (<c>PRAGMA max_page_count</c>).</summary>
+    internal SqliteConnection Connection => _connection;
+
     /// <exception cref="PolicyStoreException">The file cannot be created, is not a database, or is damaged.</exception>
     public static PolicyStore Open(string path, TimeProvider? time = null)
     {

@@ -33,6 +33,7 @@ public static class CommandLine
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(ListsCommand.Create());
+        root.Subcommands.Add(PolicyCommand.Create());
         return root;
     }
 

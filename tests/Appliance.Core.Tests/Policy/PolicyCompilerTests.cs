@@ -95,4 +95,17 @@ public sealed class PolicyCompilerTests
         Assert.ThrowsAny<System.Text.Json.JsonException>(
             () => System.Text.Json.JsonSerializer.Deserialize("""{"groupz": []}""", PolicyJsonContext.Default.PolicyDocument));
     }
+
+    [Fact]
+    public void Json_LeftOutFields_KeepTheirDefaults()
+    {
+        var document = System.Text.Json.JsonSerializer.Deserialize(
+            """{"groups": [{"name": "default", "schedules": [{"block": ["games"]}]}]}""", PolicyJsonContext.Default.PolicyDocument)!;
+
+        Assert.Equal(["malware"], document.SecurityCategories);
+        Assert.Empty(document.Groups[0].Allow);
+        Assert.Empty(document.Groups[0].Schedules[0].Unblock);
+        Assert.Equal("moderate", document.Groups[0].YouTube);
+        Assert.Single(PolicyCompiler.Compile(document, PolicyLists.None, 1).Groups);
+    }
 }
