@@ -11,7 +11,8 @@ public sealed class InProcessResolver : IDisposable
 {
     private readonly Socket _client = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
-    public InProcessResolver(CannedUpstream upstream, TimeProvider? time = null, Func<DnsServerOptions, DnsServerOptions>? configure = null)
+    public InProcessResolver(CannedUpstream upstream, TimeProvider? time = null, Func<DnsServerOptions, DnsServerOptions>? configure = null,
+        PolicyEngine? policy = null, Appliance.Core.Identity.IIdentityMap? identities = null)
     {
         var options = new DnsServerOptions
         {
@@ -22,7 +23,7 @@ public sealed class InProcessResolver : IDisposable
         };
         options = configure?.Invoke(options) ?? options;
         Events = new EventRing<QueryEvent>(4_096);
-        Server = new DnsServer(options, new PolicyEngine(), Events, time ?? TimeProvider.System, NullLoggerFactory.Instance);
+        Server = new DnsServer(options, policy ?? new PolicyEngine(), Events, time ?? TimeProvider.System, NullLoggerFactory.Instance, identities);
         Server.Start();
         _client.Connect(Server.EndPoints[0]);
         _client.ReceiveTimeout = 3_000;
