@@ -10,6 +10,9 @@ public sealed partial class ApplianceProcess : IDisposable
     private readonly ChildProcess _process;
     private readonly string _dataDir;
 
+    /// <summary>The data directory this instance runs with (its policy store, keys).</summary>
+    public string DataDir => _dataDir;
+
     private ApplianceProcess(ChildProcess process, string dataDir, int webPort)
     {
         _process = process;

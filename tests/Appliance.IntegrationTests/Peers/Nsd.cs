@@ -11,11 +11,19 @@ public sealed class Nsd : IDisposable
     private readonly string _dir;
     private ChildProcess? _process;
 
-    public Nsd()
+    /// <param name="extraZones">More zones to serve (origin, zone file text), e.g. a stand-in google.com for safe-search tests.</param>
+    public Nsd(params (string Origin, string Text)[] extraZones)
     {
         _dir = Directory.CreateTempSubdirectory("nsd-").FullName;
         Port = Processes.FreePort();
         File.WriteAllText(Path.Combine(_dir, "test.zone"), Zone());
+        var zones = new StringBuilder();
+        foreach (var (origin, text) in extraZones)
+        {
+            File.WriteAllText(Path.Combine(_dir, origin + ".zone"), text);
+            zones.Append($"zone:\n  name: {origin}.\n  zonefile: {origin}.zone\n");
+        }
+
         File.WriteAllText(Path.Combine(_dir, "nsd.conf"), $"""
             server:
               ip-address: 127.0.0.1@{Port}
@@ -35,7 +43,8 @@ public sealed class Nsd : IDisposable
             zone:
               name: test.
               zonefile: test.zone
-            """);
+
+            """ + zones);
     }
 
     public int Port { get; }
