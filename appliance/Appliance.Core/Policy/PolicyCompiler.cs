@@ -52,6 +52,12 @@ public static class PolicyCompiler
         var clock = CompileClock(document, errors);
         var terms = CompileTerms(document, errors);
         var security = CompileCategories(document.SecurityCategories, "securityCategories", errors);
+        var httpsNoData = document.HttpsRecords.ToLowerInvariant() switch
+        {
+            "strip-ech" => false,
+            "nodata" => true,
+            _ => Error(errors, $"httpsRecords: '{document.HttpsRecords}' is not strip-ech or nodata", false),
+        };
         if (document.Groups.Count == 0)
         {
             errors.Add("groups: a policy needs at least one group");
@@ -124,7 +130,10 @@ public static class PolicyCompiler
         }
 
         subnets = SubnetMap.Build(subnetGroups);
-        return new PolicySnapshot(version, document, lists, [.. groups], defaultGroup, subnets, allow.Build(), deny.Build(), security, clock!, terms);
+        return new PolicySnapshot(version, document, lists, [.. groups], defaultGroup, subnets, allow.Build(), deny.Build(), security, clock!, terms)
+        {
+            HttpsNoData = httpsNoData,
+        };
     }
 
     /// <summary>The problems with a document, without compiling it; empty when it is valid.</summary>

@@ -28,6 +28,13 @@ public sealed record PolicyDocument
 
     public IReadOnlyList<SubnetDefinition> Subnets { get; set; } = [];
 
+    /// <summary>
+    /// HTTPS (type 65) records of allowed names: "strip-ech" answers them with the <c>ech</c> parameter removed
+    /// (browsers then send the real name in the clear ClientHello the packet filter reads); "nodata" answers
+    /// NODATA, so browsers fall back to A/AAAA and lose the HTTP/3 hints too (packet-path.md §3.3).
+    /// </summary>
+    public string HttpsRecords { get; set; } = "strip-ech";
+
     /// <summary>Term dates; schedules marked "term" or "holiday" need them.</summary>
     public IReadOnlyList<TermDefinition> Terms { get; set; } = [];
 }

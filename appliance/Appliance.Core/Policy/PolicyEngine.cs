@@ -30,6 +30,7 @@ public sealed class PolicyEngine
     /// <item>the group's deny entries, then its blocked categories at this moment (schedules applied), less the
     /// lists' own <c>@@</c> exceptions;</item>
     /// <item>safe search and YouTube restrictions by group, which an allow entry does not switch off;</item>
+    /// <item>HTTPS records answered NODATA where the policy says so (else the resolver strips their <c>ech</c>);</item>
     /// <item>default allow.</item>
     /// </list>
     /// </summary>
@@ -93,6 +94,11 @@ public sealed class PolicyEngine
             // HTTPS/SVCB records of the engine's host would send the browser around the rewrite (packet-path.md §3.5).
             var action = facts.QueryType is DnsType.Https or DnsType.Svcb ? VerdictAction.NoData : VerdictAction.Rewrite;
             return new Verdict(action, why, 0, group, target);
+        }
+
+        if (snapshot.HttpsNoData && facts.QueryType == DnsType.Https)
+        {
+            return new Verdict(VerdictAction.NoData, ReasonCode.DnsHttpsRecordRefused, 0, group);
         }
 
         return reason == ReasonCode.DnsAllowedDefault && group == 0 ? Verdict.AllowDefault : new Verdict(VerdictAction.Allow, reason, 0, group);

@@ -73,6 +73,9 @@ public sealed class PolicySnapshot
 
     public TermCalendar Terms { get; }
 
+    /// <summary>HTTPS records of allowed names are answered NODATA (<see cref="PolicyDocument.HttpsRecords"/>).</summary>
+    public bool HttpsNoData { get; init; }
+
     /// <summary>The index of a group by name (case-insensitive), or -1.</summary>
     public int GroupIndex(string name) => _groupsByName.TryGetValue(name, out var index) ? index : -1;
 

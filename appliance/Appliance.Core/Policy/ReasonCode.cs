@@ -50,6 +50,9 @@ public enum ReasonCode : ushort
     /// <summary>YouTube Restricted Mode enforced (strict or moderate, by group).</summary>
     DnsYouTubeRestricted = 141,
 
+    /// <summary>An HTTPS record answered NODATA because the policy turns HTTPS records off (ECH and HTTP/3 hints with them).</summary>
+    DnsHttpsRecordRefused = 142,
+
     /// <summary>Answered REFUSED or dropped: the client exceeded its query rate.</summary>
     DnsRateLimited = 150,
 

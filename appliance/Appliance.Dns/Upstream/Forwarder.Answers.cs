@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Appliance.Dns.Cache;
 using Appliance.Protocols;
@@ -95,7 +96,29 @@ public sealed partial class Forwarder
 
         Interlocked.Increment(ref _counters.UpstreamAnswers);
         var key = slot.Key.AsSpan(0, slot.KeyLength);
-        if (CacheEntryBuilder.TryBuild(message, header, questionEnd, key, slot.Hash, _options.Cache, now, out var entry, out var cacheable) != ParseStatus.Ok)
+        CacheEntry? entry;
+        bool cacheable;
+        ParseStatus built;
+        if (CacheKey.TypeOf(key) is DnsType.Https or DnsType.Svcb)
+        {
+            // Strip ECH before the answer is cached or sent: the cache then holds only what clients may see.
+            var rewritten = ArrayPool<byte>.Shared.Rent(DnsLimits.MaxMessageLength);
+            var length = EchStripper.Strip(message, rewritten);
+            if (length > 0)
+            {
+                Interlocked.Increment(ref _counters.EchStripped);
+            }
+
+            built = CacheEntryBuilder.TryBuild(length > 0 ? rewritten.AsSpan(0, length) : message, header, questionEnd, key, slot.Hash, _options.Cache, now,
+                out entry, out cacheable);
+            ArrayPool<byte>.Shared.Return(rewritten);
+        }
+        else
+        {
+            built = CacheEntryBuilder.TryBuild(message, header, questionEnd, key, slot.Hash, _options.Cache, now, out entry, out cacheable);
+        }
+
+        if (built != ParseStatus.Ok)
         {
             Finish(slot, null, stale: false, scratch, now);
             return;

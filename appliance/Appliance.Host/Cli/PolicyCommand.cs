@@ -182,6 +182,7 @@ public static class PolicyCommand
         ReasonCode.DnsAllowedCustom => $"an allow entry of group '{group.Name}' (it does not lift statutory lists, security categories or safe search)",
         ReasonCode.DnsCircumventionCanary => "a circumvention canary: answered so that encrypted DNS and relays stay off",
         ReasonCode.DnsSafeSearch => $"safe search is on for group '{group.Name}'",
+        ReasonCode.DnsHttpsRecordRefused => "the policy answers HTTPS records NODATA (httpsRecords: nodata)",
         ReasonCode.DnsYouTubeRestricted => $"YouTube Restricted Mode is {group.YouTube.ToString().ToLowerInvariant()} for group '{group.Name}'",
         _ => "no rule matched; the default is allow",
     };

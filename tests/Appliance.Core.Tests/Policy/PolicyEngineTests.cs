@@ -245,4 +245,15 @@ public sealed class PolicyEngineTests
         engine.Swap(Snapshot);
         Assert.True(engine.Decide(facts).IsBlocked);
     }
+
+    [Fact]
+    public void HttpsRecords_NoDataWhenConfigured_OtherwiseAllowed()
+    {
+        var nodata = PolicyCompiler.Compile(School with { HttpsRecords = "nodata" }, Lists(), 2);
+
+        Assert.Equal(VerdictAction.Allow, Decide("school.example", type: DnsType.Https).Action);
+        var verdict = Decide(nodata, "school.example", type: DnsType.Https);
+        Assert.Equal((VerdictAction.NoData, ReasonCode.DnsHttpsRecordRefused), (verdict.Action, verdict.Reason));
+        Assert.Equal(VerdictAction.Allow, Decide(nodata, "school.example").Action);
+    }
 }

@@ -207,6 +207,24 @@ public sealed class PolicyAnswerTests
         Assert.Equal(0, upstream.Answered);
     }
 
+    [Fact]
+    public void HttpsAnswer_EchStrippedBeforeCachingAndSending()
+    {
+        // ech=01020304 then ipv6hint; the resolver must pass the record on without the ech parameter.
+        var rdata = Convert.FromHexString("0001" + "00" + "0005" + "0004" + "01020304" + "0006" + "0010" + "20010db8000000000000000000000001");
+        var script = (byte[] q) => new[] { Messages.Answer(q, DnsRcode.NoError, [(DnsType.Https, 300, rdata)]) };
+        using var upstream = new CannedUpstream(script: script);
+        using var resolver = new InProcessResolver(upstream, policy: Engine());
+
+        foreach (var attempt in new[] { "forwarded", "cached" })
+        {
+            var record = Assert.Single(Answers(resolver.Ask(Messages.Query("site.example", DnsType.Https)), out _));
+            Assert.Equal(Convert.FromHexString("0001" + "00" + "0006" + "0010" + "20010db8000000000000000000000001"), record.Data);
+        }
+
+        Assert.Equal(1, resolver.Server.Counters.Snapshot().EchStripped);
+    }
+
     private sealed class EveryoneIs(string group) : IIdentityMap
     {
         public bool TryResolve(in ClientAddress client, out ClientIdentity identity)
