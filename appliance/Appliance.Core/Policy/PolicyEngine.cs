@@ -8,6 +8,9 @@ namespace Appliance.Core.Policy;
 /// </summary>
 public sealed class PolicyEngine
 {
+    // Lists every box carries whatever its configuration: public encrypted-DNS resolvers (circumvention).
+    private static readonly Lists.DomainSet BuiltIn = Lists.DohResolvers.Build();
+
     private PolicySnapshot _snapshot;
 
     public PolicyEngine(PolicySnapshot? initial = null) => _snapshot = initial ?? PolicySnapshot.AllowAll;
@@ -51,7 +54,7 @@ public sealed class PolicyEngine
             return new Verdict(canary, ReasonCode.DnsCircumventionCanary, 0, group);
         }
 
-        var listed = snapshot.Blocked.Match(name);
+        var listed = snapshot.Blocked.Match(name) | BuiltIn.Match(name);
         if (listed != 0 && snapshot.Exceptions.Count > 0 && snapshot.Exceptions.Match(name) != 0)
         {
             listed = 0;   // an @@ exception lifts the list's own entry (adblock semantics)

@@ -256,4 +256,19 @@ public sealed class PolicyEngineTests
         Assert.Equal((VerdictAction.NoData, ReasonCode.DnsHttpsRecordRefused), (verdict.Action, verdict.Reason));
         Assert.Equal(VerdictAction.Allow, Decide(nodata, "school.example").Action);
     }
+
+    [Theory]
+    [InlineData("dns.google")]
+    [InlineData("mozilla.cloudflare-dns.com")]
+    [InlineData("dns.nextdns.io")]
+    [InlineData("abc123.dns.nextdns.io")]   // subdomains (NextDNS profiles) too
+    public void DohResolvers_BuiltIn_InTheCircumventionCategory(string name)
+    {
+        var guest = Decide(name, client: "192.0.2.1");     // blocks all categories
+        var staff = Decide(name, client: "10.20.99.1");    // blocks drugs only
+
+        Assert.Equal(ReasonCode.DnsBlockedCategory, guest.Reason);
+        Assert.Equal(Categories.Bit(Category.Circumvention), guest.Categories);
+        Assert.False(staff.IsBlocked);
+    }
 }
