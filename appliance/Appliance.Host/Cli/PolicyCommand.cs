@@ -42,6 +42,7 @@ public static class PolicyCommand
         command.SetAction(parse => Run(() =>
         {
             var settings = settingsOptions.Resolve(parse);
+            using var http = new HttpClient();
             if (!IPAddress.TryParse(parse.GetValue(client), out var ip))
             {
                 throw new ConfigException($"--client: '{parse.GetValue(client)}' is not an IP address");
@@ -57,7 +58,7 @@ public static class PolicyCommand
             var qtype = ParseType(parse.GetValue(type)!);
             var engine = new PolicyEngine();
             Directory.CreateDirectory(settings.DataDir);
-            var changes = PolicySetup.Start(settings, engine, NullLogger.Instance);
+            var changes = PolicySetup.StartAsync(settings, PolicySetup.Refresher(settings, http), engine, NullLogger.Instance).GetAwaiter().GetResult();
             using var store = changes.Store;
             var snapshot = engine.Snapshot;
             var when = When(parse.GetValue(at), snapshot.Clock.Zone);

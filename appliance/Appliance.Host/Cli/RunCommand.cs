@@ -44,12 +44,15 @@ public static partial class RunCommand
 
         builder.Services.AddSingleton(TimeProvider.System);
         var engine = new PolicyEngine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd($"school-gateway-appliance/{Program.Version}");
+        var refresher = PolicySetup.Refresher(settings, http);
         Appliance.Policy.PolicyChangeService changes;
         using (var startupLogs = LoggerFactory.Create(l => l.AddConsole()))
         {
             try
             {
-                changes = PolicySetup.Start(settings, engine, startupLogs.CreateLogger("Appliance"));
+                changes = await PolicySetup.StartAsync(settings, refresher, engine, startupLogs.CreateLogger("Appliance"));
                 settings = settings with { Dns = settings.Dns with { StatutoryLogKey = PolicySetup.RedactionKey(settings.DataDir) } };
             }
             catch (ConfigException ex)
@@ -64,6 +67,9 @@ public static partial class RunCommand
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(changes);
         builder.Services.AddHostedService<PolicyWatchService>();
+        builder.Services.AddSingleton(refresher);
+        builder.Services.AddSingleton<ListRefreshService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ListRefreshService>());
         builder.Services.AddSingleton(new EventRing<QueryEvent>(settings.Dns.EventRingCapacity));
         builder.Services.AddSingleton<DnsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DnsService>());

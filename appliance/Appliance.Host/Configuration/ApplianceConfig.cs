@@ -28,21 +28,44 @@ public sealed record FilteringConfig
 
     /// <summary>A policy document (JSON) to start from when the box has no policy yet; later changes live in SQLite.</summary>
     public string? PolicyFile { get; init; }
+
+    /// <summary>How often lists are checked for new content (default 240 minutes; IWF updates twice a day).</summary>
+    public int? RefreshMinutes { get; init; }
+
+    /// <summary>A list that shrinks by more than this share between two refreshes is refused (default 50).</summary>
+    public int? MaxShrinkPercent { get; init; }
 }
 
-public sealed record ListConfig
+/// <summary>Where a list comes from and the checks it must pass; shared by category and statutory lists.</summary>
+public record ListSourceConfig
 {
-    /// <summary>A file or folder path.</summary>
+    /// <summary>A file, a squidGuard/UT1 folder, a compiled list, or an http(s):// URL.</summary>
     public string? Source { get; init; }
 
+    /// <summary>The SHA-256 the content must have.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>Where the Local Authority publishes the content's SHA-256.</summary>
+    public string? Sha256Url { get; init; }
+
+    /// <summary>Where the Local Authority publishes a detached ECDSA P-256 signature (base64 DER) of the content.</summary>
+    public string? SignatureUrl { get; init; }
+
+    /// <summary>The PEM public key signatures must verify against.</summary>
+    public string? PublicKeyFile { get; init; }
+
+    /// <summary>The largest list accepted (default 64 MiB).</summary>
+    public long? MaxBytes { get; init; }
+}
+
+public sealed record ListConfig : ListSourceConfig
+{
     /// <summary>The category (kebab-case); may be left out for lists whose name says it (phishing, gambling…).</summary>
     public string? Category { get; init; }
 }
 
-public sealed record StatutoryListConfig
+public sealed record StatutoryListConfig : ListSourceConfig
 {
-    public string? Source { get; init; }
-
     /// <summary>"iwf" or "terrorism".</summary>
     public string? List { get; init; }
 }

@@ -24,8 +24,16 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
     /// <summary>Category block lists (--block and filtering.lists), each a text list, a folder or a compiled one.</summary>
     public IReadOnlyList<Appliance.Core.Lists.ListSources.Source> Blocks { get; init; } = [];
 
-    /// <summary>The locked statutory lists (filtering.statutoryLists), each with its statutory category.</summary>
-    public IReadOnlyList<Appliance.Core.Lists.ListSources.Source> Statutory { get; init; } = [];
+    /// <summary>
+    /// Lists kept fresh by the refresher (files and URLs from filtering.lists and filtering.statutoryLists), each
+    /// through its last good copy in the data directory.
+    /// </summary>
+    public IReadOnlyList<Appliance.Policy.Lists.ListSourceOptions> Managed { get; init; } = [];
+
+    public TimeSpan ListRefreshInterval { get; init; } = TimeSpan.FromMinutes(240);
+
+    /// <summary>The share (0–1) by which a list may shrink between refreshes.</summary>
+    public double ListMaxShrink { get; init; } = 0.5;
 
     /// <summary>The policy document to start from when the store has none (filtering.policyFile).</summary>
     public string? PolicyFile { get; init; }

@@ -1,5 +1,7 @@
 using System.Net;
+using Appliance.Core.Lists;
 using Appliance.Dns;
+using Appliance.Policy.Lists;
 
 namespace Appliance.Host.Configuration;
 
@@ -21,6 +23,64 @@ public sealed class SettingsBuilder
     /// <exception cref="ConfigException">Any setting is wrong; the message lists every problem.</exception>
     public static ApplianceSettings Build(ApplianceConfig? config, string source, CliOverrides overrides, string resolvConf = "/etc/resolv.conf")
         => new SettingsBuilder(source).Run(config ?? new ApplianceConfig(), overrides, resolvConf);
+
+    private static bool IsUrl(string? source)
+        => source is not null && (source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            && Uri.TryCreate(source, UriKind.Absolute, out _);
+
+    private static bool IsCompiledList(string path)
+    {
+        Span<byte> magic = stackalloc byte[6];
+        using var stream = File.OpenRead(path);
+        return stream.Read(magic) == 6 && magic.SequenceEqual("APDSET"u8);
+    }
+
+    private static Category? InferCategory(string source)
+    {
+        var name = IsUrl(source) ? Path.GetFileNameWithoutExtension(new Uri(source).AbsolutePath) : Path.GetFileNameWithoutExtension(source);
+        return Categories.TryFromListName(name, out var category) ? category : null;
+    }
+
+    private ListSourceOptions? ManagedOptions(ListSourceConfig config, Category category, string at)
+    {
+        string? pem = null;
+        if (config.SignatureUrl is not null)
+        {
+            if (ExistingPath(config.PublicKeyFile, $"{at}.publicKeyFile") is not { } keyFile)
+            {
+                return null;
+            }
+
+            pem = File.ReadAllText(keyFile);
+            try
+            {
+                using var key = System.Security.Cryptography.ECDsa.Create();
+                key.ImportFromPem(pem);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                Error($"{at}.publicKeyFile", $"'{keyFile}' is not a PEM ECDSA public key: {ex.Message}");
+                return null;
+            }
+        }
+
+        if (config.Sha256 is { } sha && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigit)))
+        {
+            Error($"{at}.sha256", "must be 64 hex digits");
+            return null;
+        }
+
+        return new ListSourceOptions
+        {
+            Source = config.Source!,
+            Category = category,
+            Sha256 = config.Sha256,
+            Sha256Url = config.Sha256Url,
+            SignatureUrl = config.SignatureUrl,
+            PublicKeyPem = pem,
+            MaxBytes = config.MaxBytes is { } max ? Math.Max(1, max) : 64L * 1024 * 1024,
+        };
+    }
 
     private string? ExistingPath(string? path, string field)
     {
@@ -121,10 +181,10 @@ public sealed class SettingsBuilder
             Error("dns.resolveTimeoutMs", "is shorter than dns.upstreamTimeoutMs; a query would time out before its first attempt did");
         }
 
-        var blocks = new List<Appliance.Core.Lists.ListSources.Source>();
+        var blocks = new List<ListSources.Source>();
         foreach (var text in cli.Blocks)
         {
-            if (!Appliance.Core.Lists.ListSources.Source.TryParse(text, out var source, out var problem))
+            if (!ListSources.Source.TryParse(text, out var source, out var problem))
             {
                 Error("--block", problem);
             }
@@ -139,59 +199,85 @@ public sealed class SettingsBuilder
         }
 
         var filtering = config.Filtering ?? new FilteringConfig();
+        var managed = new List<ListSourceOptions>();
         var lists = filtering.Lists ?? [];
         for (var i = 0; i < lists.Count; i++)
         {
             var at = $"filtering.lists[{i}]";
-            Appliance.Core.Lists.Category? category = null;
+            Category? category = null;
             if (lists[i].Category is { } name)
             {
-                if (Appliance.Core.Lists.Categories.TryParse(name, out var c) && (Appliance.Core.Lists.Categories.Bit(c) & Appliance.Core.Lists.Categories.Locked) == 0)
+                if (Categories.TryParse(name, out var c) && (Categories.Bit(c) & Categories.Locked) == 0)
                 {
                     category = c;
                 }
                 else
                 {
                     Error($"{at}.category", $"'{name}' is not a category (statutory lists go in filtering.statutoryLists)");
+                    continue;
                 }
             }
 
-            if (ExistingPath(lists[i].Source, $"{at}.source") is { } path)
+            var source = lists[i].Source;
+            if (IsUrl(source) || (source is not null && File.Exists(source) && !IsCompiledList(source)))
             {
-                blocks.Add(new Appliance.Core.Lists.ListSources.Source(path, category));
+                var inferred = category ?? InferCategory(source!);
+                if (inferred is null)
+                {
+                    Error($"{at}.category", $"is needed: the category of '{source}' cannot be told from its name");
+                }
+                else if (ManagedOptions(lists[i], inferred.Value, at) is { } listOptions)
+                {
+                    managed.Add(listOptions);
+                }
+            }
+            else if (ExistingPath(source, $"{at}.source") is { } path)
+            {
+                blocks.Add(new ListSources.Source(path, category));   // a folder or a compiled list: loaded as it is
             }
         }
 
-        var statutory = new List<Appliance.Core.Lists.ListSources.Source>();
         var statutoryLists = filtering.StatutoryLists ?? [];
         for (var i = 0; i < statutoryLists.Count; i++)
         {
             var at = $"filtering.statutoryLists[{i}]";
-            Appliance.Core.Lists.Category? category = statutoryLists[i].List?.ToLowerInvariant() switch
+            Category? category = statutoryLists[i].List?.ToLowerInvariant() switch
             {
-                "iwf" => Appliance.Core.Lists.Category.StatutoryIwf,
-                "terrorism" => Appliance.Core.Lists.Category.StatutoryTerrorism,
+                "iwf" => Category.StatutoryIwf,
+                "terrorism" => Category.StatutoryTerrorism,
                 _ => null,
             };
             if (category is null)
             {
                 Error($"{at}.list", $"'{statutoryLists[i].List}' is not a statutory list; expected iwf or terrorism");
             }
-
-            if (ExistingPath(statutoryLists[i].Source, $"{at}.source") is { } path && category is not null)
+            else if (!IsUrl(statutoryLists[i].Source) && ExistingPath(statutoryLists[i].Source, $"{at}.source") is { } path && !File.Exists(path))
             {
-                statutory.Add(new Appliance.Core.Lists.ListSources.Source(path, category));
+                Error($"{at}.source", $"'{path}' is a folder; a statutory list is one file or URL");
+            }
+            else if ((IsUrl(statutoryLists[i].Source) || File.Exists(statutoryLists[i].Source)) && ManagedOptions(statutoryLists[i], category.Value, at) is { } listOptions)
+            {
+                managed.Add(listOptions);
             }
         }
 
         var policyFile = filtering.PolicyFile is null ? null : ExistingPath(filtering.PolicyFile, "filtering.policyFile");
+        var refresh = Range(filtering.RefreshMinutes, "filtering.refreshMinutes", 1, 7 * 24 * 60, 240);
+        var shrink = Range(filtering.MaxShrinkPercent, "filtering.maxShrinkPercent", 1, 100, 50);
 
         if (_errors.Count > 0)
         {
             throw new ConfigException(string.Join(Environment.NewLine, _errors));
         }
 
-        return new ApplianceSettings(dataDir, options, web) { Blocks = blocks, Statutory = statutory, PolicyFile = policyFile };
+        return new ApplianceSettings(dataDir, options, web)
+        {
+            Blocks = blocks,
+            Managed = managed,
+            PolicyFile = policyFile,
+            ListRefreshInterval = TimeSpan.FromMinutes(refresh),
+            ListMaxShrink = shrink / 100.0,
+        };
     }
 
     private List<IPEndPoint> Endpoints(IReadOnlyList<string> texts, string field)

@@ -6,6 +6,8 @@ namespace Appliance.Host.Hosting;
 
 public sealed record UpstreamHealth(string Upstream, bool Healthy, long SmoothedRttMicros, long Answers, long Failures, long SocketRotations, string? LastStreamError);
 
+public sealed record ListHealth(string Source, string Outcome, string Detail, int Names, DateTimeOffset? LastGood, string? Sha256);
+
 public sealed record HealthReport(
     string Version,
     string Status,
@@ -19,7 +21,10 @@ public sealed record HealthReport(
     long EventsDropped,
     long EventsDrained,
     long ManagedAllocatedBytes,
-    IReadOnlyList<UpstreamHealth> Upstreams);
+    IReadOnlyList<UpstreamHealth> Upstreams,
+    long PolicyVersion,
+    long ListReloads,
+    IReadOnlyList<ListHealth> Lists);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(HealthReport))]
@@ -33,7 +38,8 @@ public static class HealthEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/health", (DnsService dns, EventRing<QueryEvent> ring, EventDrainService drain) =>
+        app.MapGet("/api/health", (DnsService dns, EventRing<QueryEvent> ring, EventDrainService drain, ListRefreshService lists,
+            Appliance.Core.Policy.PolicyEngine policy) =>
         {
             var server = dns.Server;
             var upstreams = server.Forwarder.Servers
@@ -52,7 +58,10 @@ public static class HealthEndpoints
                 ring.Dropped,
                 drain.Drained,
                 GC.GetTotalAllocatedBytes(precise: false),
-                upstreams);
+                upstreams,
+                policy.Snapshot.Version,
+                lists.Reloads,
+                lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList());
             return Results.Json(report, HealthJsonContext.Default.HealthReport);
         });
     }

@@ -1,32 +1,34 @@
 using Appliance.Core.Lists;
 using Appliance.Core.Policy;
 using Appliance.Host.Configuration;
+using Appliance.Policy.Lists;
 
 namespace Appliance.Host.Hosting;
 
 /// <summary>
-/// Loads the lists the settings name: the category block lists (--block and <c>filtering.lists</c>), compiled
-/// (text lists) or mapped (compiled ones) and merged into one set, and the locked statutory lists.
+/// Loads the lists: the category block lists (--block, folders and compiled lists as they are, and the last good
+/// copies of managed files and URLs), compiled (text lists) or mapped (compiled ones) and merged into one set,
+/// and the locked statutory lists. Runs off the hot path, at start and after every refresh that changed a list.
 /// </summary>
 public static partial class PolicyLoader
 {
     /// <exception cref="ConfigException">A list is HTML, has no category, or is not a valid compiled list.</exception>
-    public static PolicyLists Load(ApplianceSettings settings, ILogger logger)
+    public static PolicyLists Load(ApplianceSettings settings, ListRefresher refresher, ILogger logger)
     {
-        var (blocked, exceptions) = LoadBlocks(settings, logger);
-        return new PolicyLists(blocked, exceptions, LoadStatutory(settings, logger));
+        var (blocked, exceptions) = LoadBlocks([.. settings.Blocks, .. refresher.GoodCopies(statutory: false)], logger);
+        return new PolicyLists(blocked, exceptions, LoadStatutory(refresher.GoodCopies(statutory: true), logger));
     }
 
-    private static DomainSet LoadStatutory(ApplianceSettings settings, ILogger logger)
+    private static DomainSet LoadStatutory(IReadOnlyList<ListSources.Source> sources, ILogger logger)
     {
-        if (settings.Statutory.Count == 0)
+        if (sources.Count == 0)
         {
             return DomainSet.Empty;
         }
 
         try
         {
-            var compiled = ListSources.Compile(settings.Statutory);
+            var compiled = ListSources.Compile(sources);
             compiled.Exceptions.Dispose();   // a statutory list has no exceptions: an @@ line in one is ignored
             foreach (var report in compiled.Reports)
             {
@@ -42,9 +44,9 @@ public static partial class PolicyLoader
         }
     }
 
-    private static (DomainSet Blocked, DomainSet Exceptions) LoadBlocks(ApplianceSettings settings, ILogger logger)
+    private static (DomainSet Blocked, DomainSet Exceptions) LoadBlocks(IReadOnlyList<ListSources.Source> blocks, ILogger logger)
     {
-        if (settings.Blocks.Count == 0)
+        if (blocks.Count == 0)
         {
             return (DomainSet.Empty, DomainSet.Empty);
         }
@@ -54,7 +56,7 @@ public static partial class PolicyLoader
             // One compiled list: use it as mapped — no copy, so its pages are shared with the page cache and the
             // process holds only what lookups touch. Several lists are merged into one set in memory (to keep
             // the mapping benefit with several, merge them once with `appliance lists compile`).
-            if (settings.Blocks is [{ } only] && IsCompiled(only.Path))
+            if (blocks is [{ } only] && IsCompiled(only.Path))
             {
                 var mapped = DomainSetFile.Load(only.Path);
                 var exceptionsPath = only.Path + ".exceptions";
@@ -63,10 +65,10 @@ public static partial class PolicyLoader
                 return (mapped, mappedExceptions);
             }
 
-            var text = settings.Blocks.Where(s => !IsCompiled(s.Path)).ToList();
+            var text = blocks.Where(s => !IsCompiled(s.Path)).ToList();
             var compiled = ListSources.Compile(text);
             var blocked = compiled.Blocks;
-            var precompiled = settings.Blocks.Where(s => IsCompiled(s.Path)).ToList();
+            var precompiled = blocks.Where(s => IsCompiled(s.Path)).ToList();
             if (precompiled.Count > 0)
             {
                 var builder = new DomainSetBuilder();
@@ -86,7 +88,7 @@ public static partial class PolicyLoader
                 Log.ListLoaded(logger, report.Source, report.Added, report.Exceptions, report.SkippedTotal);
             }
 
-            Log.Blocking(logger, blocked.Count, settings.Blocks.Count);
+            Log.Blocking(logger, blocked.Count, blocks.Count);
             return (blocked, compiled.Exceptions);
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or IOException or UnauthorizedAccessException)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Appliance.Core.Policy;
 using Appliance.Host.Configuration;
 using Appliance.Policy;
+using Appliance.Policy.Lists;
 
 namespace Appliance.Host.Hosting;
 
@@ -14,11 +15,23 @@ public static class PolicySetup
 {
     public const string StoreFile = "policy.db";
     public const string RedactionKeyFile = "statutory-log.key";
+    public const string ListCacheDirectory = "lists";
 
+    /// <summary>
+    /// The list refresher over the settings' managed lists; their last good copies live in the data directory.
+    /// </summary>
+    public static ListRefresher Refresher(ApplianceSettings settings, HttpClient http)
+        => new(settings.Managed, Path.Combine(settings.DataDir, ListCacheDirectory), http, TimeProvider.System, settings.ListMaxShrink);
+
+    /// <summary>
+    /// Re-reads the local list files (no network: start-up must not wait for it; URLs are fetched right after),
+    /// loads every list and the stored policy, and puts them in <paramref name="engine"/>.
+    /// </summary>
     /// <exception cref="ConfigException">A list, the seed file or the stored policy is unusable; the message says which and why.</exception>
-    public static PolicyChangeService Start(ApplianceSettings settings, PolicyEngine engine, ILogger logger)
+    public static async Task<PolicyChangeService> StartAsync(ApplianceSettings settings, ListRefresher refresher, PolicyEngine engine, ILogger logger)
     {
-        var lists = PolicyLoader.Load(settings, logger);
+        ListRefreshService.Report(logger, await refresher.RefreshAsync(localOnly: true, CancellationToken.None));
+        var lists = PolicyLoader.Load(settings, refresher, logger);
         var (seed, seedSource) = Seed(settings);
         PolicyStore? store = null;
         try
