@@ -205,4 +205,13 @@ public sealed class ListRefresherTests : IDisposable
         Assert.Equal(30, restarted.Statuses.Single().Names);
         Assert.Equal(ListRefreshOutcome.Unchanged, (await Refresh(restarted)).Outcome);
     }
+
+    [Fact]
+    public async Task BackgroundWork_RunsAtTheLowestPriority()
+    {
+        var nice = await BackgroundWork.RunAsync(BackgroundWork.CurrentNice, "test");
+
+        Assert.Equal(19, nice);
+        Assert.NotEqual(19, BackgroundWork.CurrentNice());
+    }
 }

@@ -27,6 +27,9 @@ Options:
   --runtime R         aot (the shipped Native AOT binary, default) or jit (dotnet appliance.dll)
   --block-names N     also run the batched appliance with N names on a block list (compiled .dset) and unbound with
                       the same names as local-zone always_nxdomain, to compare qps, start-up and memory (issue 3)
+  --reload-every S    with --block-names: also run the batched appliance with the names as a managed text list
+                      (filtering.lists, re-read and recompiled on every reload) twice, without and with a SIGHUP
+                      every S seconds during the measured runs, to show what reloading under load costs (issue 3)
   --server-quota PCT  cap each server at PCT % of one CPU (cgroup v1 cpu.cfs_quota_us), so that dnsperf can
                       outrun it and max qps measures the server, not the load generator (default: no cap)
   --quick             about one minute: 100000-line query file, 5 s per measurement
@@ -56,6 +59,7 @@ ENGINE=both
 RUNTIME=aot
 QUOTA=""
 BLOCK_NAMES=0
+RELOAD_EVERY=0
 CGROUP=""
 NAMES=20000
 QUERIES=200000
@@ -87,6 +91,7 @@ while [[ $# -gt 0 ]]; do
         --runtime) need_arg "$@"; RUNTIME=$2; shift 2 ;;
         --server-quota) need_arg "$@"; QUOTA=$2; shift 2 ;;
         --block-names) need_arg "$@"; BLOCK_NAMES=$2; shift 2 ;;
+        --reload-every) need_arg "$@"; need_int "$1" "$2"; RELOAD_EVERY=$2; shift 2 ;;
         --out) need_arg "$@"; OUT_DIR=$2; shift 2 ;;
         --names|--queries|--nx-percent|--aaaa-percent|--seed|--max-seconds|--lat-seconds|--lat-qps|--clients|--outstanding|--server-cpu|--client-cpu)
             need_arg "$@"; need_int "$1" "$2"
@@ -120,6 +125,7 @@ esac
     || die "--names, --queries, --*-seconds, --lat-qps, --clients and --outstanding must be at least 1"
 (( NX_PCT <= 100 && AAAA_PCT <= 100 )) || die "percentages must be from 0 to 100"
 [[ $SERVER_CPU != "$CLIENT_CPU" ]] || die "--server-cpu and --client-cpu must differ"
+(( RELOAD_EVERY == 0 || BLOCK_NAMES > 0 )) || die "--reload-every needs --block-names N"
 
 # ---------------------------------------------------------------------------------------------- prerequisites
 MISSING=()
@@ -364,6 +370,10 @@ if (( BLOCK_NAMES > 0 )); then
     R[compile_s]=$(awk -v a="$compile_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     run_appliance batched list; LABELS+=("appliance-batched +list")
     run_unbound list; LABELS+=("unbound +list")
+    if (( RELOAD_EVERY > 0 )); then
+        run_appliance batched managed; LABELS+=("appliance-batched +managed")
+        run_appliance batched reload; LABELS+=("appliance-batched +reload")
+    fi
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -12,8 +12,11 @@ namespace Appliance.Core.Lists;
 public sealed class DomainSetBuilder
 {
     private const int EntriesPerBucket = 4;
-    private Entry[] _entries = new Entry[1_024];
+    private Entry[] _entries;
     private int _count;
+
+    /// <param name="capacity">Entries to make room for up front (a reload knows roughly how many it will add).</param>
+    public DomainSetBuilder(int capacity = 1_024) => _entries = new Entry[Math.Max(16, capacity)];
 
     public int Count => _count;
 

@@ -69,7 +69,10 @@ public static class ListParser
     public const string ReasonAdblockUnsupported = "adblock rule DNS cannot enforce (path, regex or options)";
     public const string ReasonCosmetic = "adblock element-hiding rule, not DNS";
 
-    private static readonly HashSet<string> LocalNames = new(StringComparer.OrdinalIgnoreCase)
+    // Looked up by span: a list of a million lines must not make a million strings.
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> LocalNamesBySpan = LocalNames().GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static HashSet<string> LocalNames() => new(StringComparer.OrdinalIgnoreCase)
     {
         "localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost", "ip6-loopback", "ip6-localnet",
         "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "ip6-allhosts", "0.0.0.0",
@@ -81,11 +84,11 @@ public static class ListParser
         var report = new ListParseReport { Source = source, Format = format };
         Span<char> name = stackalloc char[256];
         var lineNumber = 0;
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        using var lines = new LineReader(reader);
+        while (lines.TryReadLine(out var line))
         {
             lineNumber++;
-            var text = line.AsSpan().Trim();
+            var text = line.Trim();
             if (lineNumber <= 5 && (text.StartsWith("<!DOCTYPE", StringComparison.OrdinalIgnoreCase) || text.StartsWith("<html", StringComparison.OrdinalIgnoreCase)))
             {
                 report.LooksLikeHtml = true;
@@ -121,7 +124,7 @@ public static class ListParser
         }
 
         var space = firstRule.IndexOfAny(' ', '\t');
-        return space > 0 && IPAddress.TryParse(firstRule[..space], out _) ? ListFormat.Hosts : ListFormat.Domains;
+        return space > 0 && IPAddress.IsValid(firstRule[..space]) ? ListFormat.Hosts : ListFormat.Domains;
     }
 
     private static void ParseLine(ReadOnlySpan<char> text, int line, ListParseReport report, ulong mask, DomainSetBuilder blocks,
@@ -142,7 +145,7 @@ public static class ListParser
         {
             case ListFormat.Hosts:
                 var space = text.IndexOfAny(' ', '\t');
-                if (space < 0 || !IPAddress.TryParse(text[..space], out _))
+                if (space < 0 || !IPAddress.IsValid(text[..space]))
                 {
                     AddName(text, line, report, mask, blocks, name);   // a plain name in a hosts file: accept it
                     return;
@@ -265,12 +268,12 @@ public static class ListParser
         }
 
         token = token.TrimEnd('.');
-        if (LocalNames.Contains(token.ToString()))
+        if (LocalNamesBySpan.Contains(token))
         {
             return ReasonLocal;
         }
 
-        if (IPAddress.TryParse(token, out _))
+        if (IPAddress.IsValid(token))
         {
             return ReasonIp;
         }

@@ -89,7 +89,7 @@ public sealed partial class ListRefreshService(
     private async Task ReloadAsync(CancellationToken stoppingToken)
     {
         var started = time.GetTimestamp();
-        var lists = await Task.Run(() => PolicyLoader.Load(settings, refresher, logger), stoppingToken);
+        var lists = await BackgroundWork.RunAsync(() => PolicyLoader.Load(settings, refresher, logger), "list reload");
         var old = changes.ReplaceLists(lists);
         Interlocked.Increment(ref _reloads);
         var milliseconds = time.GetElapsedTime(started).TotalMilliseconds;

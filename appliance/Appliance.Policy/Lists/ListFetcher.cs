@@ -190,7 +190,7 @@ public sealed class ListFetcher
             return ("the signature does not verify against the configured public key", 0);
         }
 
-        var report = Count(temp);
+        var report = await BackgroundWork.RunAsync(() => Count(temp), "list check");
         if (report.LooksLikeHtml)
         {
             return ("is an HTML page, not a block list (a captive portal or an error page?)", report.Added);

@@ -68,6 +68,9 @@ public sealed partial class ApplianceProcess : IDisposable
 
     public void Stop() => _process.Stop();
 
+    /// <summary>SIGHUP: refresh and reload the lists now.</summary>
+    public void Reload() => _process.Signal(1);
+
     /// <summary>SIGTERM, as systemd stops the service; returns the exit code.</summary>
     public int StopGracefully()
     {

@@ -159,6 +159,9 @@ public sealed partial class ChildProcess : IDisposable
     /// <summary>The exit code once the process has ended.</summary>
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Sends a signal to this process (by its PID), e.g. 1 (SIGHUP) to reload.</summary>
+    public void Signal(int signal) => _ = Native.Kill(_process.Id, signal);
+
     /// <summary>SIGTERM by PID, then SIGKILL if it does not stop.</summary>
     public void Stop()
     {

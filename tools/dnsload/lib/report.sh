@@ -61,6 +61,16 @@ name() { case $1 in appliance-*) echo "appliance (${1#appliance-})" ;; *) echo "
         [[ -z ${R[$l.health]:-} ]] || echo "  counters: ${R[$l.health]}"
     done
     list_report
+    if (( RELOAD_EVERY > 0 )); then
+        echo
+        echo "Reload under load: the same $BLOCK_NAMES names as a managed text list; \"+reload\" got a SIGHUP every $RELOAD_EVERY s during its measured runs:"
+        echo
+        echo "| Run | Max qps | Lost (max run) | p50 µs | p99 µs | p99.9 µs | Max µs | Lost (latency run) | Reloads |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+        for l in "appliance-batched +managed" "appliance-batched +reload"; do
+            echo "| $(name "$l") | $(v "$l.max_qps") | $(v "$l.max_lost") of $(v "$l.max_sent") | $(v "$l.p50") | $(v "$l.p99") | $(v "$l.p999") | $(v "$l.pmax") | $(v "$l.lat_lost") of $(v "$l.lat_sent") | $(v "$l.reload_ms") |"
+        done
+    fi
     if [[ -n $UNBOUND_QPS ]]; then
         echo
         echo "Targets (appliance): max qps ≥ 1.5× unbound on one core; p99 ≤ 1000 µs at $LAT_QPS qps; 0 lost; RSS (VmHWM) < 60 MB"

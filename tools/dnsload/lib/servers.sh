@@ -1,10 +1,14 @@
 # Sourced by tools/dnsload/run.sh; uses its globals (WORK, R, PIDS, options). Not a script of its own.
 # shellcheck shell=bash
 # ---------------------------------------------------------------------------------------------- servers
-run_appliance() { # engine [list]
-    local engine=$1 label=appliance-$1${2:+ +list} dir=$WORK/appliance-$1${2:+-list} port web pid start
-    local extra=()
-    [[ -n ${2:-} ]] && extra=(--block "$WORK/blocked.dset")
+run_appliance() { # engine [list|managed|reload]
+    local engine=$1 mode=${2:-} label=appliance-$1${2:+ +$2} dir=$WORK/appliance-$1${2:+-$2} port web pid start reloader=""
+    local extra=() filtering=""
+    [[ $mode == list ]] && extra=(--block "$WORK/blocked.dset")
+    # managed/reload: the names as a text list the refresher owns, so that every SIGHUP re-reads and recompiles it all.
+    [[ $mode == managed || $mode == reload ]] \
+        && filtering=",
+  \"filtering\": { \"lists\": [{ \"source\": \"$WORK/gambling.txt\", \"category\": \"gambling\" }] }"
     mkdir -p "$dir/var"
     pick_port port; pick_port web
     cat >"$dir/config.json" <<EOF
@@ -17,7 +21,7 @@ run_appliance() { # engine [list]
     "rateLimit": { "queriesPerSecond": 0 },
     "udpEngine": "$engine"
   },
-  "web": { "listen": "127.0.0.1:$web" }
+  "web": { "listen": "127.0.0.1:$web" }$filtering
 }
 EOF
     cp "$dir/config.json" "$WORK/$label.config.json"
@@ -30,7 +34,21 @@ EOF
     wait_ready "$pid" "$port" "$WORK/$label.log" "$label" || exit 1
     R[$label.ready_s]=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     R[$label.port]=$port
+    if [[ $mode == reload ]]; then
+        log "$label: sending SIGHUP every $RELOAD_EVERY s (a full list reload each time) during the measured runs"
+        ( while sleep "$RELOAD_EVERY"; do kill -HUP "$pid" 2>/dev/null || exit 0; done ) &
+        reloader=$!
+        PIDS+=("$reloader")
+    fi
     measure "$label" "$pid" "$port" "$WORK/$label.log"
+    if [[ -n $reloader ]]; then
+        stop_pid "$reloader"
+        forget_pid "$reloader"
+    fi
+    # Reloads done, and how long each took (the policy swap itself is one reference write).
+    R[$label.reloads]=$(grep -c 'Lists reloaded' "$WORK/$label.log" || true)
+    R[$label.reload_ms]=$(awk '/Lists reloaded/ { for (i = 1; i <= NF; i++) if ($i == "in") { v = $(i + 1); s += v; n++; if (v > m) m = v } }
+        END { if (n) printf "%d reloads, %.0f ms average, %.0f ms longest", n, s / n, m }' "$WORK/$label.log")
     if kill -0 "$pid" 2>/dev/null; then
         curl -s --noproxy '*' --max-time 5 "http://127.0.0.1:$web/api/health" >"$WORK/$label.health.json" 2>/dev/null || true
         # The counters, plus cache size and managed allocations (per query, over the whole life of the process).
