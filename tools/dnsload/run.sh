@@ -30,6 +30,8 @@ Options:
   --reload-every S    with --block-names: also run the batched appliance with the names as a managed text list
                       (filtering.lists, re-read and recompiled on every reload) twice, without and with a SIGHUP
                       every S seconds during the measured runs, to show what reloading under load costs (issue 3)
+  --reload-only       with --reload-every: run only those two appliance runs (no unbound, no plain runs)
+  --appliance-env V=X set an environment variable for the appliance (repeatable), e.g. DOTNET_gcConcurrent=1
   --server-quota PCT  cap each server at PCT % of one CPU (cgroup v1 cpu.cfs_quota_us), so that dnsperf can
                       outrun it and max qps measures the server, not the load generator (default: no cap)
   --quick             about one minute: 100000-line query file, 5 s per measurement
@@ -60,6 +62,8 @@ RUNTIME=aot
 QUOTA=""
 BLOCK_NAMES=0
 RELOAD_EVERY=0
+RELOAD_ONLY=0
+APPLIANCE_ENV=()
 CGROUP=""
 NAMES=20000
 QUERIES=200000
@@ -92,6 +96,8 @@ while [[ $# -gt 0 ]]; do
         --server-quota) need_arg "$@"; QUOTA=$2; shift 2 ;;
         --block-names) need_arg "$@"; BLOCK_NAMES=$2; shift 2 ;;
         --reload-every) need_arg "$@"; need_int "$1" "$2"; RELOAD_EVERY=$2; shift 2 ;;
+        --reload-only) RELOAD_ONLY=1; shift ;;
+        --appliance-env) need_arg "$@"; [[ $2 == *=* ]] || die "--appliance-env needs NAME=VALUE"; APPLIANCE_ENV+=("$2"); shift 2 ;;
         --out) need_arg "$@"; OUT_DIR=$2; shift 2 ;;
         --names|--queries|--nx-percent|--aaaa-percent|--seed|--max-seconds|--lat-seconds|--lat-qps|--clients|--outstanding|--server-cpu|--client-cpu)
             need_arg "$@"; need_int "$1" "$2"
@@ -126,6 +132,7 @@ esac
 (( NX_PCT <= 100 && AAAA_PCT <= 100 )) || die "percentages must be from 0 to 100"
 [[ $SERVER_CPU != "$CLIENT_CPU" ]] || die "--server-cpu and --client-cpu must differ"
 (( RELOAD_EVERY == 0 || BLOCK_NAMES > 0 )) || die "--reload-every needs --block-names N"
+(( RELOAD_ONLY == 0 || RELOAD_EVERY > 0 )) || die "--reload-only needs --reload-every S"
 
 # ---------------------------------------------------------------------------------------------- prerequisites
 MISSING=()
@@ -355,9 +362,11 @@ STARTED=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 LABELS=()
 # Unbound runs between the two engines so that drift in the background load biases neither ratio much.
-run_appliance "${ENGINES[0]}"; LABELS+=("appliance-${ENGINES[0]}")
-run_unbound; LABELS+=(unbound)
-if (( ${#ENGINES[@]} > 1 )); then run_appliance "${ENGINES[1]}"; LABELS+=("appliance-${ENGINES[1]}"); fi
+if (( RELOAD_ONLY == 0 )); then
+    run_appliance "${ENGINES[0]}"; LABELS+=("appliance-${ENGINES[0]}")
+    run_unbound; LABELS+=(unbound)
+    if (( ${#ENGINES[@]} > 1 )); then run_appliance "${ENGINES[1]}"; LABELS+=("appliance-${ENGINES[1]}"); fi
+fi
 if (( BLOCK_NAMES > 0 )); then
     # The same N names for both: compiled for the appliance, local-zone always_nxdomain for unbound. None of them
     # is in the query file: this measures what carrying the list costs every other query, and start-up and memory.
@@ -368,8 +377,10 @@ if (( BLOCK_NAMES > 0 )); then
     "${APPLIANCE_CMD[@]}" lists compile --out "$WORK/blocked.dset" "$WORK/gambling.txt:gambling" >"$WORK/compile.log" 2>&1 \
         || { cat "$WORK/compile.log" >&2; die "compiling the block list failed"; }
     R[compile_s]=$(awk -v a="$compile_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-    run_appliance batched list; LABELS+=("appliance-batched +list")
-    run_unbound list; LABELS+=("unbound +list")
+    if (( RELOAD_ONLY == 0 )); then
+        run_appliance batched list; LABELS+=("appliance-batched +list")
+        run_unbound list; LABELS+=("unbound +list")
+    fi
     if (( RELOAD_EVERY > 0 )); then
         run_appliance batched managed; LABELS+=("appliance-batched +managed")
         run_appliance batched reload; LABELS+=("appliance-batched +reload")

@@ -5,7 +5,7 @@ mb() { [[ -n ${1:-} ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }' || e
 v() { local x=${R[$1]:-}; echo "${x:--}"; }
 UNBOUND_QPS=${R[unbound.max_qps]:-}
 list_report() {
-    (( BLOCK_NAMES > 0 )) || return 0
+    (( BLOCK_NAMES > 0 && RELOAD_ONLY == 0 )) || return 0
     echo
     echo "With $BLOCK_NAMES names on a block list (compiled by \`appliance lists compile\` in ${R[compile_s]} s, wall clock, including process start):"
     echo
@@ -28,7 +28,7 @@ name() { case $1 in appliance-*) echo "appliance (${1#appliance-})" ;; *) echo "
     echo "zone: $NAMES names (A+AAAA, TTL 3600) in bench.test. on nsd $(nsd -v 2>&1 | awk 'NR == 1 { print $3 }'); query file: $QUERIES lines," \
          "${R[distinct]} distinct questions, Zipf s=1, ${NX_PCT}% NXDOMAIN, ${AAAA_PCT}% AAAA; seed $SEED"
     echo "appliance: commit $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$( [[ -n $(git -C "$REPO_ROOT" status --porcelain -- appliance 2>/dev/null) ]] && echo ' with uncommitted changes under appliance/' ), Release build; unbound $(unbound -V 2>&1 | awk 'NR == 1 { print $2 }')"
-    echo "runtime: $RUNTIME; server CPU quota: ${QUOTA:-none}${QUOTA:+ % of one core};"
+    echo "runtime: $RUNTIME${APPLIANCE_ENV[*]:+ with ${APPLIANCE_ENV[*]}}; server CPU quota: ${QUOTA:-none}${QUOTA:+ % of one core};"
     echo "server on CPU $SERVER_CPU, dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ { print $2 }') on CPU $CLIENT_CPU;" \
          "max: -c $CLIENTS -q $OUTSTANDING -l $MAX_SECONDS; latency: -Q $LAT_QPS -l $LAT_SECONDS; load average before $LOAD_BEFORE, after $LOAD_AFTER"
     echo

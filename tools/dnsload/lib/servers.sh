@@ -27,7 +27,7 @@ EOF
     cp "$dir/config.json" "$WORK/$label.config.json"
     log "$label: starting on 127.0.0.1:$port (web $web, CPU $SERVER_CPU)"
     start=$(date +%s.%N)
-    taskset -c "$SERVER_CPU" "${APPLIANCE_CMD[@]}" run --config "$dir/config.json" "${extra[@]}" >"$WORK/$label.log" 2>&1 &
+    env "${APPLIANCE_ENV[@]}" taskset -c "$SERVER_CPU" "${APPLIANCE_CMD[@]}" run --config "$dir/config.json" "${extra[@]}" >"$WORK/$label.log" 2>&1 &
     pid=$!
     PIDS+=("$pid")
     cap_cpu "$pid"
