@@ -23,6 +23,19 @@ public static class ConfigCommand
                 Console.WriteLine($"dns.upstreams: {string.Join(", ", settings.Dns.Upstreams)}");
                 Console.WriteLine($"dns.cache: {settings.Dns.Cache}");
                 Console.WriteLine($"dns.rateLimit: {settings.Dns.RateLimit}");
+                foreach (var list in settings.Blocks)
+                {
+                    Console.WriteLine($"filtering list (loaded as it is): {list.Path}{(list.Category is { } c ? $" [{Appliance.Core.Lists.Categories.Name(c)}]" : "")}");
+                }
+
+                foreach (var list in settings.Managed)
+                {
+                    var checks = string.Join(", ", new[] { list.Sha256 is null ? null : "pinned sha256", list.Sha256Url is null ? null : "published sha256",
+                        list.SignatureUrl is null ? null : "signature" }.OfType<string>());
+                    Console.WriteLine($"filtering list (refreshed): {list.Source} [{Appliance.Core.Lists.Categories.Name(list.Category)}]{(checks.Length > 0 ? $" checks: {checks}" : "")}");
+                }
+
+                Console.WriteLine($"filtering: refresh every {settings.ListRefreshInterval.TotalMinutes} min, refuse a shrink over {settings.ListMaxShrink:P0}; policy seed: {settings.PolicyFile ?? "built-in default"}");
                 Console.WriteLine("configuration is valid");
                 return ExitCodes.Ok;
             }

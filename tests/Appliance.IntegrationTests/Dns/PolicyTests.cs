@@ -139,6 +139,22 @@ public sealed class PolicyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HttpsRecord_EchStripped_OtherParametersKept()
+    {
+        var upstream = await Processes.RunAsync("dig", ["@127.0.0.1", "-p", _nsd.Port.ToString(), "+norec", "svc.test", "TYPE65"]);
+        var result = await Dig("127.0.0.1", "svc.test", "TYPE65");
+
+        Assert.Contains("ech=", upstream.Stdout, StringComparison.Ordinal);   // the upstream's record has it
+        var answer = DigOutput.Answers(result.Stdout).Single();
+        Assert.Equal("HTTPS", answer[3]);
+        var rdata = string.Join(' ', answer[4..]);
+        Assert.DoesNotContain("ech=", rdata, StringComparison.Ordinal);
+        Assert.Contains("alpn=\"h2\"", rdata, StringComparison.Ordinal);
+        Assert.Contains("ipv6hint=2001:db8::1", rdata, StringComparison.Ordinal);
+        Assert.True(await _appliance.CounterAsync("echStripped") >= 1);
+    }
+
+    [Fact]
     public async Task Explain_SaysWhichRuleActed()
     {
         var deny = await Cli("policy", "explain", "--client", "127.0.0.2", "--name", "h4.test");

@@ -66,6 +66,7 @@ public sealed class Nsd : IDisposable
             www IN AAAA 2001:db8::10
             short 1 IN A 192.0.2.2
             alias IN CNAME www.test.
+            svc IN HTTPS 1 . alpn="h2" ech="AAQBAgME" ipv6hint=2001:db8::1
 
             """);
         for (var i = 0; i < BigTxtRecords; i++)
