@@ -8,7 +8,7 @@ using BenchmarkDotNet.Attributes;
 namespace Appliance.Benchmarks;
 
 /// <summary>
-/// One <see cref="PolicyEngine.Decide"/> on a school's policy (five groups, subnets, a term-time schedule, custom
+/// One <c>PolicyEngine.Decide</c> on a school's policy (five groups, subnets, a term-time schedule, custom
 /// entries, safe search) over 1,000,000 listed names and a statutory list: the whole DESIGN §5 precedence per
 /// query, which must allocate nothing.
 /// </summary>

@@ -58,6 +58,7 @@ public sealed unsafe class DomainSet : IDisposable
     /// (exact-only entries match only the whole name); 0 when nothing matches. The name is an uncompressed wire
     /// name; case does not matter. Allocation-free.
     /// </summary>
+    [SkipLocalsInit]   // the buffer is read only where NameSuffixes.Compute wrote it
     public ulong Match(ReadOnlySpan<byte> wireName)
     {
         if (Count == 0)
@@ -65,20 +66,26 @@ public sealed unsafe class DomainSet : IDisposable
             return 0;
         }
 
-        Span<int> labels = stackalloc int[NameHash.MaxLabels];
-        var count = NameHash.WireLabels(wireName, labels);
-        if (count <= 0)
+        Span<ulong> buffer = stackalloc ulong[NameHash.MaxLabels];
+        return Match(NameSuffixes.Compute(wireName, buffer));
+    }
+
+    /// <summary>
+    /// The same as <see cref="Match(ReadOnlySpan{byte})"/> for a name whose suffix hashes are already computed:
+    /// the policy engine asks several sets about one name and hashes it once.
+    /// </summary>
+    public ulong Match(in NameSuffixes name)
+    {
+        if (Count == 0)
         {
             return 0;
         }
 
-        var hash = NameHash.Start;
+        var hashes = name.Hashes;
         ulong mask = 0;
-        for (var i = count - 1; i >= 0; i--)
+        for (var i = 0; i < hashes.Length; i++)
         {
-            var at = labels[i];
-            hash = NameHash.AddLabel(hash, wireName.Slice(at + 1, wireName[at]));
-            mask |= Lookup(hash, whole: i == 0);
+            mask |= Lookup(hashes[i], whole: i == hashes.Length - 1);
         }
 
         return mask;

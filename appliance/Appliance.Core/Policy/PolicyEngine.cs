@@ -37,13 +37,16 @@ public sealed class PolicyEngine
     /// <item>default allow.</item>
     /// </list>
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]   // the suffix buffer is read only where it was written
     public static Verdict Decide(PolicySnapshot snapshot, in RequestFacts facts)
     {
         var name = facts.WireName;
         var groupIndex = GroupOf(snapshot, facts);
         var group = (byte)groupIndex;
+        Span<ulong> buffer = stackalloc ulong[Lists.NameHash.MaxLabels];
+        var suffixes = Lists.NameSuffixes.Compute(name, buffer);   // hashed once, looked up in every set below
 
-        var statutory = snapshot.Statutory.Match(name);
+        var statutory = snapshot.Statutory.Match(suffixes);
         if (statutory != 0)
         {
             return new Verdict(VerdictAction.Block, ReasonCode.DnsBlockedStatutory, statutory, group);
@@ -54,8 +57,8 @@ public sealed class PolicyEngine
             return new Verdict(canary, ReasonCode.DnsCircumventionCanary, 0, group);
         }
 
-        var listed = snapshot.Blocked.Match(name) | BuiltIn.Match(name);
-        if (listed != 0 && snapshot.Exceptions.Count > 0 && snapshot.Exceptions.Match(name) != 0)
+        var listed = snapshot.Blocked.Match(suffixes) | BuiltIn.Match(suffixes);
+        if (listed != 0 && snapshot.Exceptions.Count > 0 && snapshot.Exceptions.Match(suffixes) != 0)
         {
             listed = 0;   // an @@ exception lifts the list's own entry (adblock semantics)
         }
@@ -68,11 +71,11 @@ public sealed class PolicyEngine
 
         var policy = snapshot.Groups[groupIndex];
         var reason = ReasonCode.DnsAllowedDefault;
-        if ((snapshot.Allow.Match(name) & policy.Bit) != 0)
+        if ((snapshot.Allow.Match(suffixes) & policy.Bit) != 0)
         {
             reason = ReasonCode.DnsAllowedCustom;
         }
-        else if ((snapshot.Deny.Match(name) & policy.Bit) != 0)
+        else if ((snapshot.Deny.Match(suffixes) & policy.Bit) != 0)
         {
             return new Verdict(VerdictAction.Block, ReasonCode.DnsBlockedCustom, 0, group);
         }
@@ -87,7 +90,7 @@ public sealed class PolicyEngine
             }
         }
 
-        var target = SafeSearch.Match(name, policy.SafeSearch, policy.YouTube);
+        var target = SafeSearch.Match(suffixes, policy.SafeSearch, policy.YouTube);
         if (target != SafeSearchTarget.None)
         {
             var why = target is SafeSearchTarget.YouTubeStrict or SafeSearchTarget.YouTubeModerate

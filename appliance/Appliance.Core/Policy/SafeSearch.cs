@@ -80,14 +80,22 @@ public static class SafeSearch
     /// The rewrite for <paramref name="lowerWireName"/> under a group's settings, or <see cref="SafeSearchTarget.None"/>.
     /// Allocation-free.
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public static SafeSearchTarget Match(ReadOnlySpan<byte> lowerWireName, bool safeSearch, YouTubeMode youTube)
+    {
+        Span<ulong> buffer = stackalloc ulong[NameHash.MaxLabels];
+        return Match(NameSuffixes.Compute(lowerWireName, buffer), safeSearch, youTube);
+    }
+
+    /// <summary>The same, for a name whose suffix hashes are already computed.</summary>
+    public static SafeSearchTarget Match(in NameSuffixes name, bool safeSearch, YouTubeMode youTube)
     {
         if (!safeSearch && youTube == YouTubeMode.Off)
         {
             return SafeSearchTarget.None;
         }
 
-        var hit = Hosts.Match(lowerWireName);
+        var hit = Hosts.Match(name);
         if (hit == 0)
         {
             return SafeSearchTarget.None;
