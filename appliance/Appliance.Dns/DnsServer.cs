@@ -72,30 +72,36 @@ public sealed class DnsServer : IDisposable
         var bound = new List<IPEndPoint>();
         foreach (var endPoint in _options.Listen)
         {
-            IPEndPoint local;
-            if (Engine == UdpEngine.Batched)
+            // Port 0 (tests, tools): the system picks a free UDP port, and TCP must then get the same number. Another
+            // process may hold that TCP port, so pick again rather than fail.
+            for (var attempt = 1; ; attempt++)
             {
-                var udp = new BatchedUdpListener(endPoint, Processor, _loggers.CreateLogger<BatchedUdpListener>(), Counters);
-                _listeners.Add(udp);
-                local = udp.LocalEndPoint;
-                udp.Start();
+                var udp = BindUdp(endPoint);
+                var local = udp.LocalEndPoint;
+                try
+                {
+                    var tcp = new DnsTcpListener(local, Processor, _options, _loggers.CreateLogger<DnsTcpListener>());
+                    udp.Start();
+                    _listeners.Add(udp);
+                    _listeners.Add(tcp);
+                    tcp.Start();
+                    bound.Add(local);
+                    break;
+                }
+                catch (System.Net.Sockets.SocketException ex) when (endPoint.Port == 0 && attempt < 10
+                    && ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+                {
+                    udp.Dispose();
+                }
             }
-            else
-            {
-                var udp = new UdpListener(endPoint, Processor, _loggers.CreateLogger<UdpListener>());
-                _listeners.Add(udp);
-                local = udp.LocalEndPoint;
-                udp.Start();
-            }
-
-            var tcp = new DnsTcpListener(local, Processor, _options, _loggers.CreateLogger<DnsTcpListener>());
-            _listeners.Add(tcp);
-            tcp.Start();
-            bound.Add(local);
         }
 
         EndPoints = bound;
     }
+
+    private IUdpListener BindUdp(IPEndPoint endPoint) => Engine == UdpEngine.Batched
+        ? new BatchedUdpListener(endPoint, Processor, _loggers.CreateLogger<BatchedUdpListener>(), Counters)
+        : new UdpListener(endPoint, Processor, _loggers.CreateLogger<UdpListener>());
 
     /// <summary>
     /// Looks up the addresses of every safe-search enforcement name (A and AAAA) into the cache, so that the first

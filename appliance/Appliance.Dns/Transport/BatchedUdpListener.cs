@@ -13,7 +13,7 @@ namespace Appliance.Dns.Transport;
 /// answer) by the batch size; at low load a batch is simply one datagram. All buffers, headers and address
 /// slots live in one native block allocated at start, so the loop allocates nothing.
 /// </summary>
-public sealed unsafe partial class BatchedUdpListener : IReplySink, IDisposable
+public sealed unsafe partial class BatchedUdpListener : IReplySink, IUdpListener
 {
     private const int Batch = 64;
     private const int ReceiveSlot = 4_096;     // larger datagrams arrive with MSG_TRUNC and are dropped

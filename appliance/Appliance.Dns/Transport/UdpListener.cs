@@ -10,7 +10,7 @@ namespace Appliance.Dns.Transport;
 /// overloads of <c>ReceiveFromAsync</c> (no <see cref="EndPoint"/> objects; dotnet/runtime#30797), processing
 /// each datagram inline and answering with a synchronous <c>SendTo</c>. Allocation-free once warm.
 /// </summary>
-public sealed partial class UdpListener : IReplySink, IDisposable
+public sealed partial class UdpListener : IReplySink, IUdpListener
 {
     private readonly Socket _socket;
     private readonly QueryProcessor _processor;

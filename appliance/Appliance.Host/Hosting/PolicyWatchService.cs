@@ -16,7 +16,7 @@ public sealed partial class PolicyWatchService(PolicyChangeService changes, Time
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await Tick(timer, stoppingToken))
         {
             try
             {
@@ -26,6 +26,19 @@ public sealed partial class PolicyWatchService(PolicyChangeService changes, Time
             {
                 Log.Failed(logger, ex.Message);
             }
+        }
+    }
+
+    // False when the host stops: a cancelled wait is the normal end, not an error worth a critical log line.
+    private static async Task<bool> Tick(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
