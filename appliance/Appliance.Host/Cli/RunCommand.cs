@@ -63,6 +63,19 @@ public static partial class RunCommand
         }
 
         using var store = changes.Store;
+        Appliance.Journal.QueryJournal journal;
+        try
+        {
+            journal = Appliance.Journal.QueryJournal.Open(Path.Combine(settings.DataDir, "journal.db"), settings.Journal);
+        }
+        catch (Appliance.Journal.JournalException ex)
+        {
+            await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
+            return ExitCodes.BadUsage;
+        }
+
+        using var journalOwner = journal;
+        builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(changes);

@@ -16,6 +16,17 @@ public sealed record ApplianceConfig
     public WebConfig? Web { get; init; }
 
     public FilteringConfig? Filtering { get; init; }
+
+    public JournalConfig? Journal { get; init; }
+}
+
+public sealed record JournalConfig
+{
+    /// <summary>Days allowed queries are kept (default 30).</summary>
+    public int? QueryRetentionDays { get; init; }
+
+    /// <summary>Days blocked queries are kept (default 365).</summary>
+    public int? BlockRetentionDays { get; init; }
 }
 
 public sealed record FilteringConfig

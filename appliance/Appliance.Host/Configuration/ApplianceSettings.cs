@@ -32,6 +32,9 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
 
     public TimeSpan ListRefreshInterval { get; init; } = TimeSpan.FromMinutes(240);
 
+    /// <summary>Retention of the query journal.</summary>
+    public Appliance.Journal.JournalOptions Journal { get; init; } = new();
+
     /// <summary>The share (0–1) by which a list may shrink between refreshes.</summary>
     public double ListMaxShrink { get; init; } = 0.5;
 

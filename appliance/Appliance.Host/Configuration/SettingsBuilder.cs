@@ -264,6 +264,13 @@ public sealed class SettingsBuilder
         var policyFile = filtering.PolicyFile is null ? null : ExistingPath(filtering.PolicyFile, "filtering.policyFile");
         var refresh = Range(filtering.RefreshMinutes, "filtering.refreshMinutes", 1, 7 * 24 * 60, 240);
         var shrink = Range(filtering.MaxShrinkPercent, "filtering.maxShrinkPercent", 1, 100, 50);
+        var journal = config.Journal ?? new JournalConfig();
+        var queryDays = Range(journal.QueryRetentionDays, "journal.queryRetentionDays", 1, 3_650, 30);
+        var blockDays = Range(journal.BlockRetentionDays, "journal.blockRetentionDays", 1, 3_650, 365);
+        if (blockDays < queryDays)
+        {
+            Error("journal.blockRetentionDays", $"({blockDays}) is shorter than journal.queryRetentionDays ({queryDays}); blocks are the record kept longer");
+        }
 
         if (_errors.Count > 0)
         {
@@ -277,6 +284,7 @@ public sealed class SettingsBuilder
             PolicyFile = policyFile,
             ListRefreshInterval = TimeSpan.FromMinutes(refresh),
             ListMaxShrink = shrink / 100.0,
+            Journal = new Appliance.Journal.JournalOptions { QueryRetention = TimeSpan.FromDays(queryDays), BlockRetention = TimeSpan.FromDays(blockDays) },
         };
     }
 
