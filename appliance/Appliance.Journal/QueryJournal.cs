@@ -58,9 +58,8 @@ public sealed class QueryJournal : IDisposable
             command.CommandText = """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = NORMAL;
-                -- 16 MB of page cache and checkpoints every ~16 MB of WAL: with millions of rows the (client, at)
-                -- index's pages must stay in memory, or each insert reads from disk (29k → see docs/performance.md).
-                PRAGMA cache_size = -16000;
+                -- 4 MB of page cache (the appliance's memory budget is small) and checkpoints every ~16 MB of WAL.
+                PRAGMA cache_size = -4000;
                 PRAGMA wal_autocheckpoint = 4000;
                 CREATE TABLE IF NOT EXISTS dns_events (
                     id          INTEGER PRIMARY KEY,
