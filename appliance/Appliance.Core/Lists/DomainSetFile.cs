@@ -24,6 +24,19 @@ public static class DomainSetFile
     private const int Version = 1;
     private static ReadOnlySpan<byte> Magic => "APDSET\0\u0001"u8;
 
+    /// <summary>Whether <paramref name="path"/> is a file that starts like a compiled list (text lists and folders are not).</summary>
+    public static bool IsCompiled(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        Span<byte> magic = stackalloc byte[6];
+        using var stream = File.OpenRead(path);
+        return stream.Read(magic) == 6 && magic.SequenceEqual(Magic[..6]);
+    }
+
     public static void Write(DomainSet set, string path, DateTimeOffset? created = null)
     {
         if (!BitConverter.IsLittleEndian)

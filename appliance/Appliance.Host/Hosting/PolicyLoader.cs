@@ -56,7 +56,7 @@ public static partial class PolicyLoader
             // One compiled list: use it as mapped — no copy, so its pages are shared with the page cache and the
             // process holds only what lookups touch. Several lists are merged into one set in memory (to keep
             // the mapping benefit with several, merge them once with `appliance lists compile`).
-            if (blocks is [{ } only] && IsCompiled(only.Path))
+            if (blocks is [{ } only] && DomainSetFile.IsCompiled(only.Path))
             {
                 var mapped = DomainSetFile.Load(only.Path);
                 var exceptionsPath = only.Path + ".exceptions";
@@ -65,10 +65,10 @@ public static partial class PolicyLoader
                 return (mapped, mappedExceptions);
             }
 
-            var text = blocks.Where(s => !IsCompiled(s.Path)).ToList();
+            var text = blocks.Where(s => !DomainSetFile.IsCompiled(s.Path)).ToList();
             var compiled = ListSources.Compile(text);
             var blocked = compiled.Blocks;
-            var precompiled = blocks.Where(s => IsCompiled(s.Path)).ToList();
+            var precompiled = blocks.Where(s => DomainSetFile.IsCompiled(s.Path)).ToList();
             if (precompiled.Count > 0)
             {
                 var builder = new DomainSetBuilder();
@@ -95,18 +95,6 @@ public static partial class PolicyLoader
         {
             throw new ConfigException($"--block/filtering.lists: {ex.Message}", ex);
         }
-    }
-
-    private static bool IsCompiled(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return false;
-        }
-
-        Span<byte> magic = stackalloc byte[6];
-        using var stream = File.OpenRead(path);
-        return stream.Read(magic) == 6 && magic.SequenceEqual("APDSET"u8);
     }
 
     private static partial class Log
