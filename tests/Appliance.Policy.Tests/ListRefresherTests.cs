@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Appliance.Core.Lists;
 using Appliance.Policy.Lists;
+using Appliance.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Appliance.Policy.Tests;

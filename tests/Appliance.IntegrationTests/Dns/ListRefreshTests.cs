@@ -1,4 +1,5 @@
 using Appliance.IntegrationTests.Peers;
+using Appliance.TestSupport;
 
 namespace Appliance.IntegrationTests.Dns;
 

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Text;
 
-namespace Appliance.IntegrationTests.Peers;
+namespace Appliance.TestSupport;
 
 /// <summary>A real HTTP server on loopback (HttpListener) that serves set bodies with an ETag and honours If-None-Match.</summary>
 internal sealed class ListServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Dictionary<string, (byte[] Body, string ETag)> _files = [];
     private readonly Task _loop;
 
@@ -14,16 +14,19 @@ internal sealed class ListServer : IDisposable
     {
         for (var attempt = 0; ; attempt++)
         {
+            // A listener whose Start failed (the port was taken) is closed for good: try again with a new one.
             Port = Random.Shared.Next(20_000, 60_000);
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try
             {
-                _listener.Start();
+                listener.Start();
+                _listener = listener;
                 break;
             }
             catch (HttpListenerException) when (attempt < 20)
             {
+                listener.Close();
             }
         }
 
