@@ -13,28 +13,42 @@ public static partial class BackgroundWork
     private const int PrioProcess = 0;
     private const int Nicest = 19;
 
-    public static Task<T> RunAsync<T>(Func<T> work, string name)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
+    /// <remarks>
+    /// A thread inherits the nice value of the thread that creates it, and the .NET thread pool creates its workers
+    /// on whichever thread queues work. So the nice-19 thread must never complete a task or queue work itself, or a
+    /// pool worker born on it would serve everything afterwards at nice 19 (a test caught this). It only runs
+    /// <paramref name="work"/>; a dedicated normal-priority thread waits for it and completes the task.
+    /// <paramref name="work"/> must not queue thread-pool work either.
+    /// </remarks>
+    public static Task<T> RunAsync<T>(Func<T> work, string name) => Task.Factory.StartNew(
+        () =>
         {
-            Lower();
-            try
+            T result = default!;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? error = null;
+            var thread = new Thread(() =>
             {
-                done.SetResult(work());
-            }
-            catch (Exception ex)
+                Lower();
+                try
+                {
+                    result = work();
+                }
+                catch (Exception ex)
+                {
+                    error = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                }
+            })
             {
-                done.SetException(ex);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = name,
-        };
-        thread.Start();
-        return done.Task;
-    }
+                IsBackground = true,
+                Name = name,
+            };
+            thread.Start();
+            thread.Join();
+            error?.Throw();
+            return result;
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
 
     /// <summary>The calling thread's nice value (for tests), or null where it cannot be read.</summary>
     public static int? CurrentNice()
