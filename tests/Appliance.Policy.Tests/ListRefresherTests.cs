@@ -114,13 +114,15 @@ public sealed class ListRefresherTests : IDisposable
     {
         _server.Set("gambling.txt", Names(10));
         var refresher = Refresher(Remote(_server.Url("gambling.txt")));
-        await Refresh(refresher);
-        var missing = Refresher(Remote(_server.Url("nothing-here.txt")));
+        var first = await Refresh(refresher);
+        _server.Remove("gambling.txt");
 
-        var status = await Refresh(missing);
+        var status = await Refresh(refresher);
 
         Assert.Equal(ListRefreshOutcome.Failed, status.Outcome);
         Assert.Contains("404", status.Detail, StringComparison.Ordinal);
+        Assert.Equal(Names(10), GoodContent(refresher));
+        Assert.Equal((10, first.LastGood), (status.Names, status.LastGood));
     }
 
     [Fact]

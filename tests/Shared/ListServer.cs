@@ -47,6 +47,15 @@ internal sealed class ListServer : IDisposable
         }
     }
 
+    /// <summary>Takes a file away: requests for it get 404.</summary>
+    public void Remove(string path)
+    {
+        lock (_files)
+        {
+            _files.Remove(path);
+        }
+    }
+
     private async Task Serve()
     {
         while (_listener.IsListening)

@@ -107,7 +107,7 @@ public sealed class PolicyEngine
             return new Verdict(VerdictAction.NoData, ReasonCode.DnsHttpsRecordRefused, 0, group);
         }
 
-        return reason == ReasonCode.DnsAllowedDefault && group == 0 ? Verdict.AllowDefault : new Verdict(VerdictAction.Allow, reason, 0, group);
+        return new Verdict(VerdictAction.Allow, reason, 0, group);
     }
 
     /// <summary>The client's group: its identity's group if the policy has it, else its subnet's, else the default.</summary>

@@ -67,9 +67,6 @@ public static class SafeSearch
 
     private static readonly DomainSet Hosts = BuildHosts();
 
-    /// <summary>How many search hosts are rewritten (for tools and tests).</summary>
-    public static int HostCount => Hosts.Count;
-
     /// <summary>The enforcement name of a target, lower-case wire form.</summary>
     public static ReadOnlySpan<byte> TargetName(SafeSearchTarget target) => TargetNames[(int)target];
 
@@ -77,17 +74,9 @@ public static class SafeSearch
     public static IEnumerable<SafeSearchTarget> Targets => Enum.GetValues<SafeSearchTarget>().Where(t => t != SafeSearchTarget.None);
 
     /// <summary>
-    /// The rewrite for <paramref name="lowerWireName"/> under a group's settings, or <see cref="SafeSearchTarget.None"/>.
-    /// Allocation-free.
+    /// The rewrite for a name (its suffix hashes, <see cref="NameSuffixes"/>) under a group's settings, or
+    /// <see cref="SafeSearchTarget.None"/>. Allocation-free.
     /// </summary>
-    [System.Runtime.CompilerServices.SkipLocalsInit]
-    public static SafeSearchTarget Match(ReadOnlySpan<byte> lowerWireName, bool safeSearch, YouTubeMode youTube)
-    {
-        Span<ulong> buffer = stackalloc ulong[NameHash.MaxLabels];
-        return Match(NameSuffixes.Compute(lowerWireName, buffer), safeSearch, youTube);
-    }
-
-    /// <summary>The same, for a name whose suffix hashes are already computed.</summary>
     public static SafeSearchTarget Match(in NameSuffixes name, bool safeSearch, YouTubeMode youTube)
     {
         if (!safeSearch && youTube == YouTubeMode.Off)
