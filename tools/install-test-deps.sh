@@ -14,6 +14,8 @@ packages=(
   openssl         # the DNS-over-TLS test makes a throw-away CA and server certificate
   curl            # health checks in the README and the load script
   tzdata          # schedules are local school time (Europe/London and the rest of the IANA zones)
+  mosquitto       # the MQTT broker the fleet tests start on a loopback port (the LA's broker)
+  mosquitto-clients # mosquitto_passwd is in mosquitto; sub/pub for diagnosing a failed fleet test
 )
 
 missing=()
