@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Appliance.Fleet.Mqtt;
+using Appliance.Fleet.Outbox;
+using Appliance.TestSupport;
+using LaFleet.Ingest;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Appliance.Fleet.Tests;
+
+/// <summary>
+/// The box's link and the LA's ingest against a real Mosquitto with passwords and per-appliance ACLs: every record
+/// arrives exactly once per (appliance, stream, epoch, seq), in order, through broker crashes and outages.
+/// </summary>
+[Collection("mosquitto")]
+public sealed class FleetEndToEndTests : IDisposable
+{
+    private const string School = "SCH1";
+    private const string Box = "apl-0001";
+    private readonly string _dir = Directory.CreateTempSubdirectory("fleet-e2e-").FullName;
+    private readonly Mosquitto _broker = new([Box, "apl-0002"]);
+
+    public void Dispose()
+    {
+        _broker.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private FleetOptions LinkOptions(string appliance = Box) => new()
+    {
+        Host = "127.0.0.1",
+        Port = _broker.Port,
+        UseTls = false,
+        Password = Mosquitto.Password,
+        Topics = new FleetTopics(Mosquitto.La, School, appliance),
+        BackoffMin = TimeSpan.FromMilliseconds(100),
+        BackoffMax = TimeSpan.FromSeconds(1),
+        ResendAfter = TimeSpan.FromSeconds(3),
+        WillDelay = TimeSpan.Zero,
+    };
+
+    private IngestOptions IngestOptions => new()
+    {
+        Host = "127.0.0.1",
+        Port = _broker.Port,
+        La = Mosquitto.La,
+        UseTls = false,
+        Password = Mosquitto.Password,
+        AckEvery = TimeSpan.FromMilliseconds(300),
+        GapPatience = TimeSpan.FromSeconds(2),
+    };
+
+    private static void Produce(OutboxStore outbox, string stream, int from, int count)
+    {
+        for (var done = 0; done < count; done += 1_000)
+        {
+            outbox.Append(stream, OutboxTests.Records(Math.Min(1_000, count - done), stream, from + done));
+        }
+    }
+
+    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("timed out: " + describe());
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Every record of the stream stored once, seq 1..n with no hole, and record i is the i-th produced.</summary>
+    private static void AssertExactlyOnceInOrder(IIngestStore store, long epoch, string stream, int expected)
+    {
+        var records = store.Records(Box, stream, epoch);
+        Assert.Equal(expected, records.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            Assert.Equal(i + 1, records[i].Seq);
+            Assert.Equal(i, JsonDocument.Parse(records[i].Record).RootElement.GetProperty("n").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task Records_reach_the_LA_exactly_once_and_acknowledgements_empty_the_outbox()
+    {
+        using var outbox = OutboxStore.Open(Path.Combine(_dir, "outbox.db"));
+        using var store = new SqliteIngestStore(Path.Combine(_dir, "la.db"));
+        using var stop = new CancellationTokenSource();
+        await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
+        await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);
+        var ingestRun = ingest.RunAsync(stop.Token);
+        await WaitFor(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
+        var linkRun = link.RunAsync(stop.Token);
+
+        Produce(outbox, Streams.Dns, 0, 20_000);
+        Produce(outbox, Streams.Block, 0, 3_000);
+        outbox.Append(Streams.Incident, OutboxTests.Records(1, "incident"));
+
+        await WaitFor(() => outbox.Backlog().All(b => b.AckedSeq == b.LastSeq), TimeSpan.FromSeconds(60),
+            () => string.Join("; ", outbox.Backlog()) + $" ingest {ingest.Records} link {link.LastProblem}");
+        AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Dns, 20_000);
+        AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Block, 3_000);
+        Assert.Single(store.Records(Box, Streams.Incident, outbox.Epoch));
+        Assert.Empty(outbox.NextPending(10));
+        Assert.Equal(0, outbox.StoredBytes);
+
+        var status = Assert.Single(store.Status());
+        Assert.Equal((Box, School, "online", outbox.Epoch), (status.Appliance, status.School, status.Presence, status.Epoch));
+
+        await stop.CancelAsync();
+        await Task.WhenAll(ingestRun, linkRun);
+        // The goodbye is retained presence "offline": the LA's view must not keep a stopped box "online".
+        await using var again = new IngestService(IngestOptions with { ClientId = "la-ingest-2" }, store, TimeProvider.System, NullLogger.Instance);
+        Assert.Equal("offline", await PresenceAfterRestart(again, store));
+    }
+
+    private static async Task<string> PresenceAfterRestart(IngestService ingest, IIngestStore store)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var run = ingest.RunAsync(stop.Token);
+        while (!stop.IsCancellationRequested && store.Status().Single().Presence == "online")
+        {
+            await Task.Delay(50);
+        }
+
+        await stop.CancelAsync();
+        await run;
+        return store.Status().Single().Presence;
+    }
+}
