@@ -117,6 +117,76 @@ public sealed class FleetEndToEndTests : IDisposable
         Assert.Equal("offline", await PresenceAfterRestart(again, store));
     }
 
+    [Fact]
+    public async Task A_broker_killed_mid_stream_and_down_while_100k_records_pile_up_loses_nothing_and_duplicates_nothing()
+    {
+        using var outbox = OutboxStore.Open(Path.Combine(_dir, "outbox.db"));
+        using var store = new SqliteIngestStore(Path.Combine(_dir, "la.db"));
+        using var stop = new CancellationTokenSource();
+        await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
+        await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);
+        var ingestRun = ingest.RunAsync(stop.Token);
+        await WaitFor(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
+        var linkRun = link.RunAsync(stop.Token);
+
+        // 1. SIGKILL the broker while records are flowing: what it had only in memory (PUBACKed, queued for the
+        //    ingest) is gone, and only the end-to-end ack can tell.
+        Produce(outbox, Streams.Dns, 0, 30_000);
+        await WaitFor(() => ingest.Records > 2_000, TimeSpan.FromSeconds(30), () => $"ingest {ingest.Records}");
+        _broker.Kill();
+        var storedAtKill = ingest.Records;
+
+        // 2. While it is down, the box goes on producing: 100k more DNS records and a few blocks.
+        Produce(outbox, Streams.Dns, 30_000, 100_000);
+        Produce(outbox, Streams.Block, 0, 500);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(link.IsConnected);
+        _broker.Start();
+
+        await WaitFor(() => outbox.Backlog().All(b => b.AckedSeq == b.LastSeq), TimeSpan.FromSeconds(120),
+            () => string.Join("; ", outbox.Backlog()) + $" ingest {ingest.Records} link {link.LastProblem}");
+        AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Dns, 130_000);
+        AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Block, 500);
+        Assert.True(storedAtKill < 130_000);
+        Assert.True(link.Connects >= 2);
+        Assert.Equal(130_500, ingest.Records);   // newly stored: every record once, duplicates absorbed
+
+        await stop.CancelAsync();
+        await Task.WhenAll(ingestRun, linkRun);
+    }
+
+    [Fact]
+    public async Task A_box_cannot_publish_under_another_box_and_a_box_under_the_wrong_school_is_refused()
+    {
+        using var store = new SqliteIngestStore(Path.Combine(_dir, "la.db"));
+        store.Register("apl-0002", "SCH2");
+        using var stop = new CancellationTokenSource();
+        await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
+        var ingestRun = ingest.RunAsync(stop.Token);
+        await WaitFor(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
+
+        // apl-0002 logs in with its own credentials but claims to be apl-0001: the broker refuses (%u ACL, 135).
+        using var impostorOutbox = OutboxStore.Open(Path.Combine(_dir, "impostor.db"));
+        impostorOutbox.Append(Streams.Incident, OutboxTests.Records(1, "incident"));
+        await using var impostor = new FleetLink(LinkOptions(Box) with { Username = "apl-0002" }, impostorOutbox, TimeProvider.System, NullLogger.Instance);
+        var impostorRun = impostor.RunAsync(stop.Token);
+        await WaitFor(() => impostor.LastProblem?.Contains("NotAuthorized", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(20),
+            () => $"impostor: {impostor.LastProblem}");
+
+        // apl-0002 under its own name but as school SCH1, while the LA's registry says SCH2: the ingest refuses.
+        using var wrongSchoolOutbox = OutboxStore.Open(Path.Combine(_dir, "wrong-school.db"));
+        wrongSchoolOutbox.Append(Streams.Dns, OutboxTests.Records(10));
+        await using var wrongSchool = new FleetLink(LinkOptions("apl-0002"), wrongSchoolOutbox, TimeProvider.System, NullLogger.Instance);
+        var wrongRun = wrongSchool.RunAsync(stop.Token);
+        await WaitFor(() => ingest.Rejected >= 2, TimeSpan.FromSeconds(20), () => $"rejected {ingest.Rejected}");   // presence + the chunk
+
+        Assert.Equal(0, ingest.Records);
+        Assert.Empty(store.Records(Box, Streams.Incident, impostorOutbox.Epoch));
+        Assert.Empty(store.Records("apl-0002", Streams.Dns, wrongSchoolOutbox.Epoch));
+        await stop.CancelAsync();
+        await Task.WhenAll(ingestRun, impostorRun, wrongRun);
+    }
+
     private static async Task<string> PresenceAfterRestart(IngestService ingest, IIngestStore store)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
