@@ -1,1 +1,3 @@
-return 0;
+using LaFleet;
+
+return await Cli.InvokeAsync(args);

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Globalization;
+using LaFleet.Ingest;
+using Microsoft.Extensions.Logging;
+
+namespace LaFleet;
+
+/// <summary>
+/// <c>la-fleet ingest|status|register</c>. Exit codes as the appliance's: 0 ok, 1 failure at run time, 2 bad usage
+/// or configuration.
+/// </summary>
+public static class Cli
+{
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        var root = new RootCommand("The Local Authority's side of the school gateway fleet: ingest the boxes' logs, see their status.");
+        root.Subcommands.Add(IngestCommand());
+        root.Subcommands.Add(StatusCommand());
+        root.Subcommands.Add(RegisterCommand());
+        var parse = root.Parse(args, new ParserConfiguration());
+        // Errors reach the catch below, to be printed as one line with the right exit code.
+        parse.InvocationConfiguration.EnableDefaultExceptionHandler = false;
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"la-fleet: {error.Message}");
+            }
+
+            return 2;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync();
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"la-fleet: {ex.Message}");
+            return 2;
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"la-fleet: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static readonly Option<string> Database = new("--db") { Description = "The LA's database (SQLite file)", DefaultValueFactory = _ => "la-fleet.db", HelpName = "FILE" };
+
+    private static Command IngestCommand()
+    {
+        var broker = new BrokerOptions();
+        var clientId = new Option<string>("--client-id") { Description = "This ingest instance's id (several share the work)", DefaultValueFactory = _ => "la-ingest-1" };
+        var strict = new Option<bool>("--strict-registry") { Description = "Refuse boxes not in the registry (default: trust the first school seen)" };
+        var command = new Command("ingest", "Store every box's log batches, alerts and incidents; acknowledge them end to end") { Database, clientId, strict };
+        broker.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (host, port) = broker.Endpoint(parse);
+            using var store = new SqliteIngestStore(parse.GetValue(Database)!);
+            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+            var options = new IngestOptions
+            {
+                Host = host,
+                Port = port,
+                La = parse.GetValue(broker.La)!,
+                Username = parse.GetValue(broker.User)!,
+                Password = broker.Password(parse),
+                ClientId = parse.GetValue(clientId)!,
+                UseTls = !parse.GetValue(broker.NoTls),
+                CaFile = parse.GetValue(broker.Ca),
+                CertFile = parse.GetValue(broker.Cert),
+                KeyFile = parse.GetValue(broker.Key),
+                StrictRegistry = parse.GetValue(strict),
+            };
+            await using var ingest = new IngestService(options, store, TimeProvider.System, loggers.CreateLogger("ingest"));
+            await ingest.RunAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command StatusCommand()
+    {
+        var command = new Command("status", "Presence, version, outbox epoch and stored records of every box, with each stream's progress") { Database };
+        command.SetAction(parse =>
+        {
+            using var store = new SqliteIngestStore(parse.GetValue(Database)!);
+            var progress = store.Progress().ToLookup(p => p.Appliance);
+            Console.WriteLine("school     appliance        presence  version   last seen (UTC)       records");
+            foreach (var s in store.Status())
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{s.School,-10} {s.Appliance,-16} {s.Presence,-9} {s.Version ?? "-",-9} {s.Seen?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",-21} {s.Records}"));
+                foreach (var p in progress[s.Appliance])
+                {
+                    var hole = p.Highest > p.Contiguous ? $"  (hole after {p.Contiguous}, highest {p.Highest})" : "";
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"           {p.Stream,-8} epoch {p.Epoch}: stored to seq {p.Contiguous}{hole}"));
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command RegisterCommand()
+    {
+        var appliance = new Argument<string>("appliance") { Description = "The box's id (its MQTT username)" };
+        var school = new Argument<string>("school") { Description = "The school it belongs to" };
+        var command = new Command("register", "Bind a box to its school: the ingest refuses it under any other school") { Database, appliance, school };
+        command.SetAction(parse =>
+        {
+            using var store = new SqliteIngestStore(parse.GetValue(Database)!);
+            store.Register(Appliance.Fleet.Mqtt.FleetTopics.Check(parse.GetValue(appliance)!, "appliance"), Appliance.Fleet.Mqtt.FleetTopics.Check(parse.GetValue(school)!, "school"));
+            return 0;
+        });
+        return command;
+    }
+}
