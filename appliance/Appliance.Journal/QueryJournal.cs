@@ -109,7 +109,7 @@ public sealed class QueryJournal : IDisposable
                     _p[1].Value = e.Client.ToIPAddress().ToString();
                     _p[2].Value = DBNull.Value;
                     _p[3].Value = groupName(e.Group);
-                    _p[4].Value = NameText(e.WireName);
+                    _p[4].Value = DnsName.ToSearchText(e.WireName);
                     _p[5].Value = (long)e.QueryType;
                     _p[6].Value = (long)e.Reason;
                     _p[7].Value = (long)e.Rcode;
@@ -228,18 +228,6 @@ public sealed class QueryJournal : IDisposable
 
             return result;
         }
-    }
-
-    // "www.example.org", as people type and search it (no trailing dot); the root stays ".".
-    private static string NameText(ReadOnlySpan<byte> wireName)
-    {
-        if (wireName.IsEmpty)
-        {
-            return "";
-        }
-
-        var text = DnsName.ToDisplayString(wireName);
-        return text.Length > 1 && text.EndsWith('.') ? text[..^1] : text;
     }
 
     public void Dispose()

@@ -126,8 +126,24 @@ public sealed class Mosquitto : IDisposable
         }
     }
 
+    /// <summary>SIGSTOP: the broker stops reading and answering, its sockets stay open (a hung or unreachable LA).</summary>
+    public void Pause() => Signal(19);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(18);
+
+    private void Signal(int signal)
+    {
+        if (_process is { HasExited: false } p)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+            kill.WaitForExit();
+        }
+    }
+
     public void Dispose()
     {
+        Resume();
         Kill();
         _process?.Dispose();
         try

@@ -75,6 +75,25 @@ public static partial class RunCommand
         }
 
         using var journalOwner = journal;
+        Appliance.Fleet.Outbox.OutboxStore? outbox = null;
+        if (settings.Fleet is not null)
+        {
+            try
+            {
+                outbox = Appliance.Fleet.Outbox.OutboxStore.Open(Path.Combine(settings.DataDir, "outbox.db"), settings.Fleet.Outbox);
+            }
+            catch (Appliance.Fleet.Outbox.OutboxException ex)
+            {
+                await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
+                return ExitCodes.BadUsage;
+            }
+
+            builder.Services.AddSingleton(outbox);
+            builder.Services.AddSingleton<FleetService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<FleetService>());
+        }
+
+        using var outboxOwner = outbox;
         builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(engine);

@@ -18,6 +18,50 @@ public sealed record ApplianceConfig
     public FilteringConfig? Filtering { get; init; }
 
     public JournalConfig? Journal { get; init; }
+
+    /// <summary>The Local Authority link; without it the box keeps its logs to itself.</summary>
+    public FleetConfig? Fleet { get; init; }
+}
+
+public sealed record FleetConfig
+{
+    /// <summary>The LA's MQTT broker, HOST:PORT.</summary>
+    public string? Broker { get; init; }
+
+    /// <summary>Ids in the topic tree la/{la}/sch/{school}/apl/{applianceId}; the appliance id is also the MQTT username and client id.</summary>
+    public string? La { get; init; }
+
+    public string? School { get; init; }
+
+    public string? ApplianceId { get; init; }
+
+    /// <summary>File holding the broker password (omit with a client certificate).</summary>
+    public string? PasswordFile { get; init; }
+
+    /// <summary>TLS to the broker (default true; false only for a broker on the same host or in tests).</summary>
+    public bool? Tls { get; init; }
+
+    /// <summary>PEM CA the broker's certificate must chain to (default: the system store).</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>PEM client certificate and key for mutual TLS.</summary>
+    public string? CertFile { get; init; }
+
+    public string? KeyFile { get; init; }
+
+    /// <summary>Send every DNS query to the LA, not only blocks (default true).</summary>
+    public bool? SendQueries { get; init; }
+
+    /// <summary>Disk the outbox may use while the LA is unreachable (default 2048 MB); past it, oldest DNS logs go first.</summary>
+    public int? OutboxBudgetMb { get; init; }
+
+    /// <summary>Minutes before a record the broker accepted but the LA has not acknowledged is sent again (default 10).</summary>
+    public int? ResendAfterMinutes { get; init; }
+
+    /// <summary>How long the broker keeps the box's session while it is away (default 168 hours).</summary>
+    public int? SessionExpiryHours { get; init; }
+
+    public int? KeepAliveSeconds { get; init; }
 }
 
 public sealed record JournalConfig

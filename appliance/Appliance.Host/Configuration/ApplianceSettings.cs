@@ -41,7 +41,13 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
     /// <summary>The policy document to start from when the store has none (filtering.policyFile).</summary>
     public string? PolicyFile { get; init; }
 
+    /// <summary>The LA link; null when the configuration has no fleet section.</summary>
+    public FleetSettings? Fleet { get; init; }
+
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);
     public static readonly IPEndPoint DefaultDnsListen = new(IPAddress.Loopback, 5353);
 }
+
+/// <summary>The fleet link's validated settings.</summary>
+public sealed record FleetSettings(Appliance.Fleet.Mqtt.FleetOptions Link, Appliance.Fleet.Outbox.OutboxOptions Outbox, bool SendQueries);

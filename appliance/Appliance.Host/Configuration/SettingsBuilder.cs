@@ -121,7 +121,7 @@ public sealed partial class SettingsBuilder
             Error("dns.resolveTimeoutMs", "is shorter than dns.upstreamTimeoutMs; a query would time out before its first attempt did");
         }
 
-        var filtering = Filtering(config, cli);
+        var filtering = Filtering(config, cli) with { Fleet = Fleet(config.Fleet) };
 
         if (_errors.Count > 0)
         {

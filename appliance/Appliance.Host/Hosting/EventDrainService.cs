@@ -23,13 +23,16 @@ public sealed partial class EventDrainService : BackgroundService
     private readonly PolicyEngine _policy;
     private readonly ILogger<EventDrainService> _logger;
     private readonly TimeProvider _time;
+    private readonly FleetService? _fleet;
     private readonly QueryEvent[] _batch = new QueryEvent[4_096];
     private long _drained;
     private long _lost;
     private DateTimeOffset _lastPrune;
 
-    public EventDrainService(EventRing<QueryEvent> ring, QueryJournal journal, PolicyEngine policy, TimeProvider time, ILogger<EventDrainService> logger)
+    public EventDrainService(EventRing<QueryEvent> ring, QueryJournal journal, PolicyEngine policy, TimeProvider time, ILogger<EventDrainService> logger,
+        FleetService? fleet = null)
     {
+        _fleet = fleet;
         _ring = ring;
         _journal = journal;
         _policy = policy;
@@ -110,11 +113,13 @@ public sealed partial class EventDrainService : BackgroundService
     private void Store(ReadOnlySpan<QueryEvent> batch)
     {
         var groups = _policy.Snapshot.Groups;
+        // Group names from the current policy: a swap between the decision and this drain (20 ms) could name a
+        // renamed group by its new name, never a wrong index.
+        string GroupName(byte g) => g < groups.Count ? groups[g].Name : $"group {g}";
+        _fleet?.Append(batch, GroupName);
         try
         {
-            // Group names from the current policy: a swap between the decision and this drain (20 ms) could name a
-            // renamed group by its new name, never a wrong index.
-            _journal.Append(batch, g => g < groups.Count ? groups[g].Name : $"group {g}");
+            _journal.Append(batch, GroupName);
         }
         catch (JournalException ex)
         {

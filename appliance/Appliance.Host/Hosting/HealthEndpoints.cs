@@ -8,6 +8,10 @@ public sealed record UpstreamHealth(string Upstream, bool Healthy, long Smoothed
 
 public sealed record ListHealth(string Source, string Outcome, string Detail, int Names, DateTimeOffset? LastGood, string? Sha256);
 
+/// <summary>The LA link: up or why not, what the broker took, and per stream what still waits for the LA's acknowledgement.</summary>
+public sealed record FleetHealth(string Broker, bool Connected, string? LastProblem, long Connects, int Window, long Published, long Epoch,
+    long OutboxBytes, long Dropped, long NotQueued, IReadOnlyList<Appliance.Fleet.Outbox.StreamBacklog> Streams);
+
 public sealed record HealthReport(
     string Version,
     string Status,
@@ -25,7 +29,8 @@ public sealed record HealthReport(
     IReadOnlyList<UpstreamHealth> Upstreams,
     long PolicyVersion,
     long ListReloads,
-    IReadOnlyList<ListHealth> Lists);
+    IReadOnlyList<ListHealth> Lists,
+    FleetHealth? Fleet);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(HealthReport))]
@@ -40,7 +45,7 @@ public static class HealthEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/api/health", (DnsService dns, EventRing<QueryEvent> ring, EventDrainService drain, ListRefreshService lists,
-            Appliance.Core.Policy.PolicyEngine policy) =>
+            Appliance.Core.Policy.PolicyEngine policy, IServiceProvider services) =>
         {
             var server = dns.Server;
             var upstreams = server.Forwarder.Servers
@@ -63,8 +68,13 @@ public static class HealthEndpoints
                 upstreams,
                 policy.Snapshot.Version,
                 lists.Reloads,
-                lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList());
+                lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList(),
+                services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null);
             return Results.Json(report, HealthJsonContext.Default.HealthReport);
         });
     }
+
+    private static FleetHealth Fleet(FleetService fleet) => new(
+        $"{fleet.Options.Host}:{fleet.Options.Port}", fleet.Link.IsConnected, fleet.Link.LastProblem, fleet.Link.Connects, fleet.Link.Window,
+        fleet.Link.Published, fleet.Outbox.Epoch, fleet.Outbox.StoredBytes, fleet.Outbox.Dropped, fleet.NotQueued, fleet.Outbox.Backlog());
 }

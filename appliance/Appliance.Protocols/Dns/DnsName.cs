@@ -174,6 +174,21 @@ public static class DnsName
         return sb.Length == 0 ? "." : sb.ToString();
     }
 
+    /// <summary>
+    /// The name as people type and search it: "www.example.org" without the trailing dot; the root stays "." and
+    /// an empty name (no question) is "". For logs, the journal and reports.
+    /// </summary>
+    public static string ToSearchText(ReadOnlySpan<byte> wireName)
+    {
+        if (wireName.IsEmpty)
+        {
+            return "";
+        }
+
+        var text = ToDisplayString(wireName);
+        return text.Length > 1 && text.EndsWith('.') ? text[..^1] : text;
+    }
+
     /// <summary>The wire form of a presentation-form name, as a new array (for tables built once).</summary>
     /// <exception cref="ArgumentException">The name cannot be encoded.</exception>
     public static byte[] Encode(string name)

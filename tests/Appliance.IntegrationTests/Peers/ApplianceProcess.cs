@@ -31,9 +31,9 @@ public sealed partial class ApplianceProcess : IDisposable
     public string Output => _process.Output;
 
     /// <summary>Starts `appliance run` with the given extra arguments and waits until DNS is served.</summary>
-    public static async Task<ApplianceProcess> StartAsync(IEnumerable<string> args, IDictionary<string, string>? env = null)
+    public static async Task<ApplianceProcess> StartAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, string? dataDir = null)
     {
-        var dataDir = Directory.CreateTempSubdirectory("appliance-").FullName;
+        dataDir ??= Directory.CreateTempSubdirectory("appliance-").FullName;
         var webPort = Processes.FreePort();
         var all = new List<string> { "run", "--dns-listen", "127.0.0.1:0", "--web-listen", $"127.0.0.1:{webPort}", "--data-dir", dataDir };
         all.AddRange(args);
@@ -79,6 +79,16 @@ public sealed partial class ApplianceProcess : IDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>SIGKILL, as a power cut or a crash would stop it: no flush, no goodbye. The data directory is kept.</summary>
+    public void Kill()
+    {
+        _process.Signal(9);
+        _process.WaitForExitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Stops the process but keeps the data directory, for a restart on the same state.</summary>
+    public void DisposeKeepingData() => _process.Dispose();
 
     public void Dispose()
     {

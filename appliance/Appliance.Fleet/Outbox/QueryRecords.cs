@@ -1,0 +1,78 @@
+using Appliance.Core.Events;
+using Appliance.Core.Lists;
+using Appliance.Protocols.Dns;
+
+namespace Appliance.Fleet.Outbox;
+
+/// <summary>
+/// Turns a batch of the resolver's query events into outbox records: blocks into the <c>block</c> stream (a
+/// higher lane, dropped last), the rest into <c>dns</c> when the LA wants every query. Each event lands in exactly
+/// one stream. Statutory-list names arrive already redacted to a keyed hash (the resolver never hands them on).
+/// </summary>
+public sealed class QueryRecords : IDisposable
+{
+    private readonly OutboxStore _outbox;
+    private readonly bool _sendQueries;
+    private readonly ChunkBuilder _dns = new();
+    private readonly ChunkBuilder _blocks = new();
+
+    public QueryRecords(OutboxStore outbox, bool sendQueries)
+    {
+        _outbox = outbox;
+        _sendQueries = sendQueries;
+    }
+
+    /// <exception cref="OutboxException">The outbox refused the batch (full disk); nothing of it is stored.</exception>
+    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName)
+    {
+        foreach (ref readonly var e in batch)
+        {
+            var blocked = (e.Flags & QueryEventFlags.Blocked) != 0;
+            if (!blocked && !_sendQueries)
+            {
+                continue;
+            }
+
+            var builder = blocked ? _blocks : _dns;
+            var w = builder.BeginRecord(blocked ? Streams.Block : Streams.Dns, e.Time);
+            w.WriteString("client"u8, e.Client.ToIPAddress().ToString());
+            w.WriteString("group"u8, groupName(e.Group));
+            w.WriteString("name"u8, DnsName.ToSearchText(e.WireName));
+            w.WriteNumber("qtype"u8, e.QueryType);
+            w.WriteNumber("reason"u8, (int)e.Reason);
+            w.WriteNumber("rcode"u8, e.Rcode);
+            if (e.Categories != 0)
+            {
+                w.WriteStartArray("categories"u8);
+                foreach (var category in Enum.GetValues<Category>())
+                {
+                    if ((e.Categories & Categories.Bit(category)) != 0)
+                    {
+                        w.WriteStringValue(Categories.Name(category));
+                    }
+                }
+
+                w.WriteEndArray();
+            }
+
+            if ((e.Flags & QueryEventFlags.Forwarded) != 0)
+            {
+                w.WriteNumber("upstreamUs"u8, e.UpstreamMicroseconds);
+            }
+
+            builder.EndRecord();
+        }
+
+        // Both builders are emptied before either append, so a refused batch is not carried into the next one.
+        var blocks = _blocks.Take();
+        var queries = _dns.Take();
+        _outbox.Append(Streams.Block, blocks);
+        _outbox.Append(Streams.Dns, queries);
+    }
+
+    public void Dispose()
+    {
+        _dns.Dispose();
+        _blocks.Dispose();
+    }
+}

@@ -1,0 +1,80 @@
+using Appliance.Core.Events;
+using Appliance.Fleet.Mqtt;
+using Appliance.Fleet.Outbox;
+using Appliance.Host.Configuration;
+
+namespace Appliance.Host.Hosting;
+
+/// <summary>
+/// The box's side of the Local Authority link, when the configuration has a fleet section: the durable outbox
+/// (DATA_DIR/outbox.db) that the event drain writes query records into, and the MQTT connection owner that drains
+/// it to the LA's broker and applies the LA's acknowledgements.
+/// </summary>
+public sealed partial class FleetService : BackgroundService
+{
+    private readonly QueryRecords _records;
+    private readonly ILogger<FleetService> _logger;
+
+    public FleetService(OutboxStore outbox, ApplianceSettings settings, TimeProvider time, ILogger<FleetService> logger)
+    {
+        var fleet = settings.Fleet ?? throw new InvalidOperationException("the fleet service runs only with a fleet section");
+        Outbox = outbox;
+        Options = fleet.Link;
+        _logger = logger;
+        _records = new QueryRecords(outbox, fleet.SendQueries);
+        Link = new FleetLink(fleet.Link, outbox, time, logger);
+    }
+
+    public OutboxStore Outbox { get; }
+
+    public FleetLink Link { get; }
+
+    public FleetOptions Options { get; }
+
+    /// <summary>Query events the outbox refused (full disk): counted for health, like the journal's.</summary>
+    public long NotQueued { get; private set; }
+
+    /// <summary>Called from the event drain's thread with each batch it drained.</summary>
+    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName)
+    {
+        try
+        {
+            _records.Append(batch, groupName);
+        }
+        catch (OutboxException ex)
+        {
+            NotQueued += batch.Length;
+            Log.NotQueued(_logger, ex.Message);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Outbox.SetAside is { } aside)
+        {
+            Log.SetAside(_logger, Outbox.Path, aside);
+        }
+
+        Log.Starting(_logger, Options.Host, Options.Port, Options.Topics.Prefix, Outbox.Epoch);
+        await Link.RunAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _records.Dispose();
+        Link.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        base.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Fleet link to {Host}:{Port} as {Prefix} (outbox epoch {Epoch})")]
+        public static partial void Starting(ILogger logger, string host, int port, string prefix, long epoch);
+
+        [LoggerMessage(EventId = 411, Level = LogLevel.Error, Message = "ALERT: query records not queued for the LA: {Problem}")]
+        public static partial void NotQueued(ILogger logger, string problem);
+
+        [LoggerMessage(EventId = 412, Level = LogLevel.Error, Message = "ALERT: the outbox {Path} was unreadable; it was moved to {Aside} and a new one (new epoch) started")]
+        public static partial void SetAside(ILogger logger, string path, string aside);
+    }
+}

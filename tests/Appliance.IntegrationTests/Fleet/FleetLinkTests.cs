@@ -1,0 +1,171 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Appliance.Fleet.Outbox;
+using Appliance.IntegrationTests.Peers;
+using Appliance.Protocols.Dns;
+using Appliance.TestSupport;
+using LaFleet.Ingest;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Appliance.IntegrationTests.Fleet;
+
+/// <summary>
+/// The real appliance with a fleet section, a real Mosquitto, and the LA's ingest: what the resolver decides
+/// reaches the LA, and a SIGKILLed appliance loses nothing it had committed to its outbox and duplicates nothing.
+/// </summary>
+public sealed class FleetLinkTests : IAsyncLifetime
+{
+    private const string School = "SCH7";
+    private const string Box = "apl-it-1";
+    private readonly string _dir = Directory.CreateTempSubdirectory("fleet-it-").FullName;
+    private readonly string _dataDir = Directory.CreateTempSubdirectory("fleet-it-data-").FullName;
+    private Mosquitto _broker = null!;
+    private SqliteIngestStore _store = null!;
+    private IngestService _ingest = null!;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _ingestRun = Task.CompletedTask;
+    private string _config = "";
+
+    public async Task InitializeAsync()
+    {
+        _broker = new Mosquitto([Box]);
+        _store = new SqliteIngestStore(Path.Combine(_dir, "la.db"));
+        _ingest = new IngestService(new IngestOptions
+        {
+            Host = "127.0.0.1",
+            Port = _broker.Port,
+            La = Mosquitto.La,
+            UseTls = false,
+            Password = Mosquitto.Password,
+            AckEvery = TimeSpan.FromMilliseconds(300),
+        }, _store, TimeProvider.System, NullLogger.Instance);
+        _ingestRun = _ingest.RunAsync(_stop.Token);
+
+        var list = Path.Combine(_dir, "gambling.txt");
+        await File.WriteAllTextAsync(list, "blocked.test\n");
+        var password = Path.Combine(_dir, "broker-password");
+        await File.WriteAllTextAsync(password, Mosquitto.Password + "\n");
+        _config = Path.Combine(_dir, "appliance.json");
+        await File.WriteAllTextAsync(_config, JsonSerializer.Serialize(new
+        {
+            dns = new { rateLimit = new { queriesPerSecond = 0 } },
+            filtering = new { lists = new[] { new { source = list, category = "gambling" } } },
+            fleet = new { broker = $"127.0.0.1:{_broker.Port}", la = Mosquitto.La, school = School, applianceId = Box, passwordFile = password, tls = false },
+        }));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _ingestRun;
+        await _ingest.DisposeAsync();
+        _store.Dispose();
+        _broker.Dispose();
+        Directory.Delete(_dir, recursive: true);
+        Directory.Delete(_dataDir, recursive: true);
+    }
+
+    private Task<ApplianceProcess> StartApplianceAsync()
+        => ApplianceProcess.StartAsync(["--config", _config, "--upstream", "127.0.0.1:9"], dataDir: _dataDir);
+
+    private static async Task QueryAsync(int port, int from, int count)
+    {
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Connect(IPAddress.Loopback, port);
+        var answer = new byte[512];
+        for (var i = from; i < from + count; i++)
+        {
+            var name = DnsName.Encode($"q{i}.blocked.test");
+            var query = new byte[12 + name.Length + 4];
+            BinaryPrimitives.WriteUInt16BigEndian(query, (ushort)i);
+            query[2] = 0x01;
+            query[5] = 1;
+            name.CopyTo(query, 12);
+            query[^3] = 1;
+            query[^1] = 1;
+            await udp.SendAsync(query);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await udp.ReceiveAsync(answer, timeout.Token);
+        }
+    }
+
+    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("timed out: " + describe());
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private static long BlockLastSeq(JsonElement health) => health.GetProperty("fleet").GetProperty("streams").EnumerateArray()
+        .SingleOrDefault(s => s.GetProperty("stream").GetString() == Streams.Block) is { ValueKind: JsonValueKind.Object } block
+        ? block.GetProperty("lastSeq").GetInt64()
+        : 0;
+
+    [Fact]
+    public async Task Blocks_reach_the_LA_and_a_SIGKILLed_appliance_resumes_without_loss_or_duplicates()
+    {
+        var appliance = await StartApplianceAsync();
+        long epoch;
+        long atKill;
+        try
+        {
+            await QueryAsync(appliance.DnsPort, 0, 300);
+            var health = await appliance.HealthAsync();
+            epoch = health.GetProperty("fleet").GetProperty("epoch").GetInt64();
+            await WaitFor(() => _store.Records(Box, Streams.Block, epoch).Count == 300, TimeSpan.FromSeconds(30),
+                () => $"LA has {_store.Records(Box, Streams.Block, epoch).Count}; {appliance.Output}");
+
+            var first = JsonDocument.Parse(_store.Records(Box, Streams.Block, epoch)[0].Record).RootElement;
+            Assert.Equal("block", first.GetProperty("kind").GetString());
+            Assert.Equal("127.0.0.1", first.GetProperty("client").GetString());
+            Assert.Equal(110, first.GetProperty("reason").GetInt32());
+            Assert.Equal("gambling", first.GetProperty("categories")[0].GetString());
+            Assert.StartsWith("q", first.GetProperty("name").GetString(), StringComparison.Ordinal);
+            Assert.Equal("online", Assert.Single(_store.Status()).Presence);
+
+            // The broker hangs (SIGSTOP) while 5,000 more blocks are decided and committed to the outbox; the
+            // appliance is SIGKILLed with publishes in flight that no broker acknowledged.
+            _broker.Pause();
+            await QueryAsync(appliance.DnsPort, 300, 5_000);
+            await WaitFor(() => BlockLastSeq(appliance.HealthAsync().GetAwaiter().GetResult()) == 5_300, TimeSpan.FromSeconds(30), () => "drain");
+            appliance.Kill();
+            atKill = _store.Records(Box, Streams.Block, epoch).Count;
+            _broker.Resume();
+        }
+        finally
+        {
+            appliance.DisposeKeepingData();
+        }
+
+        // What the dead appliance had committed is what its outbox says on restart; all of it must arrive once.
+        appliance = await StartApplianceAsync();
+        try
+        {
+            var health = await appliance.HealthAsync();
+            Assert.Equal(epoch, health.GetProperty("fleet").GetProperty("epoch").GetInt64());
+            var lastSeq = BlockLastSeq(health);
+            Assert.Equal(5_300, lastSeq);
+            Assert.True(lastSeq > atKill, $"the LA had {atKill} of the {lastSeq} committed records at the kill: nothing was left to resume");
+
+            await WaitFor(() => _store.Progress().Any(p => p.Stream == Streams.Block && p.Contiguous == lastSeq), TimeSpan.FromSeconds(60),
+                () => string.Join("; ", _store.Progress()));
+            var records = _store.Records(Box, Streams.Block, epoch);
+            Assert.Equal(lastSeq, records.Count);
+            Assert.Equal(Enumerable.Range(1, (int)lastSeq).Select(i => (long)i), records.Select(r => r.Seq));
+            Assert.Equal(records.Count, records.Select(r => JsonDocument.Parse(r.Record).RootElement.GetProperty("name").GetString()).Distinct().Count());
+        }
+        finally
+        {
+            appliance.DisposeKeepingData();
+        }
+    }
+}
