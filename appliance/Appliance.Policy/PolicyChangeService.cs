@@ -1,3 +1,4 @@
+using Appliance.Core.Events;
 using Appliance.Core.Policy;
 using Microsoft.Extensions.Logging;
 
@@ -17,12 +18,14 @@ public sealed partial class PolicyChangeService
     private readonly PolicyStore _store;
     private readonly PolicyEngine _engine;
     private readonly ILogger _logger;
+    private readonly IAuditSink? _audit;
     private readonly Lock _lock = new();
     private PolicyLists _lists;
     private PolicyVersion _current;
 
-    private PolicyChangeService(PolicyStore store, PolicyEngine engine, PolicyLists lists, PolicyVersion current, ILogger logger)
+    private PolicyChangeService(PolicyStore store, PolicyEngine engine, PolicyLists lists, PolicyVersion current, ILogger logger, IAuditSink? audit)
     {
+        _audit = audit;
         _store = store;
         _engine = engine;
         _lists = lists;
@@ -40,18 +43,24 @@ public sealed partial class PolicyChangeService
     /// </summary>
     /// <exception cref="PolicyException">The stored (or seed) document does not compile; the message names the fields.</exception>
     /// <exception cref="PolicyStoreException">The store cannot be read or written.</exception>
-    public static PolicyChangeService Start(PolicyStore store, PolicyEngine engine, PolicyLists lists, PolicyDocument seed, string seedSource, ILogger logger)
+    /// <remarks>Every version stored and every refusal is also recorded in <paramref name="audit"/> (the hash-chained audit log).</remarks>
+    public static PolicyChangeService Start(PolicyStore store, PolicyEngine engine, PolicyLists lists, PolicyDocument seed, string seedSource, ILogger logger,
+        IAuditSink? audit = null)
     {
         var current = store.Current();
         if (current is null)
         {
             PolicyCompiler.Compile(seed, lists, 1);   // refuse a broken seed before storing it
             current = store.Append(seed, "system", $"first start: policy from {seedSource}", "initial policy");
+            if (!Record(audit, current))
+            {
+                Log.NotAudited(logger, "initial policy");
+            }
         }
 
         engine.Swap(PolicyCompiler.Compile(current.Document, lists, current.Version));
         Log.Loaded(logger, current.Version, current.Document.Groups.Count, current.Actor);
-        return new PolicyChangeService(store, engine, lists, current, logger);
+        return new PolicyChangeService(store, engine, lists, current, logger, audit);
     }
 
     /// <summary>Validates, records and applies a new policy document.</summary>
@@ -83,19 +92,36 @@ public sealed partial class PolicyChangeService
 
             if (errors.Count > 0)
             {
-                _store.RecordRefusal(string.IsNullOrWhiteSpace(actor) ? "(unknown)" : actor, reason ?? "", string.Join("; ", errors));
+                var who = string.IsNullOrWhiteSpace(actor) ? "(unknown)" : actor;
+                _store.RecordRefusal(who, reason ?? "", string.Join("; ", errors));
+                if (_audit?.Record(who, PolicyRefusedAction, "policy", AuditDetail.Of(("reason", reason), ("errors", errors))) == false)
+                {
+                    Log.NotAudited(_logger, "policy refusal");
+                }
                 Log.Refused(_logger, actor, errors.Count, string.Join("; ", errors));
                 return new PolicyChangeResult(false, null, errors);
             }
 
             var summary = PolicyDiff.Describe(_current.Document, document);
             var version = _store.Append(document, actor, reason, summary);
+            if (!Record(_audit, version))
+            {
+                Log.NotAudited(_logger, $"policy v{version.Version}");
+            }
             _engine.Swap(snapshot!.Version == version.Version ? snapshot : PolicyCompiler.Compile(document, _lists, version.Version));
             Volatile.Write(ref _current, version);
             Log.Applied(_logger, version.Version, actor, reason, summary);
             return new PolicyChangeResult(true, version, []);
         }
     }
+
+    public const string PolicyAppliedAction = "policy.apply";
+    public const string PolicyRefusedAction = "policy.refused";
+
+    /// <summary>The audit entry of a stored version; its subject "policy vN" lets a start-up find versions the audit log missed.</summary>
+    public static bool Record(IAuditSink? audit, PolicyVersion version, bool late = false)
+        => audit is null || audit.Record(version.Actor, PolicyAppliedAction, $"policy v{version.Version}",
+            AuditDetail.Of(("reason", version.Reason), ("summary", version.Summary), ("sha256", version.Sha256), ("recordedLate", late ? true : null)));
 
     /// <summary>
     /// Picks up a newer version stored by another process (the CLI on the same box); true when one was applied.
@@ -146,5 +172,8 @@ public sealed partial class PolicyChangeService
 
         [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "Policy change by {Actor} refused, {Count} problems: {Problems}")]
         public static partial void Refused(ILogger logger, string actor, int count, string problems);
+
+        [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "ALERT: the audit log did not take the {What}; recorded at next start where possible")]
+        public static partial void NotAudited(ILogger logger, string what);
     }
 }

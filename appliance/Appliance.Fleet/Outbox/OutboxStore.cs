@@ -151,7 +151,10 @@ public sealed partial class OutboxStore : IDisposable
     /// </summary>
     /// <returns>The first and last sequence number given, or (0, −1) for no chunks.</returns>
     /// <exception cref="OutboxException">The write failed (full disk…): nothing was stored, nothing stored before is touched.</exception>
-    public (long First, long Last) Append(string stream, IReadOnlyList<PendingChunk> chunks)
+    /// <param name="stream">One of <see cref="Streams"/>.</param>
+    /// <param name="chunks">From a <see cref="ChunkBuilder"/>.</param>
+    /// <param name="marker">A named position committed with the chunks (e.g. the last audit entry forwarded), read back with <see cref="Marker"/>.</param>
+    public (long First, long Last) Append(string stream, IReadOnlyList<PendingChunk> chunks, (string Name, long Value)? marker = null)
     {
         var lane = Streams.Lane(stream);
         if (chunks.Count == 0)
@@ -165,6 +168,16 @@ public sealed partial class OutboxStore : IDisposable
             {
                 using var transaction = _connection.BeginTransaction();
                 var range = Insert(transaction, stream, lane, chunks);
+                if (marker is { } m)
+                {
+                    using var command = _connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value)";
+                    command.Parameters.AddWithValue("$key", "marker:" + m.Name);
+                    command.Parameters.AddWithValue("$value", m.Value);
+                    command.ExecuteNonQuery();
+                }
+
                 var dropped = _storedBytes > _options.BudgetBytes ? EnforceBudget(transaction) : 0;
                 transaction.Commit();
                 Interlocked.Add(ref _dropped, dropped);
@@ -175,6 +188,18 @@ public sealed partial class OutboxStore : IDisposable
                 _storedBytes = Scalar("SELECT COALESCE(SUM(length(body)), 0) + COUNT(*) * " + RowOverhead + " FROM chunks");
                 throw new OutboxException($"outbox {Path}: {chunks.Sum(c => c.Count)} {stream} records were not stored: {ex.Message}", ex);
             }
+        }
+    }
+
+    /// <summary>A position stored with <see cref="Append"/>; 0 if never set.</summary>
+    public long Marker(string name)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT value FROM meta WHERE key = $key";
+            command.Parameters.AddWithValue("$key", "marker:" + name);
+            return command.ExecuteScalar() is long value ? value : 0;
         }
     }
 

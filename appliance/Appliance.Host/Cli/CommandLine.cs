@@ -34,6 +34,7 @@ public static class CommandLine
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(ListsCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         return root;
     }
 
@@ -75,7 +76,15 @@ public static class CommandLine
                 WebListen = parse.GetValue(WebListen),
                 Blocks = parse.GetValue(Block) ?? [],
             };
-            return SettingsBuilder.Build(config, file?.Name ?? "local default", overrides);
+            var settings = SettingsBuilder.Build(config, file?.Name ?? "local default", overrides);
+            // What the box runs with: the file's bytes and the command-line overrides (the audit log records changes of either).
+            var content = (file is null ? [] : File.ReadAllBytes(file.FullName)).Concat(System.Text.Encoding.UTF8.GetBytes(string.Join('\n',
+                ["--", .. overrides.DnsListen, "--", .. overrides.Upstreams, "--", overrides.DataDir ?? "", overrides.WebListen ?? "", "--", .. overrides.Blocks]))).ToArray();
+            return settings with
+            {
+                ConfigSource = file?.FullName ?? "local default",
+                ConfigSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)),
+            };
         }
     }
 }

@@ -108,8 +108,9 @@ public static class PolicyCommand
             var document = PolicySetup.ReadDocument(parse.GetValue(file)!.FullName);
 
             // Validity does not depend on the lists, so the check runs without loading them.
+            using var audit = AuditSetup.Open(settings);
             var changes = PolicyChangeService.Start(PolicySetup.OpenStore(settings), new PolicyEngine(), PolicyLists.None, PolicyCompiler.DefaultDocument,
-                "the built-in default", NullLogger.Instance);
+                "the built-in default", NullLogger.Instance, audit);
             using var store = changes.Store;
             var result = changes.Apply(document, parse.GetValue(by)!, parse.GetValue(reason)!);
             if (!result.Applied)

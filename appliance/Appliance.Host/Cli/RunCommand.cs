@@ -48,20 +48,36 @@ public static partial class RunCommand
         http.DefaultRequestHeaders.UserAgent.ParseAdd($"school-gateway-appliance/{Program.Version}");
         var refresher = PolicySetup.Refresher(settings, http);
         Appliance.Policy.PolicyChangeService changes;
+        Appliance.Journal.Audit.AuditLog audit;
         using (var startupLogs = LoggerFactory.Create(l => l.AddConsole()))
         {
             try
             {
-                changes = await PolicySetup.StartAsync(settings, refresher, engine, startupLogs.CreateLogger("Appliance"));
+                audit = AuditSetup.Open(settings);
+            }
+            catch (ConfigException ex)
+            {
+                await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
+                return ExitCodes.BadUsage;
+            }
+
+            try
+            {
+                AuditSetup.RecordConfiguration(audit, settings, startupLogs.CreateLogger("Appliance"));
+                changes = await PolicySetup.StartAsync(settings, refresher, engine, startupLogs.CreateLogger("Appliance"), audit);
+                AuditSetup.RecordMissedPolicyVersions(audit, changes.Store, startupLogs.CreateLogger("Appliance"));
                 settings = settings with { Dns = settings.Dns with { StatutoryLogKey = PolicySetup.RedactionKey(settings.DataDir) } };
             }
             catch (ConfigException ex)
             {
+                audit.Dispose();
                 await Console.Error.WriteLineAsync(ex.Message);
                 return ExitCodes.BadUsage;
             }
         }
 
+        using var auditOwner = audit;
+        builder.Services.AddSingleton(audit);
         using var store = changes.Store;
         Appliance.Journal.QueryJournal journal;
         try

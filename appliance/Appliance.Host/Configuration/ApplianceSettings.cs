@@ -41,6 +41,11 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
     /// <summary>The policy document to start from when the store has none (filtering.policyFile).</summary>
     public string? PolicyFile { get; init; }
 
+    /// <summary>The configuration file the settings came from ("local default" without one), and its SHA-256 (for the audit log).</summary>
+    public string ConfigSource { get; init; } = "local default";
+
+    public string ConfigSha256 { get; init; } = "";
+
     /// <summary>The LA link; null when the configuration has no fleet section.</summary>
     public FleetSettings? Fleet { get; init; }
 

@@ -15,8 +15,16 @@ public sealed partial class FleetService : BackgroundService
     private readonly QueryRecords _records;
     private readonly ILogger<FleetService> _logger;
 
-    public FleetService(OutboxStore outbox, ApplianceSettings settings, TimeProvider time, ILogger<FleetService> logger)
+    private static readonly TimeSpan AuditCatchUpEvery = TimeSpan.FromSeconds(10);
+    private readonly AuditForwarder _audit;
+    private readonly Appliance.Journal.Audit.AuditLog _auditLog;
+    private readonly TimeProvider _time;
+
+    public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, TimeProvider time, ILogger<FleetService> logger)
     {
+        _auditLog = audit;
+        _audit = new AuditForwarder(audit, outbox);
+        _time = time;
         var fleet = settings.Fleet ?? throw new InvalidOperationException("the fleet service runs only with a fleet section");
         Outbox = outbox;
         Options = fleet.Link;
@@ -56,7 +64,46 @@ public sealed partial class FleetService : BackgroundService
         }
 
         Log.Starting(_logger, Options.Host, Options.Port, Options.Topics.Prefix, Outbox.Epoch);
-        await Link.RunAsync(stoppingToken).ConfigureAwait(false);
+        _auditLog.Appended += OnAudit;
+        try
+        {
+            await Task.WhenAll(Link.RunAsync(stoppingToken), CatchUpAuditAsync(stoppingToken)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _auditLog.Appended -= OnAudit;
+        }
+    }
+
+    // At start, after each entry this process writes, and every few seconds for entries another process wrote.
+    private async Task CatchUpAuditAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            CatchUpAudit();
+            try
+            {
+                await Task.Delay(AuditCatchUpEvery, _time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnAudit(Appliance.Journal.Audit.AuditEntry entry) => CatchUpAudit();
+
+    private void CatchUpAudit()
+    {
+        try
+        {
+            _audit.CatchUp();
+        }
+        catch (OutboxException ex)
+        {
+            Log.NotQueued(_logger, ex.Message);
+        }
     }
 
     public override void Dispose()

@@ -28,7 +28,8 @@ public static class PolicySetup
     /// loads every list and the stored policy, and puts them in <paramref name="engine"/>.
     /// </summary>
     /// <exception cref="ConfigException">A list, the seed file or the stored policy is unusable; the message says which and why.</exception>
-    public static async Task<PolicyChangeService> StartAsync(ApplianceSettings settings, ListRefresher refresher, PolicyEngine engine, ILogger logger)
+    public static async Task<PolicyChangeService> StartAsync(ApplianceSettings settings, ListRefresher refresher, PolicyEngine engine, ILogger logger,
+        Appliance.Core.Events.IAuditSink? audit = null)
     {
         ListRefreshService.Report(logger, await refresher.RefreshAsync(localOnly: true, CancellationToken.None));
         var lists = PolicyLoader.Load(settings, refresher, logger);
@@ -37,7 +38,7 @@ public static class PolicySetup
         try
         {
             store = OpenStore(settings);
-            return PolicyChangeService.Start(store, engine, lists, seed, seedSource, logger);
+            return PolicyChangeService.Start(store, engine, lists, seed, seedSource, logger, audit);
         }
         catch (PolicyException ex)
         {

@@ -71,7 +71,18 @@ public sealed class AuditLog : IAuditSink, IDisposable
         }
     }
 
-    void IAuditSink.Record(string actor, string action, string subject, string detail) => Append(actor, action, subject, detail);
+    bool IAuditSink.Record(string actor, string action, string subject, string detail)
+    {
+        try
+        {
+            Append(actor, action, subject, detail);
+            return true;
+        }
+        catch (JournalException)
+        {
+            return false;
+        }
+    }
 
     /// <exception cref="JournalException">Not stored (full disk…); nothing stored before is touched.</exception>
     public AuditEntry Append(string actor, string action, string subject, string detail)
@@ -169,6 +180,26 @@ public sealed class AuditLog : IAuditSink, IDisposable
             command.Parameters.AddWithValue("$action", action);
             using var reader = command.ExecuteReader();
             return reader.Read() ? Read(reader) : null;
+        }
+    }
+
+    /// <summary>Up to <paramref name="limit"/> entries after <paramref name="seq"/>, in order.</summary>
+    public IReadOnlyList<AuditEntry> Since(long seq, int limit)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit WHERE seq > $seq ORDER BY seq LIMIT $n";
+            command.Parameters.AddWithValue("$seq", seq);
+            command.Parameters.AddWithValue("$n", limit);
+            using var reader = command.ExecuteReader();
+            var result = new List<AuditEntry>();
+            while (reader.Read())
+            {
+                result.Add(Read(reader));
+            }
+
+            return result;
         }
     }
 

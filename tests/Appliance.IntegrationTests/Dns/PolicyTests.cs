@@ -181,6 +181,15 @@ public sealed class PolicyTests : IAsyncLifetime
         Assert.Contains("group 'pupils': blocked +drugs -all", set.Stdout, StringComparison.Ordinal);
         Assert.Equal("192.0.2.10", DigOutput.Answers(result.Stdout).Single()[4]);
         Assert.Contains("applied\tv2\tict-technician\tgambling list under review", history.Stdout, StringComparison.Ordinal);
+
+        // The change is in the hash-chained audit log too, after the start-up's configuration and first policy.
+        var audit = await Cli("audit", "show");
+        var verify = await Cli("audit", "verify");
+        Assert.Contains(" system config.changed ", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" system policy.apply policy v1 ", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" ict-technician policy.apply policy v2 {\"reason\":\"gambling list under review\"", audit.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, verify.ExitCode);
+        Assert.Contains("intact: 3 entries, seq 1–3", verify.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -197,6 +206,7 @@ public sealed class PolicyTests : IAsyncLifetime
         Assert.Contains("groups[0].blockedCategories: 'porn' is not a category", set.Stderr, StringComparison.Ordinal);
         Assert.Contains("subnets[0].subnet: '127.0.0.2/40'", set.Stderr, StringComparison.Ordinal);
         Assert.Contains("refused\t-\tict-technician\ttypo", history.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" ict-technician policy.refused policy {\"reason\":\"typo\",\"errors\":[", (await Cli("audit", "show")).Stdout, StringComparison.Ordinal);
         Assert.Equal("0.0.0.0", DigOutput.Answers(still.Stdout).Single()[4]);
     }
 }

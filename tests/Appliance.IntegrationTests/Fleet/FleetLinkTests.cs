@@ -132,6 +132,12 @@ public sealed class FleetLinkTests : IAsyncLifetime
             Assert.StartsWith("q", first.GetProperty("name").GetString(), StringComparison.Ordinal);
             Assert.Equal("online", Assert.Single(_store.Status()).Presence);
 
+            // The audit log's entries reach the LA with their hashes (the LA anchors the box's chain).
+            await WaitFor(() => _store.Records(Box, Streams.Audit, epoch).Count >= 2, TimeSpan.FromSeconds(30), () => "no audit records");
+            var audit = _store.Records(Box, Streams.Audit, epoch).Select(r => JsonDocument.Parse(r.Record).RootElement).ToList();
+            Assert.Equal(["config.changed", "policy.apply"], audit.Select(a => a.GetProperty("action").GetString()));
+            Assert.Equal(audit[0].GetProperty("hash").GetString(), audit[1].GetProperty("previousHash").GetString());
+
             // The broker hangs (SIGSTOP) while 5,000 more blocks are decided and committed to the outbox; the
             // appliance is SIGKILLed with publishes in flight that no broker acknowledged.
             _broker.Pause();
