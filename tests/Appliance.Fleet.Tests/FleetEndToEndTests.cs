@@ -35,6 +35,7 @@ public sealed class FleetEndToEndTests : IDisposable
         BackoffMin = TimeSpan.FromMilliseconds(100),
         BackoffMax = TimeSpan.FromSeconds(1),
         ResendAfter = TimeSpan.FromSeconds(3),
+        PublishTimeout = TimeSpan.FromSeconds(5),
         WillDelay = TimeSpan.Zero,
     };
 
@@ -54,20 +55,6 @@ public sealed class FleetEndToEndTests : IDisposable
         for (var done = 0; done < count; done += 1_000)
         {
             outbox.Append(stream, OutboxTests.Records(Math.Min(1_000, count - done), stream, from + done));
-        }
-    }
-
-    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("timed out: " + describe());
-            }
-
-            await Task.Delay(50);
         }
     }
 
@@ -92,15 +79,15 @@ public sealed class FleetEndToEndTests : IDisposable
         await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
         await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);
         var ingestRun = ingest.RunAsync(stop.Token);
-        await WaitFor(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
+        await Eventually.True(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
         var linkRun = link.RunAsync(stop.Token);
 
         Produce(outbox, Streams.Dns, 0, 20_000);
         Produce(outbox, Streams.Block, 0, 3_000);
         outbox.Append(Streams.Incident, OutboxTests.Records(1, "incident"));
 
-        await WaitFor(() => outbox.Backlog().All(b => b.AckedSeq == b.LastSeq), TimeSpan.FromSeconds(60),
-            () => string.Join("; ", outbox.Backlog()) + $" ingest {ingest.Records} link {link.LastProblem}");
+        await Eventually.True(() => outbox.Backlog().All(b => b.AckedSeq == b.LastSeq), TimeSpan.FromSeconds(60),
+            () => string.Join("; ", outbox.Backlog()) + $" ingest {ingest.Records} link connected {link.IsConnected} published {link.Published} problem {link.LastProblem}");
         AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Dns, 20_000);
         AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Block, 3_000);
         Assert.Single(store.Records(Box, Streams.Incident, outbox.Epoch));
@@ -126,13 +113,13 @@ public sealed class FleetEndToEndTests : IDisposable
         await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
         await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);
         var ingestRun = ingest.RunAsync(stop.Token);
-        await WaitFor(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
+        await Eventually.True(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
         var linkRun = link.RunAsync(stop.Token);
 
         // 1. SIGKILL the broker while records are flowing: what it had only in memory (PUBACKed, queued for the
         //    ingest) is gone, and only the end-to-end ack can tell.
         Produce(outbox, Streams.Dns, 0, 30_000);
-        await WaitFor(() => ingest.Records > 2_000, TimeSpan.FromSeconds(30), () => $"ingest {ingest.Records}");
+        await Eventually.True(() => ingest.Records > 2_000, TimeSpan.FromSeconds(30), () => $"ingest {ingest.Records}");
         _broker.Kill();
         var storedAtKill = ingest.Records;
 
@@ -143,8 +130,8 @@ public sealed class FleetEndToEndTests : IDisposable
         Assert.False(link.IsConnected);
         _broker.Start();
 
-        await WaitFor(() => outbox.Backlog().All(b => b.AckedSeq == b.LastSeq), TimeSpan.FromSeconds(120),
-            () => string.Join("; ", outbox.Backlog()) + $" ingest {ingest.Records} link {link.LastProblem}");
+        await Eventually.True(() => outbox.Backlog().All(b => b.AckedSeq == b.LastSeq), TimeSpan.FromSeconds(120),
+            () => string.Join("; ", outbox.Backlog()) + $" ingest {ingest.Records} link connected {link.IsConnected} published {link.Published} problem {link.LastProblem}");
         AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Dns, 130_000);
         AssertExactlyOnceInOrder(store, outbox.Epoch, Streams.Block, 500);
         Assert.True(storedAtKill < 130_000);
@@ -163,14 +150,14 @@ public sealed class FleetEndToEndTests : IDisposable
         using var stop = new CancellationTokenSource();
         await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
         var ingestRun = ingest.RunAsync(stop.Token);
-        await WaitFor(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
+        await Eventually.True(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
 
         // apl-0002 logs in with its own credentials but claims to be apl-0001: the broker refuses (%u ACL, 135).
         using var impostorOutbox = OutboxStore.Open(Path.Combine(_dir, "impostor.db"));
         impostorOutbox.Append(Streams.Incident, OutboxTests.Records(1, "incident"));
         await using var impostor = new FleetLink(LinkOptions(Box) with { Username = "apl-0002" }, impostorOutbox, TimeProvider.System, NullLogger.Instance);
         var impostorRun = impostor.RunAsync(stop.Token);
-        await WaitFor(() => impostor.LastProblem?.Contains("NotAuthorized", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(20),
+        await Eventually.True(() => impostor.LastProblem?.Contains("NotAuthorized", StringComparison.Ordinal) == true, TimeSpan.FromSeconds(20),
             () => $"impostor: {impostor.LastProblem}");
 
         // apl-0002 under its own name but as school SCH1, while the LA's registry says SCH2: the ingest refuses.
@@ -178,7 +165,7 @@ public sealed class FleetEndToEndTests : IDisposable
         wrongSchoolOutbox.Append(Streams.Dns, OutboxTests.Records(10));
         await using var wrongSchool = new FleetLink(LinkOptions("apl-0002"), wrongSchoolOutbox, TimeProvider.System, NullLogger.Instance);
         var wrongRun = wrongSchool.RunAsync(stop.Token);
-        await WaitFor(() => ingest.Rejected >= 2, TimeSpan.FromSeconds(20), () => $"rejected {ingest.Rejected}");   // presence + the chunk
+        await Eventually.True(() => ingest.Rejected >= 2, TimeSpan.FromSeconds(20), () => $"rejected {ingest.Rejected}");   // presence + the chunk
 
         Assert.Equal(0, ingest.Records);
         Assert.Empty(store.Records(Box, Streams.Incident, impostorOutbox.Epoch));

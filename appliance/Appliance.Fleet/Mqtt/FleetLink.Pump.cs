@@ -85,7 +85,16 @@ public sealed partial class FleetLink
                 .WithUserProperty("enc", Utf8(ChunkCodec.Encoding))
                 .WithUserProperty("schema", Utf8("1"))
                 .Build();
-            return (chunk, await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false));
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.PublishTimeout);
+            try
+            {
+                return (chunk, await _client.PublishAsync(message, timeout.Token).ConfigureAwait(false));
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no PUBACK for {chunk.Stream} seq {chunk.SeqFirst} within {_options.PublishTimeout}");
+            }
         }
         finally
         {

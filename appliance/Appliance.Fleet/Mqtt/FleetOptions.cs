@@ -35,6 +35,13 @@ public sealed record FleetOptions
     /// <summary>Chunks the broker accepted but the LA has not acknowledged this long are sent again (a broker crash loses them).</summary>
     public TimeSpan ResendAfter { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// A publish not acknowledged within this time ends the connection and starts a new one. MQTTnet waits for a
+    /// PUBACK with no limit of its own, and a test caught a publish caught in a broker crash that never completed,
+    /// stalling the pump for good.
+    /// </summary>
+    public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeSpan BackoffMin { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(5);

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Appliance.Host.Configuration;
 using Appliance.Host.Hosting;
-using Appliance.Journal;
 
 namespace Appliance.Host.Cli;
 
@@ -24,7 +23,7 @@ public static class AuditCommand
         var settingsOptions = new CommandLine.SettingsOptions();
         var command = new Command("verify", "Walk the hash chain: every entry present, unchanged and linked to the one before");
         settingsOptions.AddTo(command);
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandErrors.Run(() =>
         {
             var settings = settingsOptions.Resolve(parse);
             var path = Path.Combine(settings.DataDir, AuditSetup.StoreFile);
@@ -49,7 +48,7 @@ public static class AuditCommand
         var settingsOptions = new CommandLine.SettingsOptions();
         var command = new Command("show", "Print the newest entries: when, who, what, to what, details") { last };
         settingsOptions.AddTo(command);
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandErrors.Run(() =>
         {
             using var log = OpenExisting(settingsOptions.Resolve(parse));
             foreach (var e in log.Tail(Math.Max(1, parse.GetValue(last))))
@@ -68,23 +67,5 @@ public static class AuditCommand
         return File.Exists(path)
             ? AuditSetup.Open(settings)
             : throw new ConfigException($"{path}: no audit log (the appliance has not run with this data directory)");
-    }
-
-    private static int Run(Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ConfigException ex)
-        {
-            Console.Error.WriteLine($"appliance: {ex.Message}");
-            return ExitCodes.BadUsage;
-        }
-        catch (JournalException ex)
-        {
-            Console.Error.WriteLine($"appliance: {ex.Message}");
-            return ExitCodes.RuntimeFailure;
-        }
     }
 }

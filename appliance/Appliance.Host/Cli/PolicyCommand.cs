@@ -39,7 +39,7 @@ public static class PolicyCommand
         var settingsOptions = new CommandLine.SettingsOptions();
         var command = new Command("explain", "Print the decision for a client and a name, and why") { client, name, type, at };
         settingsOptions.AddTo(command);
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandErrors.Run(() =>
         {
             var settings = settingsOptions.Resolve(parse);
             using var http = new HttpClient();
@@ -76,7 +76,7 @@ public static class PolicyCommand
         var settingsOptions = new CommandLine.SettingsOptions();
         var command = new Command("show", "Print the current policy document (JSON) and its version");
         settingsOptions.AddTo(command);
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandErrors.Run(() =>
         {
             using var store = PolicySetup.OpenStore(settingsOptions.Resolve(parse));
             var current = store.Current();
@@ -102,7 +102,7 @@ public static class PolicyCommand
         var settingsOptions = new CommandLine.SettingsOptions();
         var command = new Command("set", "Validate, record and apply a new policy (the running appliance applies it within 2 s)") { file, by, reason };
         settingsOptions.AddTo(command);
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandErrors.Run(() =>
         {
             var settings = settingsOptions.Resolve(parse);
             var document = PolicySetup.ReadDocument(parse.GetValue(file)!.FullName);
@@ -135,7 +135,7 @@ public static class PolicyCommand
         var settingsOptions = new CommandLine.SettingsOptions();
         var command = new Command("history", "Print the change log: every version and every refused change, newest first");
         settingsOptions.AddTo(command);
-        command.SetAction(parse => Run(() =>
+        command.SetAction(parse => CommandErrors.Run(() =>
         {
             using var store = PolicySetup.OpenStore(settingsOptions.Resolve(parse));
             foreach (var entry in store.AuditLog())
@@ -221,22 +221,4 @@ public static class PolicyCommand
         var t when t.StartsWith("TYPE", StringComparison.Ordinal) && ushort.TryParse(t.AsSpan(4), out var n) => n,
         _ => throw new ConfigException($"--type: '{text}' is not a query type this command knows (A, AAAA, HTTPS, SVCB, MX, TXT, CNAME, NS, PTR or TYPEnn)"),
     };
-
-    private static int Run(Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ConfigException ex)
-        {
-            Console.Error.WriteLine($"appliance: {ex.Message}");
-            return ExitCodes.BadUsage;
-        }
-        catch (PolicyStoreException ex)
-        {
-            Console.Error.WriteLine($"appliance: {ex.Message}");
-            return ExitCodes.RuntimeFailure;
-        }
-    }
 }

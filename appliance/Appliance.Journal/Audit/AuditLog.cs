@@ -172,44 +172,25 @@ public sealed class AuditLog : IAuditSink, IDisposable
 
     /// <summary>The newest entry with this action, if any (e.g. the last recorded policy version or configuration).</summary>
     public AuditEntry? Last(string action)
-    {
-        lock (_lock)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit WHERE action = $action ORDER BY seq DESC LIMIT 1";
-            command.Parameters.AddWithValue("$action", action);
-            using var reader = command.ExecuteReader();
-            return reader.Read() ? Read(reader) : null;
-        }
-    }
+        => Entries("WHERE action = $p ORDER BY seq DESC LIMIT $n", 1, action) is [var last] ? last : null;
 
     /// <summary>Up to <paramref name="limit"/> entries after <paramref name="seq"/>, in order.</summary>
-    public IReadOnlyList<AuditEntry> Since(long seq, int limit)
-    {
-        lock (_lock)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit WHERE seq > $seq ORDER BY seq LIMIT $n";
-            command.Parameters.AddWithValue("$seq", seq);
-            command.Parameters.AddWithValue("$n", limit);
-            using var reader = command.ExecuteReader();
-            var result = new List<AuditEntry>();
-            while (reader.Read())
-            {
-                result.Add(Read(reader));
-            }
-
-            return result;
-        }
-    }
+    public IReadOnlyList<AuditEntry> Since(long seq, int limit) => Entries("WHERE seq > $p ORDER BY seq LIMIT $n", limit, seq);
 
     /// <summary>The newest <paramref name="limit"/> entries, oldest first.</summary>
-    public IReadOnlyList<AuditEntry> Tail(int limit)
+    public IReadOnlyList<AuditEntry> Tail(int limit) => [.. Entries("ORDER BY seq DESC LIMIT $n", limit).AsEnumerable().Reverse()];
+
+    private List<AuditEntry> Entries(string clauses, int limit, object? parameter = null)
     {
         lock (_lock)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT * FROM (SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit ORDER BY seq DESC LIMIT $n) ORDER BY seq";
+            command.CommandText = "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit " + clauses;
+            if (parameter is not null)
+            {
+                command.Parameters.AddWithValue("$p", parameter);
+            }
+
             command.Parameters.AddWithValue("$n", limit);
             using var reader = command.ExecuteReader();
             var result = new List<AuditEntry>();

@@ -91,20 +91,6 @@ public sealed class FleetLinkTests : IAsyncLifetime
         }
     }
 
-    private static async Task WaitFor(Func<bool> condition, TimeSpan timeout, Func<string> describe)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("timed out: " + describe());
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     private static long BlockLastSeq(JsonElement health) => health.GetProperty("fleet").GetProperty("streams").EnumerateArray()
         .SingleOrDefault(s => s.GetProperty("stream").GetString() == Streams.Block) is { ValueKind: JsonValueKind.Object } block
         ? block.GetProperty("lastSeq").GetInt64()
@@ -121,7 +107,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
             await QueryAsync(appliance.DnsPort, 0, 300);
             var health = await appliance.HealthAsync();
             epoch = health.GetProperty("fleet").GetProperty("epoch").GetInt64();
-            await WaitFor(() => _store.Records(Box, Streams.Block, epoch).Count == 300, TimeSpan.FromSeconds(30),
+            await Eventually.True(() => _store.Records(Box, Streams.Block, epoch).Count == 300, TimeSpan.FromSeconds(30),
                 () => $"LA has {_store.Records(Box, Streams.Block, epoch).Count}; {appliance.Output}");
 
             var first = JsonDocument.Parse(_store.Records(Box, Streams.Block, epoch)[0].Record).RootElement;
@@ -133,7 +119,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
             Assert.Equal("online", Assert.Single(_store.Status()).Presence);
 
             // The audit log's entries reach the LA with their hashes (the LA anchors the box's chain).
-            await WaitFor(() => _store.Records(Box, Streams.Audit, epoch).Count >= 2, TimeSpan.FromSeconds(30), () => "no audit records");
+            await Eventually.True(() => _store.Records(Box, Streams.Audit, epoch).Count >= 2, TimeSpan.FromSeconds(30), () => "no audit records");
             var audit = _store.Records(Box, Streams.Audit, epoch).Select(r => JsonDocument.Parse(r.Record).RootElement).ToList();
             Assert.Equal(["config.changed", "policy.apply"], audit.Select(a => a.GetProperty("action").GetString()));
             Assert.Equal(audit[0].GetProperty("hash").GetString(), audit[1].GetProperty("previousHash").GetString());
@@ -142,7 +128,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
             // appliance is SIGKILLed with publishes in flight that no broker acknowledged.
             _broker.Pause();
             await QueryAsync(appliance.DnsPort, 300, 5_000);
-            await WaitFor(() => BlockLastSeq(appliance.HealthAsync().GetAwaiter().GetResult()) == 5_300, TimeSpan.FromSeconds(30), () => "drain");
+            await Eventually.True(() => BlockLastSeq(appliance.HealthAsync().GetAwaiter().GetResult()) == 5_300, TimeSpan.FromSeconds(30), () => "drain");
             appliance.Kill();
             atKill = _store.Records(Box, Streams.Block, epoch).Count;
             _broker.Resume();
@@ -162,7 +148,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
             Assert.Equal(5_300, lastSeq);
             Assert.True(lastSeq > atKill, $"the LA had {atKill} of the {lastSeq} committed records at the kill: nothing was left to resume");
 
-            await WaitFor(() => _store.Progress().Any(p => p.Stream == Streams.Block && p.Contiguous == lastSeq), TimeSpan.FromSeconds(60),
+            await Eventually.True(() => _store.Progress().Any(p => p.Stream == Streams.Block && p.Contiguous == lastSeq), TimeSpan.FromSeconds(60),
                 () => string.Join("; ", _store.Progress()));
             var records = _store.Records(Box, Streams.Block, epoch);
             Assert.Equal(lastSeq, records.Count);

@@ -1,0 +1,19 @@
+namespace Appliance.TestSupport;
+
+/// <summary>Polls a condition that another process or thread makes true, failing with a description after a timeout.</summary>
+public static class Eventually
+{
+    public static async Task True(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("timed out: " + describe());
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
