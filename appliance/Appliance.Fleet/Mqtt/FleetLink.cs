@@ -164,11 +164,14 @@ public sealed partial class FleetLink : IAsyncDisposable
         var result = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _connects);
         _window = Math.Max(1, Math.Min(result.ReceiveMaximum ?? ushort.MaxValue, _options.MaxInFlight));
+        // Subscribed on every connect, session or not: a broker restored from its snapshot may say the session is
+        // present and yet have lost subscriptions (Mosquitto 2.0 does with shared ones); a second SUBSCRIBE to the
+        // same filter only replaces the first. Retained desired state may come again: it is applied by version.
+        await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic(topics.DownAll).WithAtLeastOnceQoS().WithNoLocal(true))
+            .Build(), cancellationToken).ConfigureAwait(false);
         if (!result.IsSessionPresent)
         {
-            await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(f => f.WithTopic(topics.DownAll).WithAtLeastOnceQoS().WithNoLocal(true))
-                .Build(), cancellationToken).ConfigureAwait(false);
             // The broker has no session of ours: it may have lost what it had accepted, so everything not yet
             // acknowledged by the LA goes again (the ingest is idempotent on (appliance, stream, epoch, seq)).
             _outbox.Requeue();

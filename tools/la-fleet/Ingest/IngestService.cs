@@ -100,12 +100,11 @@ public sealed partial class IngestService : IAsyncDisposable
         var options = BrokerConnection.Options(_options.Host, _options.Port, _options.ClientId, _options.Username, _options.Password,
             TimeSpan.FromDays(7), TimeSpan.FromSeconds(30), _options.UseTls, _options.CaFile, _options.CertFile, _options.KeyFile).Build();
         var result = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
-        if (!result.IsSessionPresent)
-        {
-            await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-                .WithTopicFilter(f => f.WithTopic($"$share/ingest/la/{_options.La}/sch/+/apl/+/up/#").WithAtLeastOnceQoS())
-                .Build(), cancellationToken).ConfigureAwait(false);
-        }
+        // Subscribed again even when the broker says the session is present: Mosquitto 2.0 restores a persisted
+        // session without its shared subscriptions (a test caught the ingest receiving nothing after a broker crash).
+        await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter(f => f.WithTopic($"$share/ingest/la/{_options.La}/sch/+/apl/+/up/#").WithAtLeastOnceQoS())
+            .Build(), cancellationToken).ConfigureAwait(false);
 
         Log.Connected(_logger, _options.Host, _options.Port, result.IsSessionPresent);
     }
