@@ -111,23 +111,48 @@ public sealed partial class FleetLink
         }
 
         var rest = topic[_options.Topics.DownPrefix.Length..];
+        var payload = System.Buffers.BuffersExtensions.ToArray(e.ApplicationMessage.Payload);
         try
         {
             if (rest == "ack")
             {
-                Acknowledge(AckMessage.Parse(e.ApplicationMessage.Payload.IsSingleSegment
-                    ? e.ApplicationMessage.Payload.FirstSpan
-                    : System.Buffers.BuffersExtensions.ToArray(e.ApplicationMessage.Payload)));
+                Acknowledge(AckMessage.Parse(payload));
             }
-            else if (_downlink is not null)
+            else if (rest == "desired" && _downlink?.Desired is { } desired && payload.Length > 0)
             {
-                await _downlink(rest, e.ApplicationMessage).ConfigureAwait(false);
+                if (desired.Process(payload) is { } report)
+                {
+                    await PublishAsync(_options.Topics.State, report, retain: true, correlation: null).ConfigureAwait(false);
+                }
+            }
+            else if (rest.StartsWith("cmd/", StringComparison.Ordinal) && _downlink?.Commands is { } commands)
+            {
+                // PUBACK after the command is in the ledger and done: a crash before then brings it back, and the
+                // ledger answers it without running it again.
+                e.AutoAcknowledge = false;
+                var reply = await commands.ProcessAsync(rest["cmd/".Length..], payload, CancellationToken.None).ConfigureAwait(false);
+                await e.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+                await PublishAsync(e.ApplicationMessage.ResponseTopic is { Length: > 0 } responseTopic && responseTopic.StartsWith(_options.Topics.Prefix + "/up/", StringComparison.Ordinal)
+                    ? responseTopic
+                    : _options.Topics.Reply, reply, retain: false, e.ApplicationMessage.CorrelationData).ConfigureAwait(false);
             }
         }
         catch (FormatException ex)
         {
             Log.BadDownlink(_logger, topic, ex.Message);
         }
+    }
+
+    private Task<MqttClientPublishResult> PublishAsync(string topic, string payload, bool retain, byte[]? correlation)
+    {
+        var builder = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag(retain)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithContentType("application/json");
+        if (correlation is not null)
+        {
+            builder.WithCorrelationData(correlation);
+        }
+
+        return _client.PublishAsync(builder.Build(), CancellationToken.None);
     }
 
     private void Acknowledge(AckMessage ack)

@@ -28,15 +28,15 @@ public sealed partial class FleetLink : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly SemaphoreSlim _nudge = new(0, 1);
-    private readonly Func<string, MqttApplicationMessage, Task>? _downlink;
+    private readonly FleetDownlink? _downlink;
     private int _window = 1;
     private long _published;
     private long _connects;
     private string? _lastProblem;
     private bool _warnedNoSubscriber;
 
-    // downlink: messages under down/ other than ack, with the topic's rest ("desired", "cmd/…").
-    public FleetLink(FleetOptions options, OutboxStore outbox, TimeProvider time, ILogger logger, Func<string, MqttApplicationMessage, Task>? downlink = null)
+    // downlink: what to do with desired state and commands; without it they are ignored (a box with no LA key).
+    public FleetLink(FleetOptions options, OutboxStore outbox, TimeProvider time, ILogger logger, FleetDownlink? downlink = null)
     {
         _options = options;
         _outbox = outbox;
@@ -225,6 +225,9 @@ public sealed partial class FleetLink : IAsyncDisposable
         _nudge.Dispose();
         await Task.CompletedTask.ConfigureAwait(false);
     }
+
+    /// <summary>How the box takes the LA's desired state and commands (both signed; see <see cref="Downlink.SignedEnvelope"/>).</summary>
+    public sealed record FleetDownlink(Downlink.CommandProcessor? Commands, Downlink.DesiredStateProcessor? Desired);
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -170,12 +170,7 @@ public sealed partial class OutboxStore : IDisposable
                 var range = Insert(transaction, stream, lane, chunks);
                 if (marker is { } m)
                 {
-                    using var command = _connection.CreateCommand();
-                    command.Transaction = transaction;
-                    command.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value)";
-                    command.Parameters.AddWithValue("$key", "marker:" + m.Name);
-                    command.Parameters.AddWithValue("$value", m.Value);
-                    command.ExecuteNonQuery();
+                    WriteMarker(transaction, m.Name, m.Value);
                 }
 
                 var dropped = _storedBytes > _options.BudgetBytes ? EnforceBudget(transaction) : 0;
@@ -191,7 +186,26 @@ public sealed partial class OutboxStore : IDisposable
         }
     }
 
-    /// <summary>A position stored with <see cref="Append"/>; 0 if never set.</summary>
+    /// <summary>Stores a named position on its own (e.g. the last desired-state version seen).</summary>
+    public void SetMarker(string name, long value)
+    {
+        lock (_lock)
+        {
+            WriteMarker(null, name, value);
+        }
+    }
+
+    private void WriteMarker(SqliteTransaction? transaction, string name, long value)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value)";
+        command.Parameters.AddWithValue("$key", "marker:" + name);
+        command.Parameters.AddWithValue("$value", value);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>A position stored with <see cref="Append"/> or <see cref="SetMarker"/>; 0 if never set.</summary>
     public long Marker(string name)
     {
         lock (_lock)
