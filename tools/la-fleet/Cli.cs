@@ -17,6 +17,9 @@ public static class Cli
         root.Subcommands.Add(IngestCommand());
         root.Subcommands.Add(StatusCommand());
         root.Subcommands.Add(RegisterCommand());
+        root.Subcommands.Add(OpsCommands.Keygen());
+        root.Subcommands.Add(OpsCommands.Cmd());
+        root.Subcommands.Add(OpsCommands.Push());
         var parse = root.Parse(args, new ParserConfiguration());
         // Errors reach the catch below, to be printed as one line with the right exit code.
         parse.InvocationConfiguration.EnableDefaultExceptionHandler = false;

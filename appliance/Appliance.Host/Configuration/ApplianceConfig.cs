@@ -49,6 +49,12 @@ public sealed record FleetConfig
 
     public string? KeyFile { get; init; }
 
+    /// <summary>
+    /// PEM ECDSA P-256 public key of the LA's command key: desired state and commands signed with it are acted on,
+    /// anything else is refused and audited. Without it the box takes no commands at all.
+    /// </summary>
+    public string? CommandKeyFile { get; init; }
+
     /// <summary>Send every DNS query to the LA, not only blocks (default true).</summary>
     public bool? SendQueries { get; init; }
 

@@ -55,4 +55,8 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
 }
 
 /// <summary>The fleet link's validated settings.</summary>
-public sealed record FleetSettings(Appliance.Fleet.Mqtt.FleetOptions Link, Appliance.Fleet.Outbox.OutboxOptions Outbox, bool SendQueries);
+public sealed record FleetSettings(Appliance.Fleet.Mqtt.FleetOptions Link, Appliance.Fleet.Outbox.OutboxOptions Outbox, bool SendQueries)
+{
+    /// <summary>The LA's command public key (PEM), validated; null: no commands or desired state are taken.</summary>
+    public string? CommandKeyPem { get; init; }
+}

@@ -66,6 +66,25 @@ public sealed partial class SettingsBuilder
             Error("fleet.passwordFile", "is missing; the broker needs a password or a client certificate (fleet.certFile)");
         }
 
+        string? commandKey = null;
+        if (fleet.CommandKeyFile is not null && ExistingPath(fleet.CommandKeyFile, "fleet.commandKeyFile") is { } keyPath)
+        {
+            commandKey = File.ReadAllText(keyPath);
+            try
+            {
+                using var ecdsa = System.Security.Cryptography.ECDsa.Create();
+                ecdsa.ImportFromPem(commandKey);
+                if (ecdsa.KeySize != 256)
+                {
+                    Error("fleet.commandKeyFile", $"'{keyPath}' is a {ecdsa.KeySize}-bit key; the LA's command key is ECDSA P-256");
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                Error("fleet.commandKeyFile", $"'{keyPath}' is not a PEM ECDSA public key: {ex.Message}");
+            }
+        }
+
         var budget = Range(fleet.OutboxBudgetMb, "fleet.outboxBudgetMb", 16, 1 << 20, 2048);
         var resend = Range(fleet.ResendAfterMinutes, "fleet.resendAfterMinutes", 1, 24 * 60, 10);
         var expiry = Range(fleet.SessionExpiryHours, "fleet.sessionExpiryHours", 1, 24 * 30, 168);
@@ -90,6 +109,6 @@ public sealed partial class SettingsBuilder
             KeepAlive = TimeSpan.FromSeconds(keepAlive),
             Version = typeof(SettingsBuilder).Assembly.GetName().Version?.ToString(3) ?? "0",
         };
-        return new FleetSettings(link, new OutboxOptions { BudgetBytes = budget * (1L << 20) }, fleet.SendQueries ?? true);
+        return new FleetSettings(link, new OutboxOptions { BudgetBytes = budget * (1L << 20) }, fleet.SendQueries ?? true) { CommandKeyPem = commandKey };
     }
 }

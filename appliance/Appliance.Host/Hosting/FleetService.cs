@@ -20,7 +20,8 @@ public sealed partial class FleetService : BackgroundService
     private readonly Appliance.Journal.Audit.AuditLog _auditLog;
     private readonly TimeProvider _time;
 
-    public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, TimeProvider time, ILogger<FleetService> logger)
+    public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, Appliance.Policy.PolicyChangeService policy,
+        ListRefreshService lists, TimeProvider time, ILogger<FleetService> logger)
     {
         _auditLog = audit;
         _audit = new AuditForwarder(audit, outbox);
@@ -30,7 +31,8 @@ public sealed partial class FleetService : BackgroundService
         Options = fleet.Link;
         _logger = logger;
         _records = new QueryRecords(outbox, fleet.SendQueries);
-        Link = new FleetLink(fleet.Link, outbox, time, logger);
+        Link = new FleetLink(fleet.Link, outbox, time, logger,
+            FleetCommands.Create(fleet.CommandKeyPem, fleet.Link.Topics, outbox, audit, policy, lists, () => Link?.Connects ?? 0, time));
     }
 
     public OutboxStore Outbox { get; }

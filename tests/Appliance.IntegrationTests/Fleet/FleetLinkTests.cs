@@ -47,12 +47,18 @@ public sealed class FleetLinkTests : IAsyncLifetime
         await File.WriteAllTextAsync(list, "blocked.test\n");
         var password = Path.Combine(_dir, "broker-password");
         await File.WriteAllTextAsync(password, Mosquitto.Password + "\n");
+        var keygen = await LaFleet("keygen", "--out", Path.Combine(_dir, "la-command"));
+        Assert.True(keygen.ExitCode == 0, keygen.All);
         _config = Path.Combine(_dir, "appliance.json");
         await File.WriteAllTextAsync(_config, JsonSerializer.Serialize(new
         {
             dns = new { rateLimit = new { queriesPerSecond = 0 } },
             filtering = new { lists = new[] { new { source = list, category = "gambling" } } },
-            fleet = new { broker = $"127.0.0.1:{_broker.Port}", la = Mosquitto.La, school = School, applianceId = Box, passwordFile = password, tls = false },
+            fleet = new
+            {
+                broker = $"127.0.0.1:{_broker.Port}", la = Mosquitto.La, school = School, applianceId = Box, passwordFile = password, tls = false,
+                commandKeyFile = Path.Combine(_dir, "la-command.pub"),
+            },
         }));
     }
 
@@ -64,7 +70,60 @@ public sealed class FleetLinkTests : IAsyncLifetime
         _store.Dispose();
         _broker.Dispose();
         Directory.Delete(_dir, recursive: true);
-        Directory.Delete(_dataDir, recursive: true);
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);   // a test's ApplianceProcess may have removed it already
+        }
+    }
+
+    /// <summary>The LA's own tool, as an operator runs it (built with the solution).</summary>
+    private static Task<Processes.Result> LaFleet(params string[] args)
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Appliance.sln")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/'))!;
+        }
+
+        var dll = Path.Combine(root, "tools", "la-fleet", "bin", "Release", "net10.0", "la-fleet.dll");
+        return Processes.RunAsync("dotnet", [dll, .. args], TimeSpan.FromSeconds(60), new Dictionary<string, string> { ["LA_FLEET_PASSWORD"] = Mosquitto.Password });
+    }
+
+    private string[] Ops(string command, params string[] args)
+        => [command, .. args, "--broker", $"127.0.0.1:{_broker.Port}", "--la", Mosquitto.La, "--user", "la-ops", "--no-tls",
+            "--key", Path.Combine(_dir, "la-command.key"), "--school", School, "--appliance", Box];
+
+    [Fact]
+    public async Task The_LA_sets_the_policy_by_signed_desired_state_and_commands_the_box()
+    {
+        using var appliance = await StartApplianceAsync();
+        var policy = Path.Combine(_dir, "la-policy.json");
+        await File.WriteAllTextAsync(policy, """{ "defaultGroup": "pupils", "groups": [ { "name": "pupils", "blockedCategories": ["gambling", "pornography"] } ] }""");
+
+        var push = await LaFleet(Ops("push", "--version", "7", "--policy", policy, "--reason", "LA baseline for secondary schools"));
+        Assert.True(push.ExitCode == 0, push.All);
+        await Eventually.True(() => appliance.HealthAsync().GetAwaiter().GetResult().GetProperty("policyVersion").GetInt64() == 2, TimeSpan.FromSeconds(20),
+            () => appliance.Output);
+
+        var status = await LaFleet(Ops("cmd", "status"));
+        Assert.True(status.ExitCode == 0, status.All);
+        var reply = JsonDocument.Parse(status.Stdout).RootElement;
+        Assert.True(reply.GetProperty("ok").GetBoolean());
+        Assert.Equal(2, reply.GetProperty("result").GetProperty("policyVersion").GetInt64());
+
+        var verify = JsonDocument.Parse((await LaFleet(Ops("cmd", "audit.verify"))).Stdout).RootElement.GetProperty("result");
+        Assert.True(verify.GetProperty("intact").GetBoolean());
+
+        var wrong = await LaFleet(Ops("cmd", "resend", "--args", """{"stream":"nope","fromSeq":1}"""));
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("resend needs", wrong.Stdout, StringComparison.Ordinal);
+
+        // The box's own audit log names the LA as the actor of the policy change and lists each command.
+        var audit = await Processes.RunAsync(ApplianceProcess.Executable, ["audit", "show", "--data-dir", _dataDir], TimeSpan.FromSeconds(30));
+        Assert.Contains(" la:LA1 policy.apply policy v2 {\"reason\":\"LA baseline for secondary schools\"", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" la:LA1 desired.applied desired v7 ", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" la:LA1 command.received status ", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" la:LA1 command.done resend {\"id\":", audit.Stdout, StringComparison.Ordinal);
     }
 
     private Task<ApplianceProcess> StartApplianceAsync()
