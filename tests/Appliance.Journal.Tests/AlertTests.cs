@@ -21,7 +21,7 @@ public sealed class AlertTests : IDisposable
         var e = new QueryEvent
         {
             Time = T0 + (at ?? TimeSpan.Zero),
-            Client = ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse(client), 0)),
+            Client = ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse(client), Random.Shared.Next(1024, 65535))),   // as a resolver sees them: a new source port each time
             QueryType = 1,
             Reason = reason,
             Flags = blocked ? QueryEventFlags.Blocked : QueryEventFlags.Forwarded,

@@ -80,6 +80,14 @@ public struct ClientAddress : IEquatable<ClientAddress>
         : BinaryPrimitives.ReadUInt64BigEndian(Bytes);
 
     /// <summary>For logs and tools; allocates.</summary>
+    /// <summary>The same address with port 0: the device, whichever source port a query came from.</summary>
+    public readonly ClientAddress WithoutPort()
+    {
+        var copy = this;
+        copy.Port = 0;
+        return copy;
+    }
+
     public readonly IPAddress ToIPAddress() => Family == AddressFamily.Unspecified ? IPAddress.None : new IPAddress(Bytes);
 
     public override readonly string ToString() => new IPEndPoint(ToIPAddress(), Port).ToString();

@@ -110,6 +110,21 @@ public static partial class RunCommand
         }
 
         using var outboxOwner = outbox;
+        Appliance.Journal.Alerts.AlertStore alertStore;
+        try
+        {
+            alertStore = Appliance.Journal.Alerts.AlertStore.Open(Path.Combine(settings.DataDir, "alerts.db"));
+        }
+        catch (Appliance.Journal.JournalException ex)
+        {
+            await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
+            return ExitCodes.BadUsage;
+        }
+
+        using var alertStoreOwner = alertStore;
+        builder.Services.AddSingleton(alertStore);
+        builder.Services.AddSingleton<AlertService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertService>());
         builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(engine);

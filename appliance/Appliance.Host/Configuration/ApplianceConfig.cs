@@ -19,8 +19,56 @@ public sealed record ApplianceConfig
 
     public JournalConfig? Journal { get; init; }
 
+    /// <summary>DSL alert rules and e-mail; without it the default rules (statutory lists, self-harm, extremism) raise alerts, no e-mail.</summary>
+    public AlertsConfig? Alerts { get; init; }
+
     /// <summary>The Local Authority link; without it the box keeps its logs to itself.</summary>
     public FleetConfig? Fleet { get; init; }
+}
+
+public sealed record AlertsConfig
+{
+    /// <summary>Replaces the default rules.</summary>
+    public IReadOnlyList<AlertRuleConfig>? Rules { get; init; }
+
+    /// <summary>Alerts per device and rule per hour before the rest are held back and counted (default 3).</summary>
+    public int? MaxPerDevicePerHour { get; init; }
+
+    public AlertEmailConfig? Email { get; init; }
+}
+
+public sealed record AlertRuleConfig
+{
+    public string? Name { get; init; }
+
+    /// <summary>Category names, including "statutory-iwf" and "statutory-terrorism".</summary>
+    public IReadOnlyList<string>? Categories { get; init; }
+
+    /// <summary>"low", "medium" or "high" (default high).</summary>
+    public string? Severity { get; init; }
+
+    /// <summary>Alert on blocked queries only (default true); false watches allowed ones too.</summary>
+    public bool? BlockedOnly { get; init; }
+}
+
+public sealed record AlertEmailConfig
+{
+    /// <summary>The mail server, HOST:PORT.</summary>
+    public string? Smtp { get; init; }
+
+    /// <summary>"starttls" (default), "tls" or "none" (a relay on the school's own network only).</summary>
+    public string? Security { get; init; }
+
+    public string? From { get; init; }
+
+    public IReadOnlyList<string>? To { get; init; }
+
+    public string? Username { get; init; }
+
+    public string? PasswordFile { get; init; }
+
+    /// <summary>The school's name in the subject line (default: fleet.school, else "school gateway").</summary>
+    public string? School { get; init; }
 }
 
 public sealed record FleetConfig

@@ -46,6 +46,14 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
 
     public string ConfigSha256 { get; init; } = "";
 
+    /// <summary>DSL alert rules (the defaults without an alerts section).</summary>
+    public IReadOnlyList<Appliance.Journal.Alerts.AlertRule> AlertRules { get; init; } = Appliance.Journal.Alerts.AlertRule.Defaults;
+
+    public int AlertsPerDevicePerHour { get; init; } = 3;
+
+    /// <summary>Where alert e-mail goes; null: none is sent.</summary>
+    public Appliance.Journal.Alerts.MailOptions? AlertEmail { get; init; }
+
     /// <summary>The LA link; null when the configuration has no fleet section.</summary>
     public FleetSettings? Fleet { get; init; }
 

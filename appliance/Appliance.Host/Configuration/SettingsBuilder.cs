@@ -121,7 +121,14 @@ public sealed partial class SettingsBuilder
             Error("dns.resolveTimeoutMs", "is shorter than dns.upstreamTimeoutMs; a query would time out before its first attempt did");
         }
 
-        var filtering = Filtering(config, cli) with { Fleet = Fleet(config.Fleet) };
+        var (alertRules, alertsPerHour, alertEmail) = Alerts(config.Alerts, config.Fleet?.School);
+        var filtering = Filtering(config, cli) with
+        {
+            Fleet = Fleet(config.Fleet),
+            AlertRules = alertRules,
+            AlertsPerDevicePerHour = alertsPerHour,
+            AlertEmail = alertEmail,
+        };
 
         if (_errors.Count > 0)
         {

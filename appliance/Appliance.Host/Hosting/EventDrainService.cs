@@ -24,15 +24,17 @@ public sealed partial class EventDrainService : BackgroundService
     private readonly ILogger<EventDrainService> _logger;
     private readonly TimeProvider _time;
     private readonly FleetService? _fleet;
+    private readonly AlertService? _alerts;
     private readonly QueryEvent[] _batch = new QueryEvent[4_096];
     private long _drained;
     private long _lost;
     private DateTimeOffset _lastPrune;
 
     public EventDrainService(EventRing<QueryEvent> ring, QueryJournal journal, PolicyEngine policy, TimeProvider time, ILogger<EventDrainService> logger,
-        FleetService? fleet = null)
+        AlertService? alerts = null, FleetService? fleet = null)
     {
         _fleet = fleet;
+        _alerts = alerts;
         _ring = ring;
         _journal = journal;
         _policy = policy;
@@ -117,6 +119,11 @@ public sealed partial class EventDrainService : BackgroundService
         // renamed group by its new name, never a wrong index.
         string GroupName(byte g) => g < groups.Count ? groups[g].Name : $"group {g}";
         _fleet?.Append(batch, GroupName);
+        if (_alerts?.Raise(batch, GroupName) is { Count: > 0 } raised)
+        {
+            _fleet?.AppendAlerts(raised);
+        }
+
         try
         {
             _journal.Append(batch, GroupName);

@@ -58,6 +58,42 @@ public sealed partial class FleetService : BackgroundService
         }
     }
 
+    /// <summary>DSL alerts go to the LA in their own lane (after incidents, before everything else).</summary>
+    public void AppendAlerts(IReadOnlyList<Appliance.Journal.Alerts.Alert> alerts)
+    {
+        using var builder = new ChunkBuilder();
+        foreach (var a in alerts)
+        {
+            var w = builder.BeginRecord("alert", a.At);
+            w.WriteNumber("alertId"u8, a.Id);
+            w.WriteString("rule"u8, a.Rule);
+            w.WriteString("severity"u8, a.Severity.ToString().ToLowerInvariant());
+            w.WriteString("client"u8, a.Client);
+            if (a.User is not null)
+            {
+                w.WriteString("user"u8, a.User);
+            }
+
+            w.WriteString("group"u8, a.Group);
+            w.WriteString("name"u8, a.Name);
+            w.WriteString("categories"u8, Appliance.Core.Lists.Categories.Describe(a.Categories));
+            w.WriteNumber("reason"u8, a.Reason);
+            w.WriteBoolean("blocked"u8, a.Blocked);
+            w.WriteNumber("suppressed"u8, a.Suppressed);
+            builder.EndRecord();
+        }
+
+        try
+        {
+            Outbox.Append(Streams.Alert, builder.Take());
+        }
+        catch (OutboxException ex)
+        {
+            NotQueued += alerts.Count;
+            Log.NotQueued(_logger, ex.Message);
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (Outbox.SetAside is { } aside)

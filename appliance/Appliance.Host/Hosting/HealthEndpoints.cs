@@ -12,6 +12,9 @@ public sealed record ListHealth(string Source, string Outcome, string Detail, in
 public sealed record FleetHealth(string Broker, bool Connected, string? LastProblem, long Connects, int Window, long Published, long Epoch,
     long OutboxBytes, long Dropped, long NotQueued, IReadOnlyList<Appliance.Fleet.Outbox.StreamBacklog> Streams);
 
+/// <summary>DSL alerts: raised and held back by the rate limit since start, not stored (full disk), and whether e-mail works.</summary>
+public sealed record AlertHealth(long Raised, long Suppressed, long NotStored, bool Email, string? EmailProblem);
+
 public sealed record HealthReport(
     string Version,
     string Status,
@@ -30,6 +33,7 @@ public sealed record HealthReport(
     long PolicyVersion,
     long ListReloads,
     IReadOnlyList<ListHealth> Lists,
+    AlertHealth Alerts,
     FleetHealth? Fleet);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
@@ -45,7 +49,7 @@ public static class HealthEndpoints
     public static void Map(WebApplication app)
     {
         app.MapGet("/api/health", (DnsService dns, EventRing<QueryEvent> ring, EventDrainService drain, ListRefreshService lists,
-            Appliance.Core.Policy.PolicyEngine policy, IServiceProvider services) =>
+            Appliance.Core.Policy.PolicyEngine policy, AlertService alerts, IServiceProvider services) =>
         {
             var server = dns.Server;
             var upstreams = server.Forwarder.Servers
@@ -69,6 +73,7 @@ public static class HealthEndpoints
                 policy.Snapshot.Version,
                 lists.Reloads,
                 lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList(),
+                new AlertHealth(alerts.Raised, alerts.Suppressed, alerts.NotStored, alerts.MailEnabled, alerts.MailProblem),
                 services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null);
             return Results.Json(report, HealthJsonContext.Default.HealthReport);
         });

@@ -57,7 +57,7 @@ public sealed class AlertEngine
                     continue;
                 }
 
-                if (Admit(e.Client, r, e.Time, out var heldBack))
+                if (Admit(e.Client.WithoutPort(), r, e.Time, out var heldBack))
                 {
                     Raised++;
                     alerts.Add(new Alert(0, e.Time, rule.Name, rule.Severity, e.Client.ToIPAddress().ToString(), null, groupName(e.Group),
