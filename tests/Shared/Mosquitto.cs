@@ -20,7 +20,10 @@ public sealed class Mosquitto : IDisposable
     private Process? _process;
     private readonly StringBuilder _log = new();
 
-    public Mosquitto(IEnumerable<string> users, bool tls = false, string? tlsCertFile = null, string? tlsKeyFile = null, string? tlsCaFile = null)
+    /// <param name="users">Appliance ids given the password <see cref="Password"/> (la-ingest and la-ops always are).</param>
+    /// <param name="tls">Server certificate and key (PEM) for a TLS listener; with <c>ClientCa</c>, client certificates
+    /// signed by it are required and their CN is the user name (<c>use_identity_as_username</c>), as the reference advises for mTLS.</param>
+    public Mosquitto(IEnumerable<string> users, (string Cert, string Key, string? ClientCa)? tls = null)
     {
         _dir = Directory.CreateTempSubdirectory("mosquitto-").FullName;
         Port = FreePort();
@@ -44,8 +47,8 @@ public sealed class Mosquitto : IDisposable
             topic read la/{La}/sch/+/apl/+/up/#
 
             """);
-        var tlsLines = tls
-            ? $"certfile {tlsCertFile}\nkeyfile {tlsKeyFile}\n" + (tlsCaFile is null ? "" : $"cafile {tlsCaFile}\n")
+        var tlsLines = tls is { } t
+            ? $"certfile {t.Cert}\nkeyfile {t.Key}\n" + (t.ClientCa is null ? "" : $"cafile {t.ClientCa}\nrequire_certificate true\nuse_identity_as_username true\n")
             : "";
         File.WriteAllText(Path.Combine(_dir, "mosquitto.conf"), $"""
             per_listener_settings false
