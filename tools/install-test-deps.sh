@@ -16,6 +16,7 @@ packages=(
   tzdata          # schedules are local school time (Europe/London and the rest of the IANA zones)
   mosquitto       # the MQTT broker the fleet tests start on a loopback port (the LA's broker)
   mosquitto-clients # mosquitto_passwd is in mosquitto; sub/pub for diagnosing a failed fleet test
+  postgresql-15   # la-fleet ingest's PostgreSQL store: the tests run their own server (initdb) on a loopback port
 )
 
 missing=()

@@ -70,11 +70,14 @@ public sealed class FleetEndToEndTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Records_reach_the_LA_exactly_once_and_acknowledgements_empty_the_outbox()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task Records_reach_the_LA_exactly_once_and_acknowledgements_empty_the_outbox(string database)
     {
         using var outbox = OutboxStore.Open(Path.Combine(_dir, "outbox.db"));
-        using var store = new SqliteIngestStore(Path.Combine(_dir, "la.db"));
+        using var postgres = database == "postgres" ? new Postgres() : null;
+        using IIngestStore store = postgres is null ? new SqliteIngestStore(Path.Combine(_dir, "la.db")) : new PostgresIngestStore(postgres.ConnectionString);
         using var stop = new CancellationTokenSource();
         await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
         await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);
@@ -104,11 +107,14 @@ public sealed class FleetEndToEndTests : IDisposable
         Assert.Equal("offline", await PresenceAfterRestart(again, store));
     }
 
-    [Fact]
-    public async Task A_broker_killed_mid_stream_and_down_while_100k_records_pile_up_loses_nothing_and_duplicates_nothing()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task A_broker_killed_mid_stream_and_down_while_100k_records_pile_up_loses_nothing_and_duplicates_nothing(string database)
     {
         using var outbox = OutboxStore.Open(Path.Combine(_dir, "outbox.db"));
-        using var store = new SqliteIngestStore(Path.Combine(_dir, "la.db"));
+        using var postgres = database == "postgres" ? new Postgres() : null;
+        using IIngestStore store = postgres is null ? new SqliteIngestStore(Path.Combine(_dir, "la.db")) : new PostgresIngestStore(postgres.ConnectionString);
         using var stop = new CancellationTokenSource();
         await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
         await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);

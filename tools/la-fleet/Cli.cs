@@ -42,7 +42,7 @@ public static class Cli
             await Console.Error.WriteLineAsync($"la-fleet: {ex.Message}");
             return 2;
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"la-fleet: {ex.Message}");
             return 1;
@@ -51,17 +51,27 @@ public static class Cli
 
     private static readonly Option<string> Database = new("--db") { Description = "The LA's database (SQLite file)", DefaultValueFactory = _ => "la-fleet.db", HelpName = "FILE" };
 
+    private static readonly Option<string?> Postgres = new("--postgres")
+    {
+        Description = "Use PostgreSQL instead of --db (Npgsql connection string, e.g. \"Host=db;Username=la;Database=fleet\"; password from PGPASSWORD)",
+        HelpName = "CONNECTION",
+    };
+
+    private static IIngestStore OpenStore(ParseResult parse) => parse.GetValue(Postgres) is { } connection
+        ? new PostgresIngestStore(connection)
+        : new SqliteIngestStore(parse.GetValue(Database)!);
+
     private static Command IngestCommand()
     {
         var broker = new BrokerOptions();
         var clientId = new Option<string>("--client-id") { Description = "This ingest instance's id (several share the work)", DefaultValueFactory = _ => "la-ingest-1" };
         var strict = new Option<bool>("--strict-registry") { Description = "Refuse boxes not in the registry (default: trust the first school seen)" };
-        var command = new Command("ingest", "Store every box's log batches, alerts and incidents; acknowledge them end to end") { Database, clientId, strict };
+        var command = new Command("ingest", "Store every box's log batches, alerts and incidents; acknowledge them end to end") { Database, Postgres, clientId, strict };
         broker.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (host, port) = broker.Endpoint(parse);
-            using var store = new SqliteIngestStore(parse.GetValue(Database)!);
+            using var store = OpenStore(parse);
             using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
             var options = new IngestOptions
             {
@@ -86,10 +96,10 @@ public static class Cli
 
     private static Command StatusCommand()
     {
-        var command = new Command("status", "Presence, version, outbox epoch and stored records of every box, with each stream's progress") { Database };
+        var command = new Command("status", "Presence, version, outbox epoch and stored records of every box, with each stream's progress") { Database, Postgres };
         command.SetAction(parse =>
         {
-            using var store = new SqliteIngestStore(parse.GetValue(Database)!);
+            using var store = OpenStore(parse);
             var progress = store.Progress().ToLookup(p => p.Appliance);
             Console.WriteLine("school     appliance        presence  version   last seen (UTC)       records");
             foreach (var s in store.Status())
@@ -112,10 +122,10 @@ public static class Cli
     {
         var appliance = new Argument<string>("appliance") { Description = "The box's id (its MQTT username)" };
         var school = new Argument<string>("school") { Description = "The school it belongs to" };
-        var command = new Command("register", "Bind a box to its school: the ingest refuses it under any other school") { Database, appliance, school };
+        var command = new Command("register", "Bind a box to its school: the ingest refuses it under any other school") { Database, Postgres, appliance, school };
         command.SetAction(parse =>
         {
-            using var store = new SqliteIngestStore(parse.GetValue(Database)!);
+            using var store = OpenStore(parse);
             store.Register(Appliance.Fleet.Mqtt.FleetTopics.Check(parse.GetValue(appliance)!, "appliance"), Appliance.Fleet.Mqtt.FleetTopics.Check(parse.GetValue(school)!, "school"));
             return 0;
         });

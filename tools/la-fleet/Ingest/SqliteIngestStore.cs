@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace LaFleet.Ingest;
@@ -52,7 +51,7 @@ public sealed class SqliteIngestStore : IIngestStore
             var stored = 0;
             for (var i = 0; i < batch.Records.Count; i++)
             {
-                var (recordTs, recordKind) = Header(batch.Records[i]);
+                var (recordTs, recordKind) = RecordFields.Header(batch.Records[i]);
                 seq.Value = batch.SeqFirst + i;
                 ts.Value = recordTs is { } t ? t : DBNull.Value;
                 kind.Value = (object?)recordKind ?? DBNull.Value;
@@ -73,22 +72,19 @@ public sealed class SqliteIngestStore : IIngestStore
     // A gap record (the box dropped records under its disk budget) marks those seqs as skipped on purpose.
     private void Skip(SqliteTransaction transaction, IngestBatch batch, string record)
     {
-        using var document = JsonDocument.Parse(record);
-        var root = document.RootElement;
-        if (!root.TryGetProperty("stream", out var stream) || !root.TryGetProperty("fromSeq", out var from) || !root.TryGetProperty("toSeq", out var to)
-            || stream.GetString() is not { } name || from.GetInt64() > to.GetInt64())
+        if (RecordFields.Gap(record, batch.Epoch) is not { } gap)
         {
             return;
         }
 
         using var command = Command(transaction, "INSERT OR IGNORE INTO skipped VALUES ($a, $s, $e, $from, $to)");
         command.Parameters.AddWithValue("$a", batch.Appliance);
-        command.Parameters.AddWithValue("$s", name);
-        command.Parameters.AddWithValue("$e", root.TryGetProperty("epoch", out var epoch) ? epoch.GetInt64() : batch.Epoch);
-        command.Parameters.AddWithValue("$from", from.GetInt64());
-        command.Parameters.AddWithValue("$to", to.GetInt64());
+        command.Parameters.AddWithValue("$s", gap.Stream);
+        command.Parameters.AddWithValue("$e", gap.Epoch);
+        command.Parameters.AddWithValue("$from", gap.From);
+        command.Parameters.AddWithValue("$to", gap.To);
         command.ExecuteNonQuery();
-        Advance(transaction, batch.Appliance, batch.School, name, (long)command.Parameters["$e"].Value!, 0);
+        Advance(transaction, batch.Appliance, batch.School, gap.Stream, gap.Epoch, 0);
     }
 
     // Walks the contiguous mark forward over stored records and skipped ranges.
@@ -202,36 +198,6 @@ public sealed class SqliteIngestStore : IIngestStore
 
             return result;
         }
-    }
-
-    internal static (long? Ts, string? Kind) Header(string record)
-    {
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(record));
-        long? ts = null;
-        string? kind = null;
-        if (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            // The box writes ts and kind first; two properties are enough.
-            for (var i = 0; i < 2 && reader.Read() && reader.TokenType == JsonTokenType.PropertyName; i++)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                if (name == "ts" && reader.TokenType == JsonTokenType.Number)
-                {
-                    ts = reader.GetInt64();
-                }
-                else if (name == "kind" && reader.TokenType == JsonTokenType.String)
-                {
-                    kind = reader.GetString();
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-        }
-
-        return (ts, kind);
     }
 
     public void Dispose() => _connection.Dispose();
