@@ -8,6 +8,12 @@ public sealed record JournalOptions
 
     /// <summary>Blocked queries (the safeguarding record) are kept this long.</summary>
     public TimeSpan BlockRetention { get; init; } = TimeSpan.FromDays(365);
+
+    /// <summary>The audit log (changes and commands) is kept this long; pruning keeps the chain verifiable from an anchor.</summary>
+    public TimeSpan AuditRetention { get; init; } = TimeSpan.FromDays(7 * 365);
+
+    /// <summary>Groups whose devices the local journal records as pseudonyms instead of addresses (empty: none).</summary>
+    public IReadOnlyList<string> PseudonymiseGroups { get; init; } = [];
 }
 
 /// <summary>One journal row as the reports read it.</summary>

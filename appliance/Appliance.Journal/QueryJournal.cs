@@ -90,7 +90,7 @@ public sealed class QueryJournal : IDisposable
 
     /// <summary>Writes a batch in one transaction. Group names come from <paramref name="groupName"/> (the policy's groups).</summary>
     /// <exception cref="JournalException">The write failed (full disk…); the batch is not stored, nothing stored before is touched.</exception>
-    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName)
+    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName, Pseudonyms? pseudonyms = null)
     {
         if (batch.IsEmpty)
         {
@@ -105,10 +105,11 @@ public sealed class QueryJournal : IDisposable
                 _insert.Transaction = transaction;
                 foreach (ref readonly var e in batch)
                 {
+                    var group = groupName(e.Group);
                     _p[0].Value = e.Time.ToUnixTimeMilliseconds();
-                    _p[1].Value = e.Client.ToIPAddress().ToString();
+                    _p[1].Value = pseudonyms?.Applies(group) == true ? pseudonyms.Of(e.Client) : e.Client.ToIPAddress().ToString();
                     _p[2].Value = DBNull.Value;
-                    _p[3].Value = groupName(e.Group);
+                    _p[3].Value = group;
                     _p[4].Value = DnsName.ToSearchText(e.WireName);
                     _p[5].Value = (long)e.QueryType;
                     _p[6].Value = (long)e.Reason;

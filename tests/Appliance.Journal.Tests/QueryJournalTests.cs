@@ -64,6 +64,19 @@ public sealed class QueryJournalTests : IDisposable
     }
 
     [Fact]
+    public void Pseudonymised_groups_are_journalled_as_pseudonyms_and_their_timeline_is_found_by_pseudonym()
+    {
+        using var journal = QueryJournal.Open(DbPath);
+        var pseudonyms = new Pseudonyms(Enumerable.Repeat((byte)7, 32).ToArray(), ["secondary"]);
+        journal.Append([Event(Noon, "10.20.1.5", "homework.example"), Event(Noon, "10.20.9.9", "staffroom.example", group: 2)], Group, pseudonyms);
+
+        var pupil = pseudonyms.Of(ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("10.20.1.5"), 0)));
+        Assert.Empty(journal.Timeline("10.20.1.5", Noon, TimeSpan.FromHours(1)));
+        Assert.Equal("homework.example", Assert.Single(journal.Timeline(pupil, Noon, TimeSpan.FromHours(1))).Name);
+        Assert.Equal("staffroom.example", Assert.Single(journal.Timeline("10.20.9.9", Noon, TimeSpan.FromHours(1))).Name);
+    }
+
+    [Fact]
     public void Reports_BlocksByCategoryAndGroup_AndTopBlockedNames()
     {
         using var journal = QueryJournal.Open(DbPath);

@@ -16,10 +16,14 @@ public sealed class QueryRecords : IDisposable
     private readonly ChunkBuilder _dns = new();
     private readonly ChunkBuilder _blocks = new();
 
-    public QueryRecords(OutboxStore outbox, bool sendQueries)
+    private readonly Pseudonyms? _pseudonyms;
+
+    // pseudonyms: devices in these groups are sent as pseudonyms, not addresses; null: as they are.
+    public QueryRecords(OutboxStore outbox, bool sendQueries, Pseudonyms? pseudonyms = null)
     {
         _outbox = outbox;
         _sendQueries = sendQueries;
+        _pseudonyms = pseudonyms;
     }
 
     /// <exception cref="OutboxException">The outbox refused the batch (full disk); nothing of it is stored.</exception>
@@ -34,9 +38,10 @@ public sealed class QueryRecords : IDisposable
             }
 
             var builder = blocked ? _blocks : _dns;
+            var group = groupName(e.Group);
             var w = builder.BeginRecord(blocked ? Streams.Block : Streams.Dns, e.Time);
-            w.WriteString("client"u8, e.Client.ToIPAddress().ToString());
-            w.WriteString("group"u8, groupName(e.Group));
+            w.WriteString("client"u8, _pseudonyms?.Applies(group) == true ? _pseudonyms.Of(e.Client) : e.Client.ToIPAddress().ToString());
+            w.WriteString("group"u8, group);
             w.WriteString("name"u8, DnsName.ToSearchText(e.WireName));
             w.WriteNumber("qtype"u8, e.QueryType);
             w.WriteNumber("reason"u8, (int)e.Reason);

@@ -103,6 +103,9 @@ public sealed record FleetConfig
     /// </summary>
     public string? CommandKeyFile { get; init; }
 
+    /// <summary>Groups (e.g. "pupils") whose devices the LA sees only as pseudonyms (anon-…), in query records and alerts.</summary>
+    public IReadOnlyList<string>? PseudonymiseGroups { get; init; }
+
     /// <summary>Send every DNS query to the LA, not only blocks (default true).</summary>
     public bool? SendQueries { get; init; }
 
@@ -125,6 +128,12 @@ public sealed record JournalConfig
 
     /// <summary>Days blocked queries are kept (default 365).</summary>
     public int? BlockRetentionDays { get; init; }
+
+    /// <summary>Days the audit log is kept (default 2555, seven years).</summary>
+    public int? AuditRetentionDays { get; init; }
+
+    /// <summary>Groups whose devices this journal records as pseudonyms (anon-…) instead of addresses.</summary>
+    public IReadOnlyList<string>? PseudonymiseGroups { get; init; }
 }
 
 public sealed record FilteringConfig

@@ -67,4 +67,7 @@ public sealed record FleetSettings(Appliance.Fleet.Mqtt.FleetOptions Link, Appli
 {
     /// <summary>The LA's command public key (PEM), validated; null: no commands or desired state are taken.</summary>
     public string? CommandKeyPem { get; init; }
+
+    /// <summary>Groups whose devices the LA sees only as pseudonyms.</summary>
+    public IReadOnlyList<string> PseudonymiseGroups { get; init; } = [];
 }

@@ -95,6 +95,7 @@ public sealed partial class SettingsBuilder
         var journal = config.Journal ?? new JournalConfig();
         var queryDays = Range(journal.QueryRetentionDays, "journal.queryRetentionDays", 1, 3_650, 30);
         var blockDays = Range(journal.BlockRetentionDays, "journal.blockRetentionDays", 1, 3_650, 365);
+        var auditDays = Range(journal.AuditRetentionDays, "journal.auditRetentionDays", 365, 36_500, 7 * 365);
         if (blockDays < queryDays)
         {
             Error("journal.blockRetentionDays", $"({blockDays}) is shorter than journal.queryRetentionDays ({queryDays}); blocks are the record kept longer");
@@ -107,7 +108,13 @@ public sealed partial class SettingsBuilder
             PolicyFile = policyFile,
             ListRefreshInterval = TimeSpan.FromMinutes(refresh),
             ListMaxShrink = shrink / 100.0,
-            Journal = new Appliance.Journal.JournalOptions { QueryRetention = TimeSpan.FromDays(queryDays), BlockRetention = TimeSpan.FromDays(blockDays) },
+            Journal = new Appliance.Journal.JournalOptions
+            {
+                QueryRetention = TimeSpan.FromDays(queryDays),
+                BlockRetention = TimeSpan.FromDays(blockDays),
+                AuditRetention = TimeSpan.FromDays(auditDays),
+                PseudonymiseGroups = journal.PseudonymiseGroups ?? [],
+            },
         };
     }
 

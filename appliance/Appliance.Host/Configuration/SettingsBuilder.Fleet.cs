@@ -109,6 +109,6 @@ public sealed partial class SettingsBuilder
             KeepAlive = TimeSpan.FromSeconds(keepAlive),
             Version = typeof(SettingsBuilder).Assembly.GetName().Version?.ToString(3) ?? "0",
         };
-        return new FleetSettings(link, new OutboxOptions { BudgetBytes = budget * (1L << 20) }, fleet.SendQueries ?? true) { CommandKeyPem = commandKey };
+        return new FleetSettings(link, new OutboxOptions { BudgetBytes = budget * (1L << 20) }, fleet.SendQueries ?? true) { CommandKeyPem = commandKey, PseudonymiseGroups = fleet.PseudonymiseGroups ?? [] };
     }
 }

@@ -25,14 +25,25 @@ public sealed partial class EventDrainService : BackgroundService
     private readonly TimeProvider _time;
     private readonly FleetService? _fleet;
     private readonly AlertService? _alerts;
+    private readonly Appliance.Journal.Audit.AuditLog? _audit;
+    private readonly TimeSpan _auditRetention;
+    private readonly Pseudonyms? _pseudonyms;
+
+    /// <summary>The key behind the pseudonyms (journal and fleet share it, so one pupil has one pseudonym).</summary>
+    public const string PseudonymKeyFile = "pseudonym.key";
     private readonly QueryEvent[] _batch = new QueryEvent[4_096];
     private long _drained;
     private long _lost;
     private DateTimeOffset _lastPrune;
 
     public EventDrainService(EventRing<QueryEvent> ring, QueryJournal journal, PolicyEngine policy, TimeProvider time, ILogger<EventDrainService> logger,
-        AlertService? alerts = null, FleetService? fleet = null)
+        AlertService? alerts = null, FleetService? fleet = null, Appliance.Journal.Audit.AuditLog? audit = null, Configuration.ApplianceSettings? settings = null)
     {
+        _audit = audit;
+        _auditRetention = settings?.Journal.AuditRetention ?? TimeSpan.MaxValue;
+        _pseudonyms = settings is { Journal.PseudonymiseGroups.Count: > 0 }
+            ? new Pseudonyms(PolicySetup.SecretKey(settings.DataDir, PseudonymKeyFile), settings.Journal.PseudonymiseGroups)
+            : null;
         _fleet = fleet;
         _alerts = alerts;
         _ring = ring;
@@ -103,6 +114,11 @@ public sealed partial class EventDrainService : BackgroundService
             try
             {
                 var pruned = _journal.Prune(now);
+                if (_audit is not null && _auditRetention < TimeSpan.MaxValue)
+                {
+                    pruned += _audit.Prune(now - _auditRetention);
+                }
+
                 Log.Pruned(_logger, pruned);
             }
             catch (Microsoft.Data.Sqlite.SqliteException ex)
@@ -126,7 +142,7 @@ public sealed partial class EventDrainService : BackgroundService
 
         try
         {
-            _journal.Append(batch, GroupName);
+            _journal.Append(batch, GroupName, _pseudonyms);
         }
         catch (JournalException ex)
         {

@@ -1,4 +1,5 @@
 using Appliance.Core.Events;
+using Appliance.Core.Net;
 using Appliance.Fleet.Mqtt;
 using Appliance.Fleet.Outbox;
 using Appliance.Host.Configuration;
@@ -19,6 +20,7 @@ public sealed partial class FleetService : BackgroundService
     private readonly AuditForwarder _audit;
     private readonly Appliance.Journal.Audit.AuditLog _auditLog;
     private readonly TimeProvider _time;
+    private readonly Pseudonyms? _pseudonyms;
 
     public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, Appliance.Policy.PolicyChangeService policy,
         ListRefreshService lists, TimeProvider time, ILogger<FleetService> logger)
@@ -30,7 +32,10 @@ public sealed partial class FleetService : BackgroundService
         Outbox = outbox;
         Options = fleet.Link;
         _logger = logger;
-        _records = new QueryRecords(outbox, fleet.SendQueries);
+        _pseudonyms = fleet.PseudonymiseGroups.Count > 0
+            ? new Pseudonyms(PolicySetup.SecretKey(settings.DataDir, EventDrainService.PseudonymKeyFile), fleet.PseudonymiseGroups)
+            : null;
+        _records = new QueryRecords(outbox, fleet.SendQueries, _pseudonyms);
         Link = new FleetLink(fleet.Link, outbox, time, logger,
             FleetCommands.Create(fleet.CommandKeyPem, fleet.Link.Topics, outbox, audit, policy, lists, () => Link?.Connects ?? 0, time));
     }
@@ -68,10 +73,13 @@ public sealed partial class FleetService : BackgroundService
             w.WriteNumber("alertId"u8, a.Id);
             w.WriteString("rule"u8, a.Rule);
             w.WriteString("severity"u8, a.Severity.ToString().ToLowerInvariant());
-            w.WriteString("client"u8, a.Client);
+            // Pseudonymised groups: the LA learns that an alert happened and how serious, not which pupil (the DSL's
+            // e-mail and the box's own inbox say who).
+            var hide = _pseudonyms?.Applies(a.Group) == true;
+            w.WriteString("client"u8, hide ? _pseudonyms!.Of(ClientAddress.FromEndPoint(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(a.Client), 0))) : a.Client);
             if (a.User is not null)
             {
-                w.WriteString("user"u8, a.User);
+                w.WriteString("user"u8, hide ? _pseudonyms!.Of(a.User) : a.User);
             }
 
             w.WriteString("group"u8, a.Group);

@@ -87,9 +87,12 @@ public static class PolicySetup
     }
 
     /// <summary>The box's redaction key, made on first use (32 random bytes, readable by the service only).</summary>
-    public static byte[] RedactionKey(string dataDir)
+    public static byte[] RedactionKey(string dataDir) => SecretKey(dataDir, RedactionKeyFile);
+
+    /// <summary>A 32-byte secret in the data directory, made on first use, readable by the service only.</summary>
+    public static byte[] SecretKey(string dataDir, string file)
     {
-        var path = Path.Combine(dataDir, RedactionKeyFile);
+        var path = Path.Combine(dataDir, file);
         if (File.Exists(path))
         {
             var existing = File.ReadAllBytes(path);
