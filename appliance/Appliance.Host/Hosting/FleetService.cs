@@ -21,10 +21,15 @@ public sealed partial class FleetService : BackgroundService
     private readonly Appliance.Journal.Audit.AuditLog _auditLog;
     private readonly TimeProvider _time;
     private readonly Pseudonyms? _pseudonyms;
+    private readonly IServiceProvider _services;
+
+    /// <summary>How often the box's health report goes to the LA (the health stream; the LA sees trends and silent boxes).</summary>
+    public static readonly TimeSpan HealthEvery = TimeSpan.FromMinutes(5);
 
     public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, Appliance.Policy.PolicyChangeService policy,
-        ListRefreshService lists, TimeProvider time, ILogger<FleetService> logger)
+        ListRefreshService lists, IServiceProvider services, TimeProvider time, ILogger<FleetService> logger)
     {
+        _services = services;
         _auditLog = audit;
         _audit = new AuditForwarder(audit, outbox);
         _time = time;
@@ -113,7 +118,7 @@ public sealed partial class FleetService : BackgroundService
         _auditLog.Appended += OnAudit;
         try
         {
-            await Task.WhenAll(Link.RunAsync(stoppingToken), CatchUpAuditAsync(stoppingToken)).ConfigureAwait(false);
+            await Task.WhenAll(Link.RunAsync(stoppingToken), PeriodicAsync(stoppingToken)).ConfigureAwait(false);
         }
         finally
         {
@@ -121,12 +126,20 @@ public sealed partial class FleetService : BackgroundService
         }
     }
 
-    // At start, after each entry this process writes, and every few seconds for entries another process wrote.
-    private async Task CatchUpAuditAsync(CancellationToken stoppingToken)
+    // At start, after each entry this process writes, and every few seconds for entries another process wrote; and
+    // the health report every five minutes.
+    private async Task PeriodicAsync(CancellationToken stoppingToken)
     {
+        var lastHealth = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             CatchUpAudit();
+            if (_time.GetUtcNow() - lastHealth >= HealthEvery)
+            {
+                lastHealth = _time.GetUtcNow();
+                AppendHealth(lastHealth);
+            }
+
             try
             {
                 await Task.Delay(AuditCatchUpEvery, _time, stoppingToken).ConfigureAwait(false);
@@ -135,6 +148,23 @@ public sealed partial class FleetService : BackgroundService
             {
                 return;
             }
+        }
+    }
+
+    private void AppendHealth(DateTimeOffset now)
+    {
+        using var builder = new ChunkBuilder();
+        var w = builder.BeginRecord("health", now);
+        w.WritePropertyName("report"u8);
+        System.Text.Json.JsonSerializer.Serialize(w, HealthEndpoints.Build(_services), HealthJsonContext.Default.HealthReport);
+        builder.EndRecord();
+        try
+        {
+            Outbox.Append(Streams.Health, builder.Take());
+        }
+        catch (OutboxException ex)
+        {
+            Log.NotQueued(_logger, ex.Message);
         }
     }
 

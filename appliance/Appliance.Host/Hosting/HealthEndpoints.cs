@@ -48,35 +48,40 @@ public static class HealthEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/health", (DnsService dns, EventRing<QueryEvent> ring, EventDrainService drain, ListRefreshService lists,
-            Appliance.Core.Policy.PolicyEngine policy, AlertService alerts, IServiceProvider services) =>
-        {
-            var server = dns.Server;
-            var upstreams = server.Forwarder.Servers
-                .Select(u => new UpstreamHealth(u.ToString(), u.IsHealthy, u.SmoothedRttMicros, u.Answers, u.Failures, u.Rotations, u.Stream.LastError))
-                .ToList();
-            var report = new HealthReport(
-                Program.Version,
-                upstreams.Any(u => u.Healthy) ? "ok" : "degraded",
-                server.EndPoints.Select(e => e.ToString()).ToList(),
-                server.Engine.ToString().ToLowerInvariant(),
-                server.Counters.Snapshot(),
-                server.Cache.Count,
-                server.Cache.Bytes,
-                server.Forwarder.InFlight,
-                ring.Written,
-                ring.Dropped,
-                drain.Drained,
-                drain.NotStored,
-                GC.GetTotalAllocatedBytes(precise: false),
-                upstreams,
-                policy.Snapshot.Version,
-                lists.Reloads,
-                lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList(),
-                new AlertHealth(alerts.Raised, alerts.Suppressed, alerts.NotStored, alerts.MailEnabled, alerts.MailProblem),
-                services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null);
-            return Results.Json(report, HealthJsonContext.Default.HealthReport);
-        });
+        app.MapGet("/api/health", (IServiceProvider services) => Results.Json(Build(services), HealthJsonContext.Default.HealthReport));
+    }
+
+    /// <summary>The report the endpoint serves; the fleet service also sends it to the LA in the health stream.</summary>
+    public static HealthReport Build(IServiceProvider services)
+    {
+        var server = services.GetRequiredService<DnsService>().Server;
+        var ring = services.GetRequiredService<EventRing<QueryEvent>>();
+        var drain = services.GetRequiredService<EventDrainService>();
+        var lists = services.GetRequiredService<ListRefreshService>();
+        var alerts = services.GetRequiredService<AlertService>();
+        var upstreams = server.Forwarder.Servers
+            .Select(u => new UpstreamHealth(u.ToString(), u.IsHealthy, u.SmoothedRttMicros, u.Answers, u.Failures, u.Rotations, u.Stream.LastError))
+            .ToList();
+        return new HealthReport(
+            Program.Version,
+            upstreams.Any(u => u.Healthy) ? "ok" : "degraded",
+            server.EndPoints.Select(e => e.ToString()).ToList(),
+            server.Engine.ToString().ToLowerInvariant(),
+            server.Counters.Snapshot(),
+            server.Cache.Count,
+            server.Cache.Bytes,
+            server.Forwarder.InFlight,
+            ring.Written,
+            ring.Dropped,
+            drain.Drained,
+            drain.NotStored,
+            GC.GetTotalAllocatedBytes(precise: false),
+            upstreams,
+            services.GetRequiredService<Appliance.Core.Policy.PolicyEngine>().Snapshot.Version,
+            lists.Reloads,
+            lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList(),
+            new AlertHealth(alerts.Raised, alerts.Suppressed, alerts.NotStored, alerts.MailEnabled, alerts.MailProblem),
+            services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null);
     }
 
     private static FleetHealth Fleet(FleetService fleet) => new(

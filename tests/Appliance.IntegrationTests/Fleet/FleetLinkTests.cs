@@ -183,6 +183,11 @@ public sealed class FleetLinkTests : IAsyncLifetime
             Assert.Equal(["config.changed", "policy.apply"], audit.Select(a => a.GetProperty("action").GetString()));
             Assert.Equal(audit[0].GetProperty("hash").GetString(), audit[1].GetProperty("previousHash").GetString());
 
+            // And the health report, at start and every five minutes: one NDJSON line holding the /api/health document.
+            await Eventually.True(() => _store.Records(Box, Streams.Health, epoch).Count >= 1, TimeSpan.FromSeconds(30), () => "no health record");
+            var report = JsonDocument.Parse(_store.Records(Box, Streams.Health, epoch)[0].Record).RootElement.GetProperty("report");
+            Assert.Equal("127.0.0.1:" + appliance.DnsPort, report.GetProperty("dnsEndPoints")[0].GetString());
+
             // The broker hangs (SIGSTOP) while 5,000 more blocks are decided and committed to the outbox; the
             // appliance is SIGKILLed with publishes in flight that no broker acknowledged.
             _broker.Pause();
