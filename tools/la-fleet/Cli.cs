@@ -20,6 +20,7 @@ public static class Cli
         root.Subcommands.Add(OpsCommands.Keygen());
         root.Subcommands.Add(OpsCommands.Cmd());
         root.Subcommands.Add(OpsCommands.Push());
+        root.Subcommands.Add(IncidentsCommand.Create(Database, Postgres, OpenStore));
         var parse = root.Parse(args, new ParserConfiguration());
         // Errors reach the catch below, to be printed as one line with the right exit code.
         parse.InvocationConfiguration.EnableDefaultExceptionHandler = false;

@@ -89,6 +89,27 @@ internal static class OpsCommands
         return command;
     }
 
+    public static Command Ack()
+    {
+        var broker = new BrokerOptions();
+        var id = new Argument<string>("id") { Description = "The incident's (or alert's) id on the box" };
+        var command = new Command("ack", "Acknowledge an incident to its box (signed command incident.ack; recorded in the box's audit log)")
+        {
+            id, Key, KeyId, School, Appliance,
+        };
+        broker.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var ops = await ConnectAsync(parse, broker, cancellationToken);
+            var reply = await ops.CommandAsync(parse.GetValue(School)!, parse.GetValue(Appliance)!, "incident.ack",
+                $$"""{"id":{{System.Text.Json.JsonSerializer.Serialize(parse.GetValue(id)!, LaFleetJson.Default.String)}}}""",
+                TimeSpan.FromSeconds(30), cancellationToken);
+            Console.WriteLine(reply);
+            return reply.Contains("\"ok\":true", StringComparison.Ordinal) ? 0 : 1;
+        });
+        return command;
+    }
+
     private static async Task<FleetOps> ConnectAsync(ParseResult parse, BrokerOptions broker, CancellationToken cancellationToken)
     {
         var (host, port) = broker.Endpoint(parse);
@@ -100,3 +121,6 @@ internal static class OpsCommands
         return await FleetOps.ConnectAsync(options, parse.GetValue(broker.La)!, key, parse.GetValue(KeyId)!, TimeProvider.System, cancellationToken);
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class LaFleetJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -36,6 +36,7 @@ public static class FleetCommands
                 return Task.FromResult("""{"triggered":true}""");
             },
             ["audit.verify"] = (_, _) => Task.FromResult(Verify(audit)),
+            ["incident.ack"] = (args, _) => Task.FromResult(AcknowledgeIncident(audit, topics, args)),
         };
         var parts = new Dictionary<string, DesiredPart>(StringComparer.Ordinal)
         {
@@ -65,6 +66,19 @@ public static class FleetCommands
 
         var result = policy.Apply(document, actor, reason);
         return result.Applied ? [] : result.Errors;
+    }
+
+    // The LA has seen an incident or alert. Recorded in the audit log (the command itself is too); the panel's
+    // "seen" LED will read it when the panel is built.
+    private static string AcknowledgeIncident(AuditLog audit, FleetTopics topics, JsonElement args)
+    {
+        if (args.ValueKind != JsonValueKind.Object || !args.TryGetProperty("id", out var id) || id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+        {
+            throw new ArgumentException("incident.ack needs {\"id\": the incident's or alert's id}");
+        }
+
+        var entry = audit.Append("la:" + topics.La, "incident.acknowledged", id.ToString(), Appliance.Core.Events.AuditDetail.Of(("by", "la:" + topics.La)));
+        return $$"""{"acknowledged":{{id.GetRawText()}},"auditSeq":{{entry.Seq}}}""";
     }
 
     private static string Resend(OutboxStore outbox, JsonElement args)

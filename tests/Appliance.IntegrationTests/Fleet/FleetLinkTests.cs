@@ -54,6 +54,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
         {
             dns = new { rateLimit = new { queriesPerSecond = 0 } },
             filtering = new { lists = new[] { new { source = list, category = "gambling" } } },
+            alerts = new { rules = new[] { new { name = "gambling-watch", categories = new[] { "gambling" }, severity = "low" } }, maxPerDevicePerHour = 1 },
             fleet = new
             {
                 broker = $"127.0.0.1:{_broker.Port}", la = Mosquitto.La, school = School, applianceId = Box, passwordFile = password, tls = false,
@@ -114,6 +115,10 @@ public sealed class FleetLinkTests : IAsyncLifetime
         var verify = JsonDocument.Parse((await LaFleet(Ops("cmd", "audit.verify"))).Stdout).RootElement.GetProperty("result");
         Assert.True(verify.GetProperty("intact").GetBoolean());
 
+        var ack = await LaFleet(Ops("incidents", "ack", "17"));
+        Assert.True(ack.ExitCode == 0, ack.All);
+        Assert.Contains("\"acknowledged\":\"17\"", ack.Stdout, StringComparison.Ordinal);
+
         var wrong = await LaFleet(Ops("cmd", "resend", "--args", """{"stream":"nope","fromSeq":1}"""));
         Assert.Equal(1, wrong.ExitCode);
         Assert.Contains("resend needs", wrong.Stdout, StringComparison.Ordinal);
@@ -124,6 +129,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
         Assert.Contains(" la:LA1 desired.applied desired v7 ", audit.Stdout, StringComparison.Ordinal);
         Assert.Contains(" la:LA1 command.received status ", audit.Stdout, StringComparison.Ordinal);
         Assert.Contains(" la:LA1 command.done resend {\"id\":", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" la:LA1 incident.acknowledged 17 ", audit.Stdout, StringComparison.Ordinal);
     }
 
     private Task<ApplianceProcess> StartApplianceAsync()
@@ -182,6 +188,12 @@ public sealed class FleetLinkTests : IAsyncLifetime
             var audit = _store.Records(Box, Streams.Audit, epoch).Select(r => JsonDocument.Parse(r.Record).RootElement).ToList();
             Assert.Equal(["config.changed", "policy.apply"], audit.Select(a => a.GetProperty("action").GetString()));
             Assert.Equal(audit[0].GetProperty("hash").GetString(), audit[1].GetProperty("previousHash").GetString());
+
+            // The 300 blocks raised one alert (the limit is one an hour), which the LA's staff list.
+            await Eventually.True(() => _store.Records(Box, Streams.Alert, epoch).Count == 1, TimeSpan.FromSeconds(30), () => "no alert at the LA");
+            var listed = await LaFleet("incidents", "list", "--alerts", "--db", Path.Combine(_dir, "la.db"));
+            Assert.True(listed.ExitCode == 0, listed.All);
+            Assert.Matches(@"SCH7\s+apl-it-1\s+1\s+LOW gambling-watch 127\.0\.0\.1 \(default\): q0\.blocked\.test #1", listed.Stdout);
 
             // And the health report, at start and every five minutes: one NDJSON line holding the /api/health document.
             await Eventually.True(() => _store.Records(Box, Streams.Health, epoch).Count >= 1, TimeSpan.FromSeconds(30), () => "no health record");

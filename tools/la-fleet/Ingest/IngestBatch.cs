@@ -6,6 +6,9 @@ public sealed record IngestBatch(string School, string Appliance, string Stream,
 /// <summary>Where an appliance's stream stands at the LA: everything up to <see cref="Contiguous"/> is stored; <see cref="Highest"/> is the highest seq seen.</summary>
 public sealed record StreamProgress(string Appliance, string School, string Stream, long Epoch, long Contiguous, long Highest);
 
+/// <summary>A stored record with where it came from.</summary>
+public sealed record StoredRecord(string Appliance, string School, string Stream, long Epoch, long Seq, long? Ts, string Body);
+
 /// <summary>The LA's view of one appliance: presence from its birth/will messages, its outbox epoch and backlog.</summary>
 public sealed record ApplianceStatus(string Appliance, string School, string Presence, string? Version, long? Epoch, DateTimeOffset? Seen, long Records);
 
@@ -29,6 +32,9 @@ public interface IIngestStore : IDisposable
     IReadOnlyList<StreamProgress> Progress();
 
     IReadOnlyList<ApplianceStatus> Status();
+
+    /// <summary>The newest records of a stream across every box, newest first (incidents and alerts for the LA's staff).</summary>
+    IReadOnlyList<StoredRecord> Latest(string stream, int limit);
 
     /// <summary>Stored records of one stream, in seq order (reports and tests).</summary>
     IReadOnlyList<(long Seq, string Record)> Records(string appliance, string stream, long epoch);

@@ -137,6 +137,15 @@ public sealed class PostgresIngestStore : IIngestStore
             r => new ApplianceStatus(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
                 r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetInt64(6)));
 
+    public IReadOnlyList<StoredRecord> Latest(string stream, int limit)
+        => Query("""
+            SELECT r.appliance, COALESCE(a.school, '?'), r.stream, r.epoch, r.seq, r.ts, r.body FROM records r
+            LEFT JOIN appliances a ON a.appliance = r.appliance
+            WHERE r.stream = $1 ORDER BY r.ts DESC, r.seq DESC LIMIT $2
+            """,
+            r => new StoredRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.IsDBNull(5) ? null : r.GetInt64(5), r.GetString(6)),
+            stream, limit);
+
     public IReadOnlyList<(long Seq, string Record)> Records(string appliance, string stream, long epoch)
         => Query("SELECT seq, body FROM records WHERE appliance = $1 AND stream = $2 AND epoch = $3 ORDER BY seq",
             r => (r.GetInt64(0), r.GetString(1)), appliance, stream, epoch);

@@ -181,6 +181,29 @@ public sealed class SqliteIngestStore : IIngestStore
             r => new ApplianceStatus(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
                 r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetInt64(6)));
 
+    public IReadOnlyList<StoredRecord> Latest(string stream, int limit)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, """
+                SELECT r.appliance, COALESCE(a.school, '?'), r.stream, r.epoch, r.seq, r.ts, r.body FROM records r
+                LEFT JOIN appliances a ON a.appliance = r.appliance
+                WHERE r.stream = $s ORDER BY r.ts DESC, r.seq DESC LIMIT $n
+                """);
+            command.Parameters.AddWithValue("$s", stream);
+            command.Parameters.AddWithValue("$n", limit);
+            using var reader = command.ExecuteReader();
+            var result = new List<StoredRecord>();
+            while (reader.Read())
+            {
+                result.Add(new StoredRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4),
+                    reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.GetString(6)));
+            }
+
+            return result;
+        }
+    }
+
     public IReadOnlyList<(long Seq, string Record)> Records(string appliance, string stream, long epoch)
     {
         lock (_lock)
