@@ -26,3 +26,6 @@ public sealed record CategoryCount(string Category, string Group, long Blocks);
 
 /// <summary>A blocked name and how often it was asked for.</summary>
 public sealed record NameCount(string Name, long Blocks, long Clients);
+
+/// <summary>Blocks of one category on one day (UTC).</summary>
+public sealed record DayCount(DateOnly Day, string Category, long Blocks);

@@ -77,6 +77,24 @@ public sealed class QueryJournalTests : IDisposable
     }
 
     [Fact]
+    public void Trend_counts_blocks_per_day_and_category()
+    {
+        using var journal = QueryJournal.Open(DbPath);
+        journal.Append(
+        [
+            Event(Noon, "10.20.1.5", "a.example", blocked: true, category: Category.SelfHarm),
+            Event(Noon.AddHours(1), "10.20.1.6", "b.example", blocked: true, category: Category.SelfHarm),
+            Event(Noon.AddDays(1), "10.20.1.5", "c.example", blocked: true, category: Category.Drugs),
+            Event(Noon.AddDays(1), "10.20.1.5", "d.example"),                                          // allowed: not a block
+            Event(Noon.AddDays(9), "10.20.1.5", "e.example", blocked: true, category: Category.Drugs),  // outside the period
+        ], Group);
+
+        Assert.Equal(
+            [new DayCount(new DateOnly(2026, 11, 25), "self-harm", 2), new DayCount(new DateOnly(2026, 11, 26), "drugs", 1)],
+            journal.Trend(Noon.AddDays(-1), Noon.AddDays(7)));
+    }
+
+    [Fact]
     public void Reports_BlocksByCategoryAndGroup_AndTopBlockedNames()
     {
         using var journal = QueryJournal.Open(DbPath);

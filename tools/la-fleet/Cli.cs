@@ -102,11 +102,12 @@ public static class Cli
         {
             using var store = OpenStore(parse);
             var progress = store.Progress().ToLookup(p => p.Appliance);
-            Console.WriteLine("school     appliance        presence  version   last seen (UTC)       records");
+            var backlog = store.Latest("health", 10_000).GroupBy(h => h.Appliance).ToDictionary(g => g.Key, g => Backlog(g.First()));
+            Console.WriteLine("school     appliance        presence  version   last seen (UTC)       records  backlog at last health report");
             foreach (var s in store.Status())
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{s.School,-10} {s.Appliance,-16} {s.Presence,-9} {s.Version ?? "-",-9} {s.Seen?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",-21} {s.Records}"));
+                    $"{s.School,-10} {s.Appliance,-16} {s.Presence,-9} {s.Version ?? "-",-9} {s.Seen?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",-21} {s.Records,-8} {backlog.GetValueOrDefault(s.Appliance, "-")}"));
                 foreach (var p in progress[s.Appliance])
                 {
                     var hole = p.Highest > p.Contiguous ? $"  (hole after {p.Contiguous}, highest {p.Highest})" : "";
@@ -117,6 +118,21 @@ public static class Cli
             return 0;
         });
         return command;
+    }
+
+    // "1,204 records (2026-11-30 10:05)" from the fleet section of a box's health report.
+    private static string Backlog(StoredRecord health)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(health.Body);
+        if (!document.RootElement.TryGetProperty("report", out var report) || !report.TryGetProperty("fleet", out var fleet)
+            || fleet.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return "-";
+        }
+
+        var waiting = fleet.GetProperty("streams").EnumerateArray().Sum(s => s.GetProperty("pending").GetInt64() + s.GetProperty("unacknowledged").GetInt64());
+        var at = health.Ts is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "?";
+        return string.Create(CultureInfo.InvariantCulture, $"{waiting:N0} records ({at})");
     }
 
     private static Command RegisterCommand()

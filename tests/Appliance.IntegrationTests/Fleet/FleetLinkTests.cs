@@ -199,6 +199,9 @@ public sealed class FleetLinkTests : IAsyncLifetime
             await Eventually.True(() => _store.Records(Box, Streams.Health, epoch).Count >= 1, TimeSpan.FromSeconds(30), () => "no health record");
             var report = JsonDocument.Parse(_store.Records(Box, Streams.Health, epoch)[0].Record).RootElement.GetProperty("report");
             Assert.Equal("127.0.0.1:" + appliance.DnsPort, report.GetProperty("dnsEndPoints")[0].GetString());
+            var status = await LaFleet("status", "--db", Path.Combine(_dir, "la.db"));
+            Assert.Matches(@"SCH7\s+apl-it-1\s+online\s+\S+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+\s+[\d,]+ records \(", status.Stdout);
+            Assert.Contains("block    epoch ", status.Stdout, StringComparison.Ordinal);
 
             // The broker hangs (SIGSTOP) while 5,000 more blocks are decided and committed to the outbox; the
             // appliance is SIGKILLed with publishes in flight that no broker acknowledged.
