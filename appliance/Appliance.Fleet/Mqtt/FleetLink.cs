@@ -81,6 +81,7 @@ public sealed partial class FleetLink : IAsyncDisposable
     {
         var failures = 0;
         var lastRequeue = _time.GetUtcNow();
+        var lastPing = _time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -105,10 +106,20 @@ public sealed partial class FleetLink : IAsyncDisposable
                 if (!await PumpAsync(stoppingToken).ConfigureAwait(false))
                 {
                     await _nudge.WaitAsync(IdlePoll, stoppingToken).ConfigureAwait(false);
-                    if (!await _client.TryPingAsync(stoppingToken).ConfigureAwait(false) && !_client.IsConnected)
+                    // A ping when idle for half the keep-alive (not at every poll: hundreds of boxes share the broker)
+                    // finds a half-open connection before the next publish would.
+                    if (_time.GetUtcNow() - lastPing >= _options.KeepAlive / 2)
                     {
-                        throw new IOException("the broker stopped answering pings");
+                        lastPing = _time.GetUtcNow();
+                        if (!await _client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+                        {
+                            throw new IOException("the broker stopped answering pings");
+                        }
                     }
+                }
+                else
+                {
+                    lastPing = _time.GetUtcNow();   // traffic flowed: the connection is alive
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

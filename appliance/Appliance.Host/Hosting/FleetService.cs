@@ -13,18 +13,18 @@ namespace Appliance.Host.Hosting;
 /// </summary>
 public sealed partial class FleetService : BackgroundService
 {
-    private readonly QueryRecords _records;
-    private readonly ILogger<FleetService> _logger;
+    /// <summary>How often the box's health report goes to the LA (the health stream; the LA sees trends and silent boxes).</summary>
+    public static readonly TimeSpan HealthEvery = TimeSpan.FromMinutes(5);
 
     private static readonly TimeSpan AuditCatchUpEvery = TimeSpan.FromSeconds(10);
+    private readonly QueryRecords _records;
+    private readonly ILogger<FleetService> _logger;
     private readonly AuditForwarder _audit;
     private readonly Appliance.Journal.Audit.AuditLog _auditLog;
     private readonly TimeProvider _time;
     private readonly Pseudonyms? _pseudonyms;
     private readonly IServiceProvider _services;
-
-    /// <summary>How often the box's health report goes to the LA (the health stream; the LA sees trends and silent boxes).</summary>
-    public static readonly TimeSpan HealthEvery = TimeSpan.FromMinutes(5);
+    private long _notQueued;
 
     public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, Appliance.Policy.PolicyChangeService policy,
         ListRefreshService lists, IServiceProvider services, TimeProvider time, ILogger<FleetService> logger)
@@ -52,7 +52,7 @@ public sealed partial class FleetService : BackgroundService
     public FleetOptions Options { get; }
 
     /// <summary>Query events the outbox refused (full disk): counted for health, like the journal's.</summary>
-    public long NotQueued { get; private set; }
+    public long NotQueued => Interlocked.Read(ref _notQueued);
 
     /// <summary>Called from the event drain's thread with each batch it drained.</summary>
     public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName)
@@ -63,7 +63,7 @@ public sealed partial class FleetService : BackgroundService
         }
         catch (OutboxException ex)
         {
-            NotQueued += batch.Length;
+            Interlocked.Add(ref _notQueued, batch.Length);
             Log.NotQueued(_logger, ex.Message);
         }
     }
@@ -102,7 +102,7 @@ public sealed partial class FleetService : BackgroundService
         }
         catch (OutboxException ex)
         {
-            NotQueued += alerts.Count;
+            Interlocked.Add(ref _notQueued, alerts.Count);
             Log.NotQueued(_logger, ex.Message);
         }
     }
