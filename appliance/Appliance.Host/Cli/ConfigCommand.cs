@@ -36,6 +36,28 @@ public static class ConfigCommand
                 }
 
                 Console.WriteLine($"filtering: refresh every {settings.ListRefreshInterval.TotalMinutes} min, refuse a shrink over {settings.ListMaxShrink:P0}; policy seed: {settings.PolicyFile ?? "built-in default"}");
+                var journal = settings.Journal;
+                Console.WriteLine($"journal: queries {journal.QueryRetention.TotalDays} d, blocks {journal.BlockRetention.TotalDays} d, audit {journal.AuditRetention.TotalDays} d"
+                    + (journal.PseudonymiseGroups.Count > 0 ? $"; pseudonyms for {string.Join(", ", journal.PseudonymiseGroups)}" : ""));
+                foreach (var rule in settings.AlertRules)
+                {
+                    Console.WriteLine($"alert rule {rule.Name}: {Appliance.Core.Lists.Categories.Describe(rule.Categories)}, {rule.Severity.ToString().ToLowerInvariant()}{(rule.BlockedOnly ? "" : ", allowed queries too")}");
+                }
+
+                Console.WriteLine($"alerts: at most {settings.AlertsPerDevicePerHour} per device and rule an hour; e-mail "
+                    + (settings.AlertEmail is { } mail ? $"via {mail.Host}:{mail.Port} ({mail.Security.ToString().ToLowerInvariant()}) to {string.Join(", ", mail.To)}" : "off"));
+                if (settings.Fleet is { } fleet)
+                {
+                    Console.WriteLine($"fleet: {fleet.Link.Host}:{fleet.Link.Port} {(fleet.Link.UseTls ? "TLS" : "plain TCP")}{(fleet.Link.ClientCertificateFile is null ? "" : " with a client certificate")}"
+                        + $" as {fleet.Link.Topics.Prefix}; commands {(fleet.CommandKeyPem is null ? "off (no commandKeyFile)" : "signed by the LA's key")}"
+                        + $"; queries {(fleet.SendQueries ? "sent" : "kept on the box")}; outbox budget {fleet.Outbox.BudgetBytes >> 20} MB"
+                        + (fleet.PseudonymiseGroups.Count > 0 ? $"; pseudonyms for {string.Join(", ", fleet.PseudonymiseGroups)}" : ""));
+                }
+                else
+                {
+                    Console.WriteLine("fleet: off (no fleet section)");
+                }
+
                 Console.WriteLine("configuration is valid");
                 return ExitCodes.Ok;
             }

@@ -144,13 +144,18 @@ public static class DnsName
         return true;
     }
 
+    /// <summary>Room enough for any name's presentation form: every byte of a 255-byte name escaped as \DDD.</summary>
+    public const int MaxTextLength = DnsLimits.MaxNameLength * 4;
+
     /// <summary>
-    /// Writes the presentation form ("www.example.com.") of an uncompressed wire name. For logs and tools,
-    /// never the hot path. Bytes outside printable ASCII and the dot are escaped as \DDD (RFC 4343 §2.1).
+    /// Writes the presentation form ("www.example.com.") of an uncompressed wire name as ASCII into
+    /// <paramref name="destination"/> (at least <see cref="MaxTextLength"/> bytes). Bytes outside printable ASCII
+    /// and the dot are escaped as \DDD (RFC 4343 §2.1). The root is ".". Allocation-free: the journal writes every
+    /// query's name through it.
     /// </summary>
-    public static string ToDisplayString(ReadOnlySpan<byte> wireName)
+    public static int WriteDisplayText(ReadOnlySpan<byte> wireName, Span<byte> destination)
     {
-        var sb = new System.Text.StringBuilder(wireName.Length + 4);
+        var at = 0;
         var i = 0;
         while (i < wireName.Length && wireName[i] != 0)
         {
@@ -160,18 +165,48 @@ public static class DnsName
                 var c = wireName[i];
                 if (c is (byte)'.' or (byte)'\\' || c <= 0x20 || c >= 0x7F)
                 {
-                    sb.Append('\\').Append(((int)c).ToString("D3", System.Globalization.CultureInfo.InvariantCulture));
+                    destination[at++] = (byte)'\\';
+                    destination[at++] = (byte)('0' + (c / 100));
+                    destination[at++] = (byte)('0' + (c / 10 % 10));
+                    destination[at++] = (byte)('0' + (c % 10));
                 }
                 else
                 {
-                    sb.Append((char)c);
+                    destination[at++] = c;
                 }
             }
 
-            sb.Append('.');
+            destination[at++] = (byte)'.';
         }
 
-        return sb.Length == 0 ? "." : sb.ToString();
+        if (at == 0)
+        {
+            destination[at++] = (byte)'.';
+        }
+
+        return at;
+    }
+
+    /// <summary>
+    /// The name as people type and search it, written allocation-free: "www.example.org" without the trailing dot;
+    /// the root stays "." and an empty name (no question) is "".
+    /// </summary>
+    public static int WriteSearchText(ReadOnlySpan<byte> wireName, Span<byte> destination)
+    {
+        if (wireName.IsEmpty)
+        {
+            return 0;
+        }
+
+        var length = WriteDisplayText(wireName, destination);
+        return length > 1 ? length - 1 : length;   // every name but the root ends with its dot
+    }
+
+    /// <summary>The presentation form ("www.example.com.") of an uncompressed wire name. For logs and tools.</summary>
+    public static string ToDisplayString(ReadOnlySpan<byte> wireName)
+    {
+        Span<byte> text = stackalloc byte[MaxTextLength];
+        return System.Text.Encoding.ASCII.GetString(text[..WriteDisplayText(wireName, text)]);
     }
 
     /// <summary>
@@ -180,13 +215,8 @@ public static class DnsName
     /// </summary>
     public static string ToSearchText(ReadOnlySpan<byte> wireName)
     {
-        if (wireName.IsEmpty)
-        {
-            return "";
-        }
-
-        var text = ToDisplayString(wireName);
-        return text.Length > 1 && text.EndsWith('.') ? text[..^1] : text;
+        Span<byte> text = stackalloc byte[MaxTextLength];
+        return System.Text.Encoding.ASCII.GetString(text[..WriteSearchText(wireName, text)]);
     }
 
     /// <summary>The wire form of a presentation-form name, as a new array (for tables built once).</summary>
