@@ -73,6 +73,7 @@ public sealed class OutboxTests : IDisposable
         {
             epoch = outbox.Epoch;
             outbox.Append(Streams.Dns, Records(20));
+            outbox.MarkSent(outbox.NextPending(10).Select(c => c.Id));
             Assert.Equal(1, outbox.Acknowledge(epoch, Streams.Dns, 20));
             Assert.Empty(outbox.NextPending(10));
         }
@@ -104,6 +105,21 @@ public sealed class OutboxTests : IDisposable
         Assert.Equal(0, outbox.Requeue(_time.GetUtcNow() - TimeSpan.FromMinutes(15)));
         Assert.Equal(1, outbox.Requeue(_time.GetUtcNow() - TimeSpan.FromMinutes(5)));
         Assert.Equal(501, Assert.Single(outbox.NextPending(10)).SeqFirst);
+    }
+
+    [Fact]
+    public void An_acknowledgement_removes_only_what_the_broker_accepted_so_a_forged_one_cannot_empty_the_outbox()
+    {
+        using var outbox = OutboxStore.Open(DbPath, time: _time);
+        outbox.Append(Streams.Incident, Records(3, "incident"));
+        outbox.Append(Streams.Dns, Records(600));
+        outbox.MarkSent([outbox.NextPending(10).Single(c => c is { Stream: Streams.Dns, SeqFirst: 1 }).Id]);
+
+        Assert.Equal(0, outbox.Acknowledge(outbox.Epoch, Streams.Incident, long.MaxValue / 2));
+        Assert.Equal(1, outbox.Acknowledge(outbox.Epoch, Streams.Dns, long.MaxValue / 2));
+        var backlog = outbox.Backlog().ToDictionary(b => b.Stream);
+        Assert.Equal((0L, 3L), (backlog[Streams.Incident].AckedSeq, backlog[Streams.Incident].Pending));
+        Assert.Equal((500L, 100L), (backlog[Streams.Dns].AckedSeq, backlog[Streams.Dns].Pending));
     }
 
     [Fact]

@@ -43,7 +43,8 @@ public sealed class Mosquitto : IDisposable
             topic write la/{La}/sch/+/apl/+/down/ack
 
             user la-ops
-            topic write la/{La}/sch/+/apl/+/down/#
+            topic write la/{La}/sch/+/apl/+/down/cmd/#
+            topic write la/{La}/sch/+/apl/+/down/desired
             topic read la/{La}/sch/+/apl/+/up/#
 
             """);

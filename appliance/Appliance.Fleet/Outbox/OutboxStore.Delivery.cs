@@ -64,7 +64,9 @@ public sealed partial class OutboxStore
             using var transaction = _connection.BeginTransaction();
             using var command = _connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = "DELETE FROM chunks WHERE stream = $s AND seq_first + count - 1 <= $upTo RETURNING length(body)";
+            // Only chunks the broker has accepted (state 1): acks are not signed, so a forged one must not be able to
+            // delete what was never sent. "seq_first <= $upTo" lets the (stream, seq_first) index bound the scan.
+            command.CommandText = "DELETE FROM chunks WHERE stream = $s AND seq_first <= $upTo AND seq_first + count - 1 <= $upTo AND state = 1 RETURNING length(body)";
             command.Parameters.AddWithValue("$s", stream);
             command.Parameters.AddWithValue("$upTo", upToSeq);
             var deleted = 0;
@@ -78,7 +80,11 @@ public sealed partial class OutboxStore
                 }
             }
 
-            command.CommandText = "UPDATE streams SET acked_seq = max(acked_seq, $upTo) WHERE name = $s";
+            // The mark moves only as far as what was really deleted or already gone: never past what the box sent.
+            command.CommandText = """
+                UPDATE streams SET acked_seq = max(acked_seq, min($upTo, COALESCE((SELECT min(seq_first) - 1 FROM chunks WHERE stream = $s), next_seq - 1)))
+                WHERE name = $s
+                """;
             command.ExecuteNonQuery();
             transaction.Commit();
             _storedBytes -= bytes;

@@ -122,6 +122,8 @@ public sealed partial class OutboxStore : IDisposable
                     UNIQUE (stream, seq_first)
                 );
                 CREATE INDEX IF NOT EXISTS chunks_pending ON chunks (lane, id) WHERE state = 0;
+                CREATE INDEX IF NOT EXISTS chunks_sent ON chunks (sent_ms) WHERE state = 1;   -- requeue, every few seconds
+                CREATE INDEX IF NOT EXISTS chunks_lane ON chunks (lane, id);                  -- the disk budget's victims
                 """;
             command.ExecuteNonQuery();
 

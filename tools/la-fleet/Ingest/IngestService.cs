@@ -27,6 +27,13 @@ public sealed partial class IngestService : IAsyncDisposable
     private readonly IMqttClient _client;
     private readonly Dictionary<(string Appliance, string Stream, long Epoch), (long Contiguous, DateTimeOffset Since)> _holes = [];
     private readonly Dictionary<(string Appliance, string Stream, long Epoch), long> _acked = [];
+    private readonly Dictionary<string, DateTimeOffset> _lastAck = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Progress is acknowledged again this often even when it has not moved: an ack that reached the box before the
+    /// box had marked the chunks sent removes nothing there, and the box must hear it again.
+    /// </summary>
+    public static readonly TimeSpan RepeatAckEvery = TimeSpan.FromSeconds(10);
     private long _records;
     private long _rejected;
 
@@ -203,10 +210,11 @@ public sealed partial class IngestService : IAsyncDisposable
         {
             var acked = new Dictionary<string, long>(StringComparer.Ordinal);
             var resend = new Dictionary<string, long>(StringComparer.Ordinal);
+            var repeat = now - _lastAck.GetValueOrDefault(box.Key.Appliance, DateTimeOffset.MinValue) >= RepeatAckEvery;
             foreach (var p in box)
             {
                 var key = (p.Appliance, p.Stream, p.Epoch);
-                if (_acked.GetValueOrDefault(key, -1) != p.Contiguous)
+                if (repeat || _acked.GetValueOrDefault(key, -1) != p.Contiguous)
                 {
                     acked[p.Stream] = p.Contiguous;
                 }
@@ -239,6 +247,8 @@ public sealed partial class IngestService : IAsyncDisposable
             {
                 _acked[(box.Key.Appliance, stream, box.Key.Epoch)] = seq;
             }
+
+            _lastAck[box.Key.Appliance] = now;
         }
     }
 
