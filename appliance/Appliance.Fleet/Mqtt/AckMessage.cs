@@ -16,7 +16,7 @@ public sealed record AckMessage(long Epoch, IReadOnlyDictionary<string, long> Ac
         {
             using var document = JsonDocument.Parse(json.ToArray());
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("epoch", out var epoch) || !epoch.TryGetInt64(out var e))
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("epoch", out var epoch) || epoch.ValueKind != JsonValueKind.Number || !epoch.TryGetInt64(out var e))
             {
                 throw new FormatException("ack: an object with a numeric 'epoch' was expected");
             }
@@ -62,7 +62,7 @@ public sealed record AckMessage(long Epoch, IReadOnlyDictionary<string, long> Ac
         {
             foreach (var p in streams.EnumerateObject())
             {
-                if (!p.Value.TryGetInt64(out var seq))
+                if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt64(out var seq))
                 {
                     throw new FormatException($"ack: {name}.{p.Name} is not a sequence number");
                 }

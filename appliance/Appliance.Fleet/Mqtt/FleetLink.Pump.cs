@@ -137,9 +137,22 @@ public sealed partial class FleetLink
                     : _options.Topics.Reply, reply, retain: false, e.ApplicationMessage.CorrelationData).ConfigureAwait(false);
             }
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException and not OperationCanceledException)
         {
+            // Malformed, or the outbox failed (full disk): logged, and the message is acknowledged, so one bad message
+            // cannot hold every later one (acks, commands) behind it. A command's ledger already holds its outcome.
             Log.BadDownlink(_logger, topic, ex.Message);
+            if (!e.AutoAcknowledge)
+            {
+                try
+                {
+                    await e.AcknowledgeAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (InvalidOperationException)
+                {
+                    // already acknowledged before the failure
+                }
+            }
         }
     }
 

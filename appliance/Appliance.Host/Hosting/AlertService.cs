@@ -90,8 +90,10 @@ public sealed partial class AlertService : BackgroundService
                 MailProblem = null;
                 delay = MailEvery;
             }
-            catch (MailException ex)
+            catch (Exception ex) when (ex is MailException or NotSupportedException or InvalidOperationException or Appliance.Journal.JournalException)
             {
+                // MailException: the server; NotSupportedException: e.g. a user name set and the server offers no AUTH.
+                // None of them may stop the appliance; the alerts wait in the store.
                 MailProblem = ex.Message;
                 delay = TimeSpan.FromSeconds(Math.Min(300, delay.TotalSeconds * 2));
                 Log.MailFailed(_logger, ex.Message, delay);

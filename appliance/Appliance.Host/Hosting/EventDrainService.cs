@@ -134,10 +134,18 @@ public sealed partial class EventDrainService : BackgroundService
         // Group names from the current policy: a swap between the decision and this drain (20 ms) could name a
         // renamed group by its new name, never a wrong index.
         string GroupName(byte g) => g < groups.Count ? groups[g].Name : $"group {g}";
-        _fleet?.Append(batch, GroupName);
-        if (_alerts?.Raise(batch, GroupName) is { Count: > 0 } raised)
+        try
         {
-            _fleet?.AppendAlerts(raised);
+            _fleet?.Append(batch, GroupName);
+            if (_alerts?.Raise(batch, GroupName) is { Count: > 0 } raised)
+            {
+                _fleet?.AppendAlerts(raised);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Nothing the fleet or the alerts do may stop the drain: the journal below and the resolver's ring depend on it.
+            Log.NotStored(_logger, $"fleet/alerts: {ex.Message}");
         }
 
         try

@@ -133,11 +133,19 @@ public sealed partial class FleetService : BackgroundService
         var lastHealth = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            CatchUpAudit();
-            if (_time.GetUtcNow() - lastHealth >= HealthEvery)
+            try
             {
-                lastHealth = _time.GetUtcNow();
-                AppendHealth(lastHealth);
+                CatchUpAudit();
+                if (_time.GetUtcNow() - lastHealth >= HealthEvery)
+                {
+                    lastHealth = _time.GetUtcNow();
+                    AppendHealth(lastHealth);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // An unexpected failure (a database error) must not end audit forwarding and health reports for good.
+                Log.NotQueued(_logger, ex.Message);
             }
 
             try

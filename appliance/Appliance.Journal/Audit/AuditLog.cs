@@ -120,7 +120,17 @@ public sealed class AuditLog : IAuditSink, IDisposable
             }
         }
 
-        Appended?.Invoke(entry);
+        try
+        {
+            Appended?.Invoke(entry);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A listener (forwarding to the LA) failing must not fail the change that was just recorded; the
+            // forwarder catches up from the log later.
+            System.Diagnostics.Trace.TraceWarning($"audit listener failed: {ex.Message}");
+        }
+
         return entry;
     }
 

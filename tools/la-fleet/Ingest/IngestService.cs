@@ -125,9 +125,18 @@ public sealed partial class IngestService : IAsyncDisposable
         {
             Handle(message);
         }
-        catch (Exception ex) when (ex is FormatException or InvalidDataException or JsonException)
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException)
         {
-            // Undecodable: acknowledge it anyway (redelivery would not fix it) and say which box sent it.
+            // The database failed (full disk, server down): no PUBACK, and a new connection, so the broker delivers
+            // this and whatever follows again instead of holding them behind an unacknowledged message.
+            Log.StoreFailed(_logger, message.Topic, ex.Message);
+            _ = _client.TryDisconnectAsync(MqttClientDisconnectOptionsReason.UnspecifiedError, "store failed");
+            return;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Undecodable or malformed in any way: acknowledged anyway (redelivery would not fix it; holding it would
+            // stall this ingest behind it), and the box that sent it named.
             Interlocked.Increment(ref _rejected);
             Log.Rejected(_logger, message.Topic, ex.Message);
         }
@@ -268,6 +277,9 @@ public sealed partial class IngestService : IAsyncDisposable
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Refused a message on {Topic}: {Problem}")]
         public static partial void Rejected(ILogger logger, string topic, string problem);
+
+        [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Could not store a message on {Topic}: {Problem}; reconnecting so the broker delivers it again")]
+        public static partial void StoreFailed(ILogger logger, string topic, string problem);
 
         [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Gap in {Appliance}/{Stream}: asking again from seq {From} (highest seen {Highest})")]
         public static partial void Gap(ILogger logger, string appliance, string stream, long from, long highest);

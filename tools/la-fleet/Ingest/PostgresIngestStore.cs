@@ -95,20 +95,81 @@ public sealed class PostgresIngestStore : IIngestStore
         }
 
         upsert.ExecuteNonQuery();
-        using var advance = new NpgsqlCommand("""
-            UPDATE progress p SET contiguous = GREATEST(p.contiguous, (
-                SELECT MIN(g) - 1 FROM generate_series(p.contiguous + 1, GREATEST(p.highest, p.contiguous) + 1) g
-                WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.appliance = p.appliance AND r.stream = p.stream AND r.epoch = p.epoch AND r.seq = g)
-                  AND NOT EXISTS (SELECT 1 FROM skipped k WHERE k.appliance = p.appliance AND k.stream = p.stream AND k.epoch = p.epoch
-                                                            AND g BETWEEN k.from_seq AND k.to_seq)))
-            WHERE p.appliance = $1 AND p.stream = $2 AND p.epoch = $3
-            """, connection, transaction);
-        foreach (var value in new object[] { appliance, stream, epoch })
+        // Walks forward: over the run of stored seqs right after the mark, read 1,000 at a time in index order, or over
+        // a skipped range that starts there. Each step reads only what lies past the mark, so the cost follows what
+        // arrived, not how far the stream has come.
+        var contiguous = Scalar(connection, transaction, "SELECT contiguous FROM progress WHERE appliance = $1 AND stream = $2 AND epoch = $3", appliance, stream, epoch) ?? 0;
+        var start = contiguous;
+        while (true)
         {
-            advance.Parameters.Add(new NpgsqlParameter { Value = value });
+            var next = contiguous + 1;
+            var run = StoredRun(connection, transaction, appliance, stream, epoch, next);
+            if (run > 0)
+            {
+                contiguous = next + run - 1;
+            }
+            else if (Scalar(connection, transaction, "SELECT max(to_seq) FROM skipped WHERE appliance = $1 AND stream = $2 AND epoch = $3 AND from_seq <= $4 AND to_seq >= $4",
+                         appliance, stream, epoch, next) is { } skippedTo)
+            {
+                contiguous = skippedTo;
+            }
+            else
+            {
+                break;
+            }
         }
 
-        advance.ExecuteNonQuery();
+        if (contiguous != start)
+        {
+            using var advance = new NpgsqlCommand("UPDATE progress SET contiguous = GREATEST(contiguous, $4) WHERE appliance = $1 AND stream = $2 AND epoch = $3",
+                connection, transaction);
+            foreach (var value in new object[] { appliance, stream, epoch, contiguous })
+            {
+                advance.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            advance.ExecuteNonQuery();
+        }
+    }
+
+    // How many seqs from `from` on are stored without a hole (read in pages of 1,000 along the primary key).
+    private static long StoredRun(NpgsqlConnection connection, NpgsqlTransaction transaction, string appliance, string stream, long epoch, long from)
+    {
+        long run = 0;
+        while (true)
+        {
+            using var command = new NpgsqlCommand(
+                "SELECT seq FROM records WHERE appliance = $1 AND stream = $2 AND epoch = $3 AND seq >= $4 AND seq < $4 + 1000 ORDER BY seq", connection, transaction);
+            foreach (var value in new object[] { appliance, stream, epoch, from + run })
+            {
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+            }
+
+            using var reader = command.ExecuteReader();
+            var expected = from + run;
+            while (reader.Read() && reader.GetInt64(0) == expected)
+            {
+                expected++;
+            }
+
+            var page = expected - (from + run);
+            run += page;
+            if (page < 1000)
+            {
+                return run;
+            }
+        }
+    }
+
+    private static long? Scalar(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object[] values)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command.ExecuteScalar() is long n ? n : null;
     }
 
     public void SetPresence(string school, string appliance, string presence, string? version, long? epoch, DateTimeOffset at)
