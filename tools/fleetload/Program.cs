@@ -45,6 +45,7 @@ try
         producer.Append(batch.AsSpan(0, n), _ => "pupils");
     }
 
+    producer.Flush();
     produce.Stop();
     var chunks = outbox.NextPending(int.MaxValue).Count;
     Console.WriteLine($"produce: {records} records in {chunks} chunks, {outbox.StoredBytes / 1024} KiB stored, {produce.Elapsed.TotalSeconds:F2} s = {records / produce.Elapsed.TotalSeconds:F0} records/s (synchronous=FULL)");

@@ -52,6 +52,17 @@ public sealed class ChunkBuilder : IDisposable
         }
     }
 
+    /// <summary>Records written since the last <see cref="Take"/> and not yet in a full chunk.</summary>
+    public int PartialRecords => _records;
+
+    /// <summary>Only the chunks already cut full; the records of the one being filled stay.</summary>
+    public IReadOnlyList<PendingChunk> TakeFull()
+    {
+        var chunks = _chunks.ToArray();
+        _chunks.Clear();
+        return chunks;
+    }
+
     /// <summary>The chunks written so far (the last one cut short), and a fresh start.</summary>
     public IReadOnlyList<PendingChunk> Take()
     {

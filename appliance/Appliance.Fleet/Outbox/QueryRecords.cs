@@ -8,6 +8,9 @@ namespace Appliance.Fleet.Outbox;
 /// Turns a batch of the resolver's query events into outbox records: blocks into the <c>block</c> stream (a
 /// higher lane, dropped last), the rest into <c>dns</c> when the LA wants every query. Each event lands in exactly
 /// one stream. Statutory-list names arrive already redacted to a keyed hash (the resolver never hands them on).
+/// Records are gathered across drains and cut into full chunks; a part-filled chunk is committed once its oldest
+/// record has waited <see cref="MaxDelay"/> (the event drain runs every 20 ms, and a chunk per drain would mean
+/// dozens of tiny PUBLISHes and ingest transactions a second per box).
 /// </summary>
 public sealed class QueryRecords : IDisposable
 {
@@ -15,12 +18,18 @@ public sealed class QueryRecords : IDisposable
     private readonly bool _sendQueries;
     private readonly ChunkBuilder _dns = new();
     private readonly ChunkBuilder _blocks = new();
+    private readonly TimeProvider _time;
+    private DateTimeOffset? _partialSince;
+
+    /// <summary>How long a record may wait in a part-filled chunk before it is committed.</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
 
     private readonly Pseudonyms? _pseudonyms;
 
     // pseudonyms: devices in these groups are sent as pseudonyms, not addresses; null: as they are.
-    public QueryRecords(OutboxStore outbox, bool sendQueries, Pseudonyms? pseudonyms = null)
+    public QueryRecords(OutboxStore outbox, bool sendQueries, Pseudonyms? pseudonyms = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _outbox = outbox;
         _sendQueries = sendQueries;
         _pseudonyms = pseudonyms;
@@ -68,9 +77,26 @@ public sealed class QueryRecords : IDisposable
             builder.EndRecord();
         }
 
+        _partialSince ??= _blocks.PartialRecords + _dns.PartialRecords > 0 ? _time.GetUtcNow() : null;
+        FlushIfDue();
+    }
+
+    /// <summary>Commits full chunks, and part-filled ones whose oldest record has waited <see cref="MaxDelay"/>; called after every drain, even an empty one.</summary>
+    public void FlushIfDue() => Commit(force: _partialSince is { } since && _time.GetUtcNow() - since >= MaxDelay);
+
+    /// <summary>Commits whatever waits in part-filled chunks (at shutdown, or in tests).</summary>
+    public void Flush() => Commit(force: true);
+
+    private void Commit(bool force)
+    {
         // Both builders are emptied before either append, so a refused batch is not carried into the next one.
-        var blocks = _blocks.Take();
-        var queries = _dns.Take();
+        var blocks = force ? _blocks.Take() : _blocks.TakeFull();
+        var queries = force ? _dns.Take() : _dns.TakeFull();
+        if (force || _blocks.PartialRecords + _dns.PartialRecords == 0)
+        {
+            _partialSince = null;
+        }
+
         _outbox.Append(Streams.Block, blocks);
         _outbox.Append(Streams.Dns, queries);
     }

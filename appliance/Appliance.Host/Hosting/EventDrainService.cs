@@ -72,9 +72,11 @@ public sealed partial class EventDrainService : BackgroundService
             while (!stoppingToken.WaitHandle.WaitOne(DrainInterval))
             {
                 Drain(debug);
+                _fleet?.FlushRecords(final: false);
             }
 
             Drain(debug);
+            _fleet?.FlushRecords(final: true);
             return true;
         }, "event drain");
     }

@@ -68,6 +68,26 @@ public sealed partial class FleetService : BackgroundService
         }
     }
 
+    /// <summary>After every drain, even an empty one (part-filled chunks are committed within a second); at shutdown with <paramref name="final"/>.</summary>
+    public void FlushRecords(bool final)
+    {
+        try
+        {
+            if (final)
+            {
+                _records.Flush();
+            }
+            else
+            {
+                _records.FlushIfDue();
+            }
+        }
+        catch (OutboxException ex)
+        {
+            Log.NotQueued(_logger, ex.Message);
+        }
+    }
+
     /// <summary>DSL alerts go to the LA in their own lane (after incidents, before everything else).</summary>
     public void AppendAlerts(IReadOnlyList<Appliance.Journal.Alerts.Alert> alerts)
     {
