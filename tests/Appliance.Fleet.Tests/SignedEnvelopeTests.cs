@@ -33,6 +33,7 @@ public sealed class SignedEnvelopeTests
     [InlineData("cmd", "apl-0001", "SCH9", 0, 5, "signed for LA1/SCH9/apl-0001, not this box")]
     [InlineData("cmd", "apl-0001", "SCH1", -20, -10, "expired at")]
     [InlineData("cmd", "apl-0001", "SCH1", 30, 40, "in the future by this box's clock")]
+    [InlineData("cmd", "apl-0001", "SCH1", 0, 3 * 24 * 60, "a command must carry an expiry no more than a day after it was issued")]
     public void A_payload_for_another_box_purpose_or_time_is_refused_by_name(string type, string apl, string school, long issued, long expires, string expected)
     {
         var ex = Assert.Throws<SignatureException>(() => DownlinkMessage.Parse(Encoding.UTF8.GetBytes(Payload(type, apl, school, issued, expires)), "cmd", Topics, Now));

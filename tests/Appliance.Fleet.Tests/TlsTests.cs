@@ -70,6 +70,7 @@ public sealed class TlsTests : IDisposable
         Host = "127.0.0.1", Port = _broker.Port, UseTls = true, CaFile = File(caName + ".pem"),
         ClientCertificateFile = File(certName + ".pem"), ClientKeyFile = File(certName + ".key"),
         Topics = new FleetTopics(Mosquitto.La, "SCH1", appliance), BackoffMin = TimeSpan.FromMilliseconds(100), BackoffMax = TimeSpan.FromSeconds(1),
+        ResendAfter = TimeSpan.FromSeconds(3),   // a chunk sent before the ingest had subscribed goes again soon
     };
 
     [Fact]
@@ -84,6 +85,7 @@ public sealed class TlsTests : IDisposable
             CertFile = File("la-ingest.pem"), KeyFile = File("la-ingest.key"), AckEvery = TimeSpan.FromMilliseconds(300),
         }, store, TimeProvider.System, NullLogger.Instance);
         var ingestRun = ingest.RunAsync(stop.Token);
+        await Eventually.True(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
         // The user name the box sends is ignored: the broker takes the identity (and so the %u ACL) from the certificate's CN.
         await using var link = new FleetLink(Link(Box, "ca") with { Username = "not-the-identity" }, outbox, TimeProvider.System, NullLogger.Instance);
         var linkRun = link.RunAsync(stop.Token);

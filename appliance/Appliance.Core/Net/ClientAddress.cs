@@ -79,7 +79,6 @@ public struct ClientAddress : IEquatable<ClientAddress>
         ? BinaryPrimitives.ReadUInt32BigEndian(Bytes)
         : BinaryPrimitives.ReadUInt64BigEndian(Bytes);
 
-    /// <summary>For logs and tools; allocates.</summary>
     /// <summary>The same address with port 0: the device, whichever source port a query came from.</summary>
     public readonly ClientAddress WithoutPort()
     {
@@ -88,6 +87,7 @@ public struct ClientAddress : IEquatable<ClientAddress>
         return copy;
     }
 
+    /// <summary>For logs and tools; allocates.</summary>
     public readonly IPAddress ToIPAddress() => Family == AddressFamily.Unspecified ? IPAddress.None : new IPAddress(Bytes);
 
     public override readonly string ToString() => new IPEndPoint(ToIPAddress(), Port).ToString();

@@ -85,6 +85,13 @@ public sealed class DownlinkMessage : IDisposable
         {
             throw new SignatureException($"expired at {expires:u}");
         }
+
+        // A command must expire, and within a day: the ledger that stops replays keeps ids for 30 days, so a signed
+        // command can never outlive the record of having run it.
+        if (type == "cmd" && (Expires is not { } end || end - Issued > TimeSpan.FromDays(1)))
+        {
+            throw new SignatureException("a command must carry an expiry no more than a day after it was issued");
+        }
     }
 
     private string Text(string name)

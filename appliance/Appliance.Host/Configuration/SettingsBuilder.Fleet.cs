@@ -70,6 +70,11 @@ public sealed partial class SettingsBuilder
         if (fleet.CommandKeyFile is not null && ExistingPath(fleet.CommandKeyFile, "fleet.commandKeyFile") is { } keyPath)
         {
             commandKey = File.ReadAllText(keyPath);
+            if (commandKey.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            {
+                Error("fleet.commandKeyFile", $"'{keyPath}' holds a private key; a box needs only the LA's public key (la-fleet keygen writes it as .pub) — a private key here could sign commands for every box");
+            }
+
             try
             {
                 using var ecdsa = System.Security.Cryptography.ECDsa.Create();

@@ -83,6 +83,12 @@ public sealed class AlertEngine
             if (_limiters.Count >= MaxTracked)
             {
                 Sweep(now, force: true);
+                if (_limiters.Count >= MaxTracked)
+                {
+                    // Still full (a flood of distinct devices within the hour): start afresh rather than grow. Each
+                    // device then gets a fresh allowance — more alerts, never fewer, and never unbounded memory.
+                    _limiters.Clear();
+                }
             }
 
             limiter = new Limiter { Tokens = _maxPerHour, Updated = now };

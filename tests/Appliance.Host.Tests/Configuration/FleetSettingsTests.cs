@@ -52,6 +52,18 @@ public sealed class FleetSettingsTests : IDisposable
     }
 
     [Fact]
+    public void The_LAs_private_key_is_refused_as_a_command_key()
+    {
+        File.WriteAllText(Path.Combine(_dir, "pw"), "x");
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(Path.Combine(_dir, "la.key"), key.ExportPkcs8PrivateKeyPem());
+        var ex = Assert.Throws<ConfigException>(() => Build($$"""
+            { "broker": "b:8883", "la": "LA1", "school": "S", "applianceId": "a", "passwordFile": "{{_dir}}/pw", "commandKeyFile": "{{_dir}}/la.key" }
+            """));
+        Assert.Contains("holds a private key; a box needs only the LA's public key", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_broker_needs_a_password_or_a_certificate()
     {
         var ex = Assert.Throws<ConfigException>(() => Build("""{ "broker": "b:8883", "la": "LA1", "school": "S", "applianceId": "a" }"""));

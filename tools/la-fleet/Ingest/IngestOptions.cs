@@ -29,6 +29,6 @@ public sealed record IngestOptions
     /// <summary>A hole in a stream this old is asked for again.</summary>
     public TimeSpan GapPatience { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Refuse appliances that are not in the registry (otherwise the first school seen is trusted and recorded).</summary>
+    /// <summary>Refuse appliances that are not in the registry (otherwise an unregistered box is accepted under the school its topic names).</summary>
     public bool StrictRegistry { get; init; }
 }

@@ -36,6 +36,7 @@ public sealed partial class IngestService : IAsyncDisposable
     public static readonly TimeSpan RepeatAckEvery = TimeSpan.FromSeconds(10);
     private long _records;
     private long _rejected;
+    private bool _subscribed;
 
     public IngestService(IngestOptions options, IIngestStore store, TimeProvider time, ILogger logger)
     {
@@ -53,7 +54,8 @@ public sealed partial class IngestService : IAsyncDisposable
     /// <summary>Messages refused: undecodable, or from an appliance under a school it is not registered to.</summary>
     public long Rejected => Interlocked.Read(ref _rejected);
 
-    public bool IsConnected => _client.IsConnected;
+    /// <summary>Connected and subscribed: messages published from now on reach this ingest.</summary>
+    public bool IsConnected => _client.IsConnected && Volatile.Read(ref _subscribed);
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -106,13 +108,14 @@ public sealed partial class IngestService : IAsyncDisposable
     {
         var options = BrokerConnection.Options(_options.Host, _options.Port, _options.ClientId, _options.Username, _options.Password,
             TimeSpan.FromDays(7), TimeSpan.FromSeconds(30), _options.UseTls, _options.CaFile, _options.CertFile, _options.KeyFile).Build();
+        Volatile.Write(ref _subscribed, false);
         var result = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
         // Subscribed again even when the broker says the session is present: Mosquitto 2.0 restores a persisted
         // session without its shared subscriptions (a test caught the ingest receiving nothing after a broker crash).
         await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(f => f.WithTopic($"$share/ingest/la/{_options.La}/sch/+/apl/+/up/#").WithAtLeastOnceQoS())
             .Build(), cancellationToken).ConfigureAwait(false);
-
+        Volatile.Write(ref _subscribed, true);
         Log.Connected(_logger, _options.Host, _options.Port, result.IsSessionPresent);
     }
 

@@ -87,7 +87,7 @@ public sealed class PostgresIngestStore : IIngestStore
     {
         using var upsert = new NpgsqlCommand("""
             INSERT INTO progress VALUES ($1, $2, $3, $4, 0, $5)
-            ON CONFLICT (appliance, stream, epoch) DO UPDATE SET highest = GREATEST(progress.highest, EXCLUDED.highest)
+            ON CONFLICT (appliance, stream, epoch) DO UPDATE SET highest = GREATEST(progress.highest, EXCLUDED.highest), school = EXCLUDED.school
             """, connection, transaction);
         foreach (var value in new object[] { appliance, school, stream, epoch, highestSeen })
         {

@@ -92,7 +92,7 @@ public sealed class SqliteIngestStore : IIngestStore
     {
         using var command = Command(transaction, """
             INSERT INTO progress (appliance, school, stream, epoch, contiguous, highest) VALUES ($a, $school, $s, $e, 0, $h)
-            ON CONFLICT DO UPDATE SET highest = max(highest, $h);
+            ON CONFLICT DO UPDATE SET highest = max(highest, $h), school = $school;
             SELECT contiguous FROM progress WHERE appliance = $a AND stream = $s AND epoch = $e;
             """);
         command.Parameters.AddWithValue("$a", appliance);
