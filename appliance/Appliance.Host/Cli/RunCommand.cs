@@ -33,6 +33,19 @@ public static partial class RunCommand
         return run;
     }
 
+    // A group name in pseudonymiseGroups that the policy does not have protects nobody: say so loudly at start.
+    private static void WarnUnknownPseudonymGroups(ApplianceSettings settings, PolicyEngine engine, ILogger logger)
+    {
+        var groups = engine.Snapshot.Groups.Select(g => g.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (field, names) in new[] { ("journal.pseudonymiseGroups", settings.Journal.PseudonymiseGroups), ("fleet.pseudonymiseGroups", settings.Fleet?.PseudonymiseGroups ?? []) })
+        {
+            foreach (var name in names.Where(n => !groups.Contains(n)))
+            {
+                Log.UnknownPseudonymGroup(logger, field, name, string.Join(", ", groups));
+            }
+        }
+    }
+
     public static async Task<int> RunAsync(ApplianceSettings settings, CancellationToken cancel)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
@@ -66,6 +79,7 @@ public static partial class RunCommand
                 AuditSetup.RecordConfiguration(audit, settings, startupLogs.CreateLogger("Appliance"));
                 changes = await PolicySetup.StartAsync(settings, refresher, engine, startupLogs.CreateLogger("Appliance"), audit);
                 AuditSetup.RecordMissedPolicyVersions(audit, changes.Store, startupLogs.CreateLogger("Appliance"));
+                WarnUnknownPseudonymGroups(settings, engine, startupLogs.CreateLogger("Appliance"));
                 settings = settings with { Dns = settings.Dns with { StatutoryLogKey = PolicySetup.RedactionKey(settings.DataDir) } };
             }
             catch (ConfigException ex)
@@ -163,6 +177,9 @@ public static partial class RunCommand
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "ALERT: {Field} names '{Group}', which is not a group of the policy ({Groups}); nobody is pseudonymised under that name")]
+        public static partial void UnknownPseudonymGroup(ILogger logger, string field, string group, string groups);
+
         [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "appliance {Version} ready; web UI and API on http://{Web}")]
         public static partial void Ready(ILogger logger, string version, System.Net.IPEndPoint web);
     }
