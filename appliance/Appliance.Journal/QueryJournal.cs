@@ -50,42 +50,30 @@ public sealed class QueryJournal : IDisposable
     /// <exception cref="JournalException">The file cannot be opened or is not a journal.</exception>
     public static QueryJournal Open(string path, JournalOptions? options = null)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        try
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = NORMAL;
-                -- 4 MB of page cache (the appliance's memory budget is small) and checkpoints every ~16 MB of WAL.
-                PRAGMA cache_size = -4000;
-                PRAGMA wal_autocheckpoint = 4000;
-                CREATE TABLE IF NOT EXISTS dns_events (
-                    id          INTEGER PRIMARY KEY,
-                    at          INTEGER NOT NULL,   -- Unix milliseconds, UTC
-                    client      TEXT    NOT NULL,
-                    user        TEXT,
-                    grp         TEXT    NOT NULL,
-                    name        TEXT    NOT NULL,   -- statutory hits arrive already redacted to a keyed hash
-                    qtype       INTEGER NOT NULL,
-                    reason      INTEGER NOT NULL,
-                    rcode       INTEGER NOT NULL,
-                    flags       INTEGER NOT NULL,
-                    categories  INTEGER NOT NULL,
-                    upstream_us INTEGER NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS dns_events_client_at ON dns_events (client, at);
-                CREATE INDEX IF NOT EXISTS dns_events_blocked_at ON dns_events (at) WHERE flags & 8 != 0;
-                """;
-            command.ExecuteNonQuery();
-            return new QueryJournal(connection, options ?? new JournalOptions(), path);
-        }
-        catch (SqliteException ex)
-        {
-            connection.Dispose();
-            throw new JournalException($"journal {path}: {ex.Message}", ex);
-        }
+        var connection = JournalDatabase.Open(path, "journal", """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            -- 4 MB of page cache (the appliance's memory budget is small) and checkpoints every ~16 MB of WAL.
+            PRAGMA cache_size = -4000;
+            PRAGMA wal_autocheckpoint = 4000;
+            CREATE TABLE IF NOT EXISTS dns_events (
+                id          INTEGER PRIMARY KEY,
+                at          INTEGER NOT NULL,   -- Unix milliseconds, UTC
+                client      TEXT    NOT NULL,
+                user        TEXT,
+                grp         TEXT    NOT NULL,
+                name        TEXT    NOT NULL,   -- statutory hits arrive already redacted to a keyed hash
+                qtype       INTEGER NOT NULL,
+                reason      INTEGER NOT NULL,
+                rcode       INTEGER NOT NULL,
+                flags       INTEGER NOT NULL,
+                categories  INTEGER NOT NULL,
+                upstream_us INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS dns_events_client_at ON dns_events (client, at);
+            CREATE INDEX IF NOT EXISTS dns_events_blocked_at ON dns_events (at) WHERE flags & 8 != 0;
+            """);
+        return new QueryJournal(connection, options ?? new JournalOptions(), path);
     }
 
     /// <summary>Writes a batch in one transaction. Group names come from <paramref name="groupName"/> (the policy's groups).</summary>

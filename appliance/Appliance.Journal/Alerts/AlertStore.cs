@@ -23,40 +23,28 @@ public sealed class AlertStore : IDisposable
     /// <exception cref="JournalException">The file cannot be opened or is not an alert store.</exception>
     public static AlertStore Open(string path)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        try
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = FULL;
-                CREATE TABLE IF NOT EXISTS alerts (
-                    id         INTEGER PRIMARY KEY,
-                    at         INTEGER NOT NULL,
-                    rule       TEXT    NOT NULL,
-                    severity   INTEGER NOT NULL,
-                    client     TEXT    NOT NULL,
-                    user       TEXT,
-                    grp        TEXT    NOT NULL,
-                    name       TEXT    NOT NULL,
-                    categories INTEGER NOT NULL,
-                    reason     INTEGER NOT NULL,
-                    blocked    INTEGER NOT NULL,
-                    suppressed INTEGER NOT NULL,
-                    state      TEXT    NOT NULL DEFAULT 'new',
-                    emailed_at INTEGER
-                );
-                CREATE INDEX IF NOT EXISTS alerts_unmailed ON alerts (id) WHERE emailed_at IS NULL;
-                """;
-            command.ExecuteNonQuery();
-            return new AlertStore(connection, path);
-        }
-        catch (SqliteException ex)
-        {
-            connection.Dispose();
-            throw new JournalException($"alert store {path}: {ex.Message}", ex);
-        }
+        var connection = JournalDatabase.Open(path, "alert store", """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE IF NOT EXISTS alerts (
+                id         INTEGER PRIMARY KEY,
+                at         INTEGER NOT NULL,
+                rule       TEXT    NOT NULL,
+                severity   INTEGER NOT NULL,
+                client     TEXT    NOT NULL,
+                user       TEXT,
+                grp        TEXT    NOT NULL,
+                name       TEXT    NOT NULL,
+                categories INTEGER NOT NULL,
+                reason     INTEGER NOT NULL,
+                blocked    INTEGER NOT NULL,
+                suppressed INTEGER NOT NULL,
+                state      TEXT    NOT NULL DEFAULT 'new',
+                emailed_at INTEGER
+            );
+            CREATE INDEX IF NOT EXISTS alerts_unmailed ON alerts (id) WHERE emailed_at IS NULL;
+            """);
+        return new AlertStore(connection, path);
     }
 
     /// <summary>Stores the alerts in one transaction; returns them with their ids.</summary>

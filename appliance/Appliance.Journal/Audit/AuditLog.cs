@@ -36,39 +36,27 @@ public sealed class AuditLog : IAuditSink, IDisposable
     /// <exception cref="JournalException">The file cannot be opened or is not an audit log.</exception>
     public static AuditLog Open(string path, TimeProvider? time = null)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        try
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = """
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = FULL;
-                CREATE TABLE IF NOT EXISTS audit (
-                    seq       INTEGER PRIMARY KEY,
-                    at        INTEGER NOT NULL,   -- Unix milliseconds, UTC
-                    actor     TEXT    NOT NULL,
-                    action    TEXT    NOT NULL,
-                    subject   TEXT    NOT NULL,
-                    detail    TEXT    NOT NULL,
-                    prev_hash BLOB    NOT NULL,
-                    hash      BLOB    NOT NULL
-                );
-                CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value);
-                CREATE TRIGGER IF NOT EXISTS audit_append_only_update BEFORE UPDATE ON audit
-                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
-                WHEN (SELECT value FROM audit_meta WHERE key = 'pruning') IS NULL
-                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                """;
-            command.ExecuteNonQuery();
-            return new AuditLog(connection, path, time ?? TimeProvider.System);
-        }
-        catch (SqliteException ex)
-        {
-            connection.Dispose();
-            throw new JournalException($"audit log {path}: {ex.Message}", ex);
-        }
+        var connection = JournalDatabase.Open(path, "audit log", """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE IF NOT EXISTS audit (
+                seq       INTEGER PRIMARY KEY,
+                at        INTEGER NOT NULL,   -- Unix milliseconds, UTC
+                actor     TEXT    NOT NULL,
+                action    TEXT    NOT NULL,
+                subject   TEXT    NOT NULL,
+                detail    TEXT    NOT NULL,
+                prev_hash BLOB    NOT NULL,
+                hash      BLOB    NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value);
+            CREATE TRIGGER IF NOT EXISTS audit_append_only_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER IF NOT EXISTS audit_append_only_delete BEFORE DELETE ON audit
+            WHEN (SELECT value FROM audit_meta WHERE key = 'pruning') IS NULL
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """);
+        return new AuditLog(connection, path, time ?? TimeProvider.System);
     }
 
     bool IAuditSink.Record(string actor, string action, string subject, string detail)
