@@ -58,6 +58,57 @@ public sealed class FleetEndToEndTests : IDisposable
         }
     }
 
+    /// <summary>A box's outbox and link, the LA's store (SQLite or a PostgreSQL the test starts) and ingest, running against the broker.</summary>
+    private sealed class Pipeline : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Postgres? _postgres;
+        private Task _runs = Task.CompletedTask;
+
+        private Pipeline(FleetEndToEndTests test, string database)
+        {
+            Outbox = OutboxStore.Open(Path.Combine(test._dir, "outbox.db"));
+            _postgres = database == "postgres" ? new Postgres() : null;
+            Store = _postgres is null ? new SqliteIngestStore(Path.Combine(test._dir, "la.db")) : new PostgresIngestStore(_postgres.ConnectionString);
+            Ingest = new IngestService(test.IngestOptions, Store, TimeProvider.System, NullLogger.Instance);
+            Link = new FleetLink(test.LinkOptions(), Outbox, TimeProvider.System, NullLogger.Instance);
+        }
+
+        public OutboxStore Outbox { get; }
+
+        public IIngestStore Store { get; }
+
+        public IngestService Ingest { get; }
+
+        public FleetLink Link { get; }
+
+        public static async Task<Pipeline> StartAsync(FleetEndToEndTests test, string database)
+        {
+            var pipeline = new Pipeline(test, database);
+            var ingest = pipeline.Ingest.RunAsync(pipeline._stop.Token);
+            await Eventually.True(() => pipeline.Ingest.IsConnected, TimeSpan.FromSeconds(10), () => test._broker.Log);
+            pipeline._runs = Task.WhenAll(ingest, pipeline.Link.RunAsync(pipeline._stop.Token));
+            return pipeline;
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _runs;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            await Link.DisposeAsync();
+            await Ingest.DisposeAsync();
+            Store.Dispose();
+            Outbox.Dispose();
+            _postgres?.Dispose();
+            _stop.Dispose();
+        }
+    }
+
     /// <summary>Every record of the stream stored once, seq 1..n with no hole, and record i is the i-th produced.</summary>
     private static void AssertExactlyOnceInOrder(IIngestStore store, long epoch, string stream, int expected)
     {
@@ -75,15 +126,8 @@ public sealed class FleetEndToEndTests : IDisposable
     [InlineData("postgres")]
     public async Task Records_reach_the_LA_exactly_once_and_acknowledgements_empty_the_outbox(string database)
     {
-        using var outbox = OutboxStore.Open(Path.Combine(_dir, "outbox.db"));
-        using var postgres = database == "postgres" ? new Postgres() : null;
-        using IIngestStore store = postgres is null ? new SqliteIngestStore(Path.Combine(_dir, "la.db")) : new PostgresIngestStore(postgres.ConnectionString);
-        using var stop = new CancellationTokenSource();
-        await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
-        await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);
-        var ingestRun = ingest.RunAsync(stop.Token);
-        await Eventually.True(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
-        var linkRun = link.RunAsync(stop.Token);
+        await using var run = await Pipeline.StartAsync(this, database);
+        var (outbox, store, ingest, link) = (run.Outbox, run.Store, run.Ingest, run.Link);
 
         Produce(outbox, Streams.Dns, 0, 20_000);
         Produce(outbox, Streams.Block, 0, 3_000);
@@ -100,8 +144,7 @@ public sealed class FleetEndToEndTests : IDisposable
         var status = Assert.Single(store.Status());
         Assert.Equal((Box, School, "online", outbox.Epoch), (status.Appliance, status.School, status.Presence, status.Epoch));
 
-        await stop.CancelAsync();
-        await Task.WhenAll(ingestRun, linkRun);
+        await run.StopAsync();
         // The goodbye is retained presence "offline": the LA's view must not keep a stopped box "online".
         await using var again = new IngestService(IngestOptions with { ClientId = "la-ingest-2" }, store, TimeProvider.System, NullLogger.Instance);
         Assert.Equal("offline", await PresenceAfterRestart(again, store));
@@ -112,15 +155,8 @@ public sealed class FleetEndToEndTests : IDisposable
     [InlineData("postgres")]
     public async Task A_broker_killed_mid_stream_and_down_while_100k_records_pile_up_loses_nothing_and_duplicates_nothing(string database)
     {
-        using var outbox = OutboxStore.Open(Path.Combine(_dir, "outbox.db"));
-        using var postgres = database == "postgres" ? new Postgres() : null;
-        using IIngestStore store = postgres is null ? new SqliteIngestStore(Path.Combine(_dir, "la.db")) : new PostgresIngestStore(postgres.ConnectionString);
-        using var stop = new CancellationTokenSource();
-        await using var ingest = new IngestService(IngestOptions, store, TimeProvider.System, NullLogger.Instance);
-        await using var link = new FleetLink(LinkOptions(), outbox, TimeProvider.System, NullLogger.Instance);
-        var ingestRun = ingest.RunAsync(stop.Token);
-        await Eventually.True(() => ingest.IsConnected, TimeSpan.FromSeconds(10), () => _broker.Log);
-        var linkRun = link.RunAsync(stop.Token);
+        await using var run = await Pipeline.StartAsync(this, database);
+        var (outbox, store, ingest, link) = (run.Outbox, run.Store, run.Ingest, run.Link);
 
         // 1. SIGKILL the broker while records are flowing: what it had only in memory (PUBACKed, queued for the
         //    ingest) is gone, and only the end-to-end ack can tell.
@@ -143,9 +179,6 @@ public sealed class FleetEndToEndTests : IDisposable
         Assert.True(storedAtKill < 130_000);
         Assert.True(link.Connects >= 2);
         Assert.Equal(130_500, ingest.Records);   // newly stored: every record once, duplicates absorbed
-
-        await stop.CancelAsync();
-        await Task.WhenAll(ingestRun, linkRun);
     }
 
     [Fact]
