@@ -75,12 +75,27 @@ internal static class OpsCommands
         var broker = new BrokerOptions();
         var version = new Option<long>("--version") { Description = "The desired-state version (higher than the last one pushed)", Required = true };
         var policy = new Option<FileInfo?>("--policy") { Description = "A policy document (JSON) to set" };
+        var lists = new Option<FileInfo?>("--lists")
+        {
+            Description = "Lists to point the box at (JSON array of {source, category, sha256 | signatureUrl}; signatures made with the command key)",
+        };
         var reason = new Option<string>("--reason") { Description = "Why (kept in the box's audit log)", Required = true };
-        var command = new Command("push", "Publish signed desired state to one box (retained; applied when it connects)") { version, policy, reason, Key, KeyId, School, Appliance };
+        var command = new Command("push", "Publish signed desired state to one box (retained; applied when it connects)") { version, policy, lists, reason, Key, KeyId, School, Appliance };
         broker.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var doc = parse.GetValue(policy) is { } file ? $$"""{"policy":{{File.ReadAllText(file.FullName)}}}""" : throw new ArgumentException("--policy: give what to set");
+            var parts = new List<string>();
+            if (parse.GetValue(policy) is { } policyFile)
+            {
+                parts.Add($"\"policy\":{File.ReadAllText(policyFile.FullName)}");
+            }
+
+            if (parse.GetValue(lists) is { } listsFile)
+            {
+                parts.Add($"\"lists\":{File.ReadAllText(listsFile.FullName)}");
+            }
+
+            var doc = parts.Count > 0 ? "{" + string.Join(",", parts) + "}" : throw new ArgumentException("give what to set: --policy and/or --lists");
             await using var ops = await ConnectAsync(parse, broker, cancellationToken);
             await ops.PushDesiredAsync(parse.GetValue(School)!, parse.GetValue(Appliance)!, parse.GetValue(version), doc, parse.GetValue(reason)!, cancellationToken);
             Console.WriteLine($"desired state v{parse.GetValue(version)} published; the box reports on up/state");

@@ -6,6 +6,7 @@ using Appliance.Fleet.Mqtt;
 using Appliance.Fleet.Outbox;
 using Appliance.Journal.Audit;
 using Appliance.Policy;
+using Appliance.Policy.Lists;
 
 namespace Appliance.Host.Hosting;
 
@@ -17,7 +18,7 @@ namespace Appliance.Host.Hosting;
 public static class FleetCommands
 {
     public static FleetLink.FleetDownlink? Create(string? commandKeyPem, FleetTopics topics, OutboxStore outbox, AuditLog audit, PolicyChangeService policy,
-        ListRefreshService lists, Func<long> connects, TimeProvider time)
+        ListRefreshService lists, ListRefresher refresher, string dataDir, Func<long> connects, TimeProvider time)
     {
         if (commandKeyPem is null)
         {
@@ -41,6 +42,18 @@ public static class FleetCommands
         var parts = new Dictionary<string, DesiredPart>(StringComparer.Ordinal)
         {
             ["policy"] = (value, actor, reason) => ApplyPolicy(policy, value, actor, reason),
+            ["lists"] = (value, _, _) =>
+            {
+                var (parsed, errors) = LaLists.Parse(value, commandKeyPem);
+                if (errors.Count == 0)
+                {
+                    LaLists.Save(dataDir, value);
+                    refresher.SetExtraSources(parsed);
+                    lists.Trigger();   // fetched, checked and loaded now; their outcome shows in health.lists
+                }
+
+                return errors;
+            },
         };
         return new FleetLink.FleetDownlink(
             new CommandProcessor(topics, key, outbox, audit, time, handlers),

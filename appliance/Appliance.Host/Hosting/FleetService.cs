@@ -27,7 +27,7 @@ public sealed partial class FleetService : BackgroundService
     private long _notQueued;
 
     public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, Appliance.Policy.PolicyChangeService policy,
-        ListRefreshService lists, IServiceProvider services, TimeProvider time, ILogger<FleetService> logger)
+        ListRefreshService lists, Appliance.Policy.Lists.ListRefresher refresher, IServiceProvider services, TimeProvider time, ILogger<FleetService> logger)
     {
         _services = services;
         _auditLog = audit;
@@ -42,7 +42,7 @@ public sealed partial class FleetService : BackgroundService
             : null;
         _records = new QueryRecords(outbox, fleet.SendQueries, _pseudonyms);
         Link = new FleetLink(fleet.Link, outbox, time, logger,
-            FleetCommands.Create(fleet.CommandKeyPem, fleet.Link.Topics, outbox, audit, policy, lists, () => Link?.Connects ?? 0, time));
+            FleetCommands.Create(fleet.CommandKeyPem, fleet.Link.Topics, outbox, audit, policy, lists, refresher, settings.DataDir, () => Link?.Connects ?? 0, time));
     }
 
     public OutboxStore Outbox { get; }

@@ -21,7 +21,11 @@ public static class PolicySetup
     /// The list refresher over the settings' managed lists; their last good copies live in the data directory.
     /// </summary>
     public static ListRefresher Refresher(ApplianceSettings settings, HttpClient http)
-        => new(settings.Managed, Path.Combine(settings.DataDir, ListCacheDirectory), http, TimeProvider.System, settings.ListMaxShrink);
+    {
+        var refresher = new ListRefresher(settings.Managed, Path.Combine(settings.DataDir, ListCacheDirectory), http, TimeProvider.System, settings.ListMaxShrink);
+        refresher.SetExtraSources(LaLists.Load(settings.DataDir, settings.Fleet?.CommandKeyPem));   // what the LA pointed the box at before
+        return refresher;
+    }
 
     /// <summary>
     /// Re-reads the local list files (no network: start-up must not wait for it; URLs are fetched right after),

@@ -9,7 +9,12 @@ namespace Appliance.Policy.Lists;
 /// </summary>
 public sealed class ListRefresher
 {
-    private readonly ListFetcher[] _fetchers;
+    private readonly ListFetcher[] _configured;
+    private readonly string _cacheDirectory;
+    private readonly HttpClient _http;
+    private readonly TimeProvider _time;
+    private readonly double _maxShrink;
+    private ListFetcher[] _fetchers;
     private IReadOnlyList<ListStatus> _statuses;
 
     /// <param name="sources">The managed lists.</param>
@@ -20,21 +25,35 @@ public sealed class ListRefresher
     public ListRefresher(IReadOnlyList<ListSourceOptions> sources, string cacheDirectory, HttpClient http, TimeProvider time, double maxShrink)
     {
         Directory.CreateDirectory(cacheDirectory);
-        _fetchers = [.. sources.Select(s => new ListFetcher(s, cacheDirectory, http, time, maxShrink))];
-        _statuses = [.. _fetchers.Select(f => new ListStatus(f.Options.Source, ListRefreshOutcome.Unchanged, "not checked yet", f.Meta.Names,
-            f.LastGoodPath is null ? null : f.Meta.FetchedAt, f.Meta.Sha256))];
+        (_cacheDirectory, _http, _time, _maxShrink) = (cacheDirectory, http, time, maxShrink);
+        _configured = [.. sources.Select(s => new ListFetcher(s, cacheDirectory, http, time, maxShrink))];
+        _fetchers = _configured;
+        _statuses = [.. _fetchers.Select(NotChecked)];
     }
+
+    /// <summary>
+    /// Lists the Local Authority points the box at (desired state), kept beside the configured ones; each keeps its
+    /// own last good copy. Takes effect at the next refresh.
+    /// </summary>
+    public void SetExtraSources(IReadOnlyList<ListSourceOptions> extra)
+        => Volatile.Write(ref _fetchers, [.. _configured, .. extra.Select(s => new ListFetcher(s, _cacheDirectory, _http, _time, _maxShrink))]);
+
+    private static ListStatus NotChecked(ListFetcher f)
+        => new(f.Options.Source, ListRefreshOutcome.Unchanged, "not checked yet", f.Meta.Names, f.LastGoodPath is null ? null : f.Meta.FetchedAt, f.Meta.Sha256);
 
     public IReadOnlyList<ListStatus> Statuses => Volatile.Read(ref _statuses);
 
     /// <summary>Refreshes every list (or only the local files, for a quick start-up without the network).</summary>
     public async Task<IReadOnlyList<ListStatus>> RefreshAsync(bool localOnly, CancellationToken cancel)
     {
-        var statuses = new List<ListStatus>(_fetchers.Length);
-        var previous = Statuses;
-        for (var i = 0; i < _fetchers.Length; i++)
+        var fetchers = Volatile.Read(ref _fetchers);
+        var statuses = new List<ListStatus>(fetchers.Length);
+        var previous = Statuses.GroupBy(s => s.Source, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var fetcher in fetchers)
         {
-            statuses.Add(localOnly && _fetchers[i].Options.IsRemote ? previous[i] : await _fetchers[i].RefreshAsync(cancel));
+            statuses.Add(localOnly && fetcher.Options.IsRemote
+                ? previous.GetValueOrDefault(fetcher.Options.Source) ?? NotChecked(fetcher)
+                : await fetcher.RefreshAsync(cancel));
         }
 
         Volatile.Write(ref _statuses, statuses);
@@ -43,7 +62,7 @@ public sealed class ListRefresher
 
     /// <summary>The last good copy of each list that has one, with its category.</summary>
     public IReadOnlyList<ListSources.Source> GoodCopies(bool statutory)
-        => [.. _fetchers
+        => [.. Volatile.Read(ref _fetchers)
             .Where(f => f.LastGoodPath is not null && ((Categories.Bit(f.Options.Category) & Categories.Locked) != 0) == statutory)
             .Select(f => new ListSources.Source(f.LastGoodPath!, f.Options.Category))];
 }

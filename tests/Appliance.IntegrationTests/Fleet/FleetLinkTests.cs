@@ -123,6 +123,21 @@ public sealed class FleetLinkTests : IAsyncLifetime
         Assert.Equal(1, wrong.ExitCode);
         Assert.Contains("resend needs", wrong.Stdout, StringComparison.Ordinal);
 
+        // The LA points the box at a list by URL and SHA-256: fetched, checked and blocking within seconds.
+        using var lists = new ListServer();
+        lists.Set("la-gambling.txt", "casino-la.test\n");
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("casino-la.test\n"u8));
+        var listsFile = Path.Combine(_dir, "la-lists.json");
+        await File.WriteAllTextAsync(listsFile, $$"""[ { "source": "{{lists.Url("la-gambling.txt")}}", "category": "gambling", "sha256": "{{sha}}" } ]""");
+        var pushLists = await LaFleet(Ops("push", "--version", "8", "--lists", listsFile, "--reason", "LA gambling list"));
+        Assert.True(pushLists.ExitCode == 0, pushLists.All);
+        await Eventually.True(() => appliance.DigAsync("casino-la.test").GetAwaiter().GetResult().Stdout.Contains("0.0.0.0", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), () => appliance.Output);
+
+        // A list without a checksum or signature is refused by name, and reported back.
+        await File.WriteAllTextAsync(listsFile, $$"""[ { "source": "{{lists.Url("other.txt")}}", "category": "gambling" } ]""");
+        Assert.Equal(0, (await LaFleet(Ops("push", "--version", "9", "--lists", listsFile, "--reason", "unchecked list"))).ExitCode);
+
         // The box's own audit log names the LA as the actor of the policy change and lists each command.
         var audit = await Processes.RunAsync(ApplianceProcess.Executable, ["audit", "show", "--data-dir", _dataDir], TimeSpan.FromSeconds(30));
         Assert.Contains(" la:LA1 policy.apply policy v2 {\"reason\":\"LA baseline for secondary schools\"", audit.Stdout, StringComparison.Ordinal);
@@ -130,6 +145,9 @@ public sealed class FleetLinkTests : IAsyncLifetime
         Assert.Contains(" la:LA1 command.received status ", audit.Stdout, StringComparison.Ordinal);
         Assert.Contains(" la:LA1 command.done resend {\"id\":", audit.Stdout, StringComparison.Ordinal);
         Assert.Contains(" la:LA1 incident.acknowledged 17 ", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" la:LA1 desired.applied desired v8 ", audit.Stdout, StringComparison.Ordinal);
+        await Eventually.True(() => Processes.RunAsync(ApplianceProcess.Executable, ["audit", "show", "--data-dir", _dataDir], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult()
+            .Stdout.Contains("lists: [0]: needs a sha256 or a signatureUrl", StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => "v9 not refused");
     }
 
     private Task<ApplianceProcess> StartApplianceAsync()
