@@ -40,3 +40,17 @@ public sealed class SignedEnvelopeTests
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class RefusalLimiterTests
+{
+    [Fact]
+    public void At_most_twenty_refusals_an_hour_are_recorded_and_the_rest_are_counted_into_the_next()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var limiter = new RefusalLimiter(time);
+        Assert.Equal(RefusalLimiter.PerHour, Enumerable.Range(0, 500).Count(_ => limiter.ShouldRecord(out _)));
+        time.Advance(TimeSpan.FromHours(1));
+        Assert.True(limiter.ShouldRecord(out var heldBack));
+        Assert.Equal(480, heldBack);
+    }
+}

@@ -22,6 +22,7 @@ public sealed class CommandProcessor
     private readonly IAuditSink _audit;
     private readonly TimeProvider _time;
     private readonly IReadOnlyDictionary<string, CommandHandler> _handlers;
+    private readonly RefusalLimiter _refusals;
 
     public CommandProcessor(FleetTopics topics, ECDsa key, OutboxStore ledger, IAuditSink audit, TimeProvider time, IReadOnlyDictionary<string, CommandHandler> handlers)
     {
@@ -31,6 +32,7 @@ public sealed class CommandProcessor
         _audit = audit;
         _time = time;
         _handlers = handlers;
+        _refusals = new RefusalLimiter(time);
     }
 
     /// <summary>The reply to publish (JSON): <c>{"id","ok","result"|"error"}</c>.</summary>
@@ -49,7 +51,11 @@ public sealed class CommandProcessor
         }
         catch (SignatureException ex)
         {
-            _audit.Record("la:unverified", "command.refused", name, AuditDetail.Of(("problem", ex.Message)));
+            if (_refusals.ShouldRecord(out var heldBack))
+            {
+                _audit.Record("la:unverified", "command.refused", name, AuditDetail.Of(("problem", ex.Message), ("alsoRefusedUnrecorded", heldBack > 0 ? heldBack : null)));
+            }
+
             return Reply(null, ok: false, error: $"refused: {ex.Message}");
         }
 

@@ -24,6 +24,7 @@ public sealed class DesiredStateProcessor
     private readonly IAuditSink _audit;
     private readonly TimeProvider _time;
     private readonly IReadOnlyDictionary<string, DesiredPart> _parts;
+    private readonly RefusalLimiter _refusals;
 
     public DesiredStateProcessor(FleetTopics topics, ECDsa key, OutboxStore store, IAuditSink audit, TimeProvider time, IReadOnlyDictionary<string, DesiredPart> parts)
     {
@@ -33,6 +34,7 @@ public sealed class DesiredStateProcessor
         _audit = audit;
         _time = time;
         _parts = parts;
+        _refusals = new RefusalLimiter(time);
     }
 
     /// <summary>The reported-state document to publish, or null when the message changes nothing (an old or repeated version).</summary>
@@ -45,7 +47,11 @@ public sealed class DesiredStateProcessor
         }
         catch (SignatureException ex)
         {
-            _audit.Record("la:unverified", "desired.refused", "desired", AuditDetail.Of(("problem", ex.Message)));
+            if (_refusals.ShouldRecord(out var heldBack))
+            {
+                _audit.Record("la:unverified", "desired.refused", "desired", AuditDetail.Of(("problem", ex.Message), ("alsoRefusedUnrecorded", heldBack > 0 ? heldBack : null)));
+            }
+
             return Report(_store.Marker(Marker), applied: false, [$"refused: {ex.Message}"]);
         }
 
