@@ -20,6 +20,7 @@ public sealed class PostgresIngestStore : IIngestStore
                 appliance TEXT NOT NULL, stream TEXT NOT NULL, epoch BIGINT NOT NULL, seq BIGINT NOT NULL,
                 ts BIGINT, kind TEXT, body TEXT NOT NULL,
                 PRIMARY KEY (appliance, stream, epoch, seq));
+            CREATE INDEX IF NOT EXISTS records_stream_ts ON records (stream, ts);
             CREATE TABLE IF NOT EXISTS progress (
                 appliance TEXT NOT NULL, school TEXT NOT NULL, stream TEXT NOT NULL, epoch BIGINT NOT NULL,
                 contiguous BIGINT NOT NULL, highest BIGINT NOT NULL,

@@ -19,6 +19,7 @@ public sealed class SqliteIngestStore : IIngestStore
                 appliance TEXT NOT NULL, stream TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
                 ts INTEGER, kind TEXT, body TEXT NOT NULL,
                 PRIMARY KEY (appliance, stream, epoch, seq)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS records_stream_ts ON records (stream, ts);   -- incidents list, status (newest first)
             CREATE TABLE IF NOT EXISTS progress (
                 appliance TEXT NOT NULL, school TEXT NOT NULL, stream TEXT NOT NULL, epoch INTEGER NOT NULL,
                 contiguous INTEGER NOT NULL, highest INTEGER NOT NULL,
