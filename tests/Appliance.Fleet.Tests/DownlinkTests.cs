@@ -48,13 +48,14 @@ public sealed class DownlinkTests : IAsyncLifetime
         var boxKey = ECDsa.Create();
         boxKey.ImportFromPem(_laKey.ExportSubjectPublicKeyInfoPem());   // the box holds only the public half
         var audit = new ListAudit(_audit);
-        var commands = new CommandProcessor(topics, boxKey, _outbox, audit, TimeProvider.System, new Dictionary<string, CommandHandler>
+        var verifier = new DownlinkVerifier(topics, boxKey, audit, TimeProvider.System);
+        var commands = new CommandProcessor(verifier, _outbox, new Dictionary<string, CommandHandler>
         {
             ["echo"] = (args, _) => Task.FromResult(args.GetRawText()),
             ["count"] = (_, _) => Task.FromResult(Interlocked.Increment(ref _counted).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ["fail"] = (_, _) => throw new InvalidOperationException("the lists could not be refreshed: network unreachable"),
         });
-        var desired = new DesiredStateProcessor(topics, boxKey, _outbox, audit, TimeProvider.System, new Dictionary<string, DesiredPart>
+        var desired = new DesiredStateProcessor(verifier, _outbox, new Dictionary<string, DesiredPart>
         {
             ["policy"] = (value, actor, reason) =>
             {

@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Appliance.Core.Events;
-using Appliance.Fleet.Mqtt;
 using Appliance.Fleet.Outbox;
 
 namespace Appliance.Fleet.Downlink;
@@ -16,47 +14,25 @@ public delegate Task<string> CommandHandler(JsonElement args, CancellationToken 
 /// </summary>
 public sealed class CommandProcessor
 {
-    private readonly FleetTopics _topics;
-    private readonly ECDsa _key;
+    private readonly DownlinkVerifier _verifier;
     private readonly OutboxStore _ledger;
-    private readonly IAuditSink _audit;
-    private readonly TimeProvider _time;
     private readonly IReadOnlyDictionary<string, CommandHandler> _handlers;
-    private readonly RefusalLimiter _refusals;
 
-    public CommandProcessor(FleetTopics topics, ECDsa key, OutboxStore ledger, IAuditSink audit, TimeProvider time, IReadOnlyDictionary<string, CommandHandler> handlers)
+    public CommandProcessor(DownlinkVerifier verifier, OutboxStore ledger, IReadOnlyDictionary<string, CommandHandler> handlers)
     {
-        _topics = topics;
-        _key = key;
+        _verifier = verifier;
         _ledger = ledger;
-        _audit = audit;
-        _time = time;
         _handlers = handlers;
-        _refusals = new RefusalLimiter(time);
     }
 
     /// <summary>The reply to publish (JSON): <c>{"id","ok","result"|"error"}</c>.</summary>
     public async Task<string> ProcessAsync(string name, ReadOnlyMemory<byte> envelope, CancellationToken cancellationToken)
     {
-        DownlinkMessage command;
-        try
+        if (!_verifier.TryOpen(envelope, "cmd", name,
+                c => c.Name != name ? $"signed as '{c.Name}', received as '{name}'" : c.Id.Length is 0 or > 128 ? "the command id is missing or too long" : null,
+                out var command, out var problem))
         {
-            command = DownlinkMessage.Parse(SignedEnvelope.Open(envelope.Span, _key), "cmd", _topics, _time.GetUtcNow());
-            if (command.Name != name || command.Id.Length is 0 or > 128)
-            {
-                var problem = command.Name != name ? $"signed as '{command.Name}', received as '{name}'" : "the command id is missing or too long";
-                command.Dispose();
-                throw new SignatureException(problem);
-            }
-        }
-        catch (SignatureException ex)
-        {
-            if (_refusals.ShouldRecord(out var heldBack))
-            {
-                _audit.Record("la:unverified", "command.refused", name, AuditDetail.Of(("problem", ex.Message), ("alsoRefusedUnrecorded", heldBack > 0 ? heldBack : null)));
-            }
-
-            return Reply(null, ok: false, error: $"refused: {ex.Message}");
+            return Reply(null, ok: false, error: $"refused: {problem}");
         }
 
         using (command)
@@ -67,8 +43,8 @@ public sealed class CommandProcessor
                 return stored ?? Reply(command.Id, ok: false, error: "interrupted: received before a restart and not run again (at most once)");
             }
 
-            var actor = "la:" + _topics.La;
-            _audit.Record(actor, "command.received", name, AuditDetail.Of(("id", command.Id), ("args", command.Args.ValueKind == JsonValueKind.Undefined ? null : command.Args.GetRawText())));
+            var actor = _verifier.Actor;
+            _verifier.Audit.Record(actor, "command.received", name, AuditDetail.Of(("id", command.Id), ("args", command.Args.ValueKind == JsonValueKind.Undefined ? null : command.Args.GetRawText())));
             string reply;
             if (!_handlers.TryGetValue(name, out var handler))
             {
@@ -87,7 +63,7 @@ public sealed class CommandProcessor
             }
 
             _ledger.CompleteCommand(command.Id, reply);
-            _audit.Record(actor, "command.done", name, reply);
+            _verifier.Audit.Record(actor, "command.done", name, reply);
             return reply;
         }
     }

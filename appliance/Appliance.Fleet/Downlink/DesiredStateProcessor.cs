@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Appliance.Core.Events;
-using Appliance.Fleet.Mqtt;
 using Appliance.Fleet.Outbox;
 
 namespace Appliance.Fleet.Downlink;
@@ -18,41 +16,23 @@ public delegate IReadOnlyList<string> DesiredPart(JsonElement value, string acto
 public sealed class DesiredStateProcessor
 {
     private const string Marker = "desired";
-    private readonly FleetTopics _topics;
-    private readonly ECDsa _key;
+    private readonly DownlinkVerifier _verifier;
     private readonly OutboxStore _store;
-    private readonly IAuditSink _audit;
-    private readonly TimeProvider _time;
     private readonly IReadOnlyDictionary<string, DesiredPart> _parts;
-    private readonly RefusalLimiter _refusals;
 
-    public DesiredStateProcessor(FleetTopics topics, ECDsa key, OutboxStore store, IAuditSink audit, TimeProvider time, IReadOnlyDictionary<string, DesiredPart> parts)
+    public DesiredStateProcessor(DownlinkVerifier verifier, OutboxStore store, IReadOnlyDictionary<string, DesiredPart> parts)
     {
-        _topics = topics;
-        _key = key;
+        _verifier = verifier;
         _store = store;
-        _audit = audit;
-        _time = time;
         _parts = parts;
-        _refusals = new RefusalLimiter(time);
     }
 
     /// <summary>The reported-state document to publish, or null when the message changes nothing (an old or repeated version).</summary>
     public string? Process(ReadOnlyMemory<byte> envelope)
     {
-        DownlinkMessage desired;
-        try
+        if (!_verifier.TryOpen(envelope, "desired", "desired", null, out var desired, out var problem))
         {
-            desired = DownlinkMessage.Parse(SignedEnvelope.Open(envelope.Span, _key), "desired", _topics, _time.GetUtcNow());
-        }
-        catch (SignatureException ex)
-        {
-            if (_refusals.ShouldRecord(out var heldBack))
-            {
-                _audit.Record("la:unverified", "desired.refused", "desired", AuditDetail.Of(("problem", ex.Message), ("alsoRefusedUnrecorded", heldBack > 0 ? heldBack : null)));
-            }
-
-            return Report(_store.Marker(Marker), applied: false, [$"refused: {ex.Message}"]);
+            return Report(_store.Marker(Marker), applied: false, [$"refused: {problem}"]);
         }
 
         using (desired)
@@ -65,7 +45,7 @@ public sealed class DesiredStateProcessor
 
             var errors = new List<string>();
             var reason = desired.Root.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : $"desired state v{desired.Version}";
-            var actor = "la:" + _topics.La;
+            var actor = _verifier.Actor;
             if (desired.Doc.ValueKind != JsonValueKind.Object)
             {
                 errors.Add("doc: an object expected");
@@ -87,7 +67,7 @@ public sealed class DesiredStateProcessor
 
             // The version is taken as seen either way: a document that failed is reported, not retried in a loop.
             _store.SetMarker(Marker, desired.Version);
-            _audit.Record(actor, errors.Count == 0 ? "desired.applied" : "desired.failed", $"desired v{desired.Version}",
+            _verifier.Audit.Record(actor, errors.Count == 0 ? "desired.applied" : "desired.failed", $"desired v{desired.Version}",
                 AuditDetail.Of(("reason", reason), ("errors", errors.Count == 0 ? null : errors)));
             return Report(desired.Version, errors.Count == 0, errors);
         }
@@ -108,7 +88,7 @@ public sealed class DesiredStateProcessor
             }
 
             w.WriteEndArray();
-            w.WriteNumber("ts", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            w.WriteNumber("ts", _verifier.Time.GetUtcNow().ToUnixTimeMilliseconds());
             w.WriteEndObject();
         }
 

@@ -55,9 +55,8 @@ public static class FleetCommands
                 return errors;
             },
         };
-        return new FleetLink.FleetDownlink(
-            new CommandProcessor(topics, key, outbox, audit, time, handlers),
-            new DesiredStateProcessor(topics, key, outbox, audit, time, parts));
+        var verifier = new DownlinkVerifier(topics, key, audit, time);
+        return new FleetLink.FleetDownlink(new CommandProcessor(verifier, outbox, handlers), new DesiredStateProcessor(verifier, outbox, parts));
     }
 
     private static IReadOnlyList<string> ApplyPolicy(PolicyChangeService policy, JsonElement value, string actor, string reason)
