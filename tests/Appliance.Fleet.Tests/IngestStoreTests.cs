@@ -37,4 +37,24 @@ public sealed class IngestStoreTests : IDisposable
         Assert.Equal(2_030, Mark());
         Assert.Equal(1_020, store.Records("apl-1", "dns", 7).Count);
     }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public void Status_shows_each_boxs_presence_and_its_latest_reported_state(string database)
+    {
+        using var postgres = database == "postgres" ? new Postgres() : null;
+        using IIngestStore store = postgres is null ? new SqliteIngestStore(Path.Combine(_dir, "la.db")) : new PostgresIngestStore(postgres.ConnectionString);
+        var at = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        store.SetPresence("SCH1", "apl-1", "online", "1.2.3", 7, at);
+        store.SetPresence("SCH1", "apl-2", "lost", null, null, at);
+        store.SetReported("apl-1", """{"desiredVersion":20,"applied":true,"errors":[]}""", at);
+        store.SetReported("apl-1", """{"desiredVersion":21,"applied":false,"errors":["config: dataDir: is set on the box itself"]}""", at);
+
+        var status = store.Status();
+        Assert.Equal(["apl-1", "apl-2"], status.Select(s => s.Appliance));
+        Assert.Contains("\"desiredVersion\":21", status[0].Reported, StringComparison.Ordinal);
+        Assert.Equal(("online", "1.2.3", 7L), (status[0].Presence, status[0].Version, status[0].Epoch!.Value));
+        Assert.Null(status[1].Reported);
+    }
 }

@@ -108,6 +108,11 @@ public static class Cli
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{s.School,-10} {s.Appliance,-16} {s.Presence,-9} {s.Version ?? "-",-9} {s.Seen?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "-",-21} {s.Records,-8} {backlog.GetValueOrDefault(s.Appliance, "-")}"));
+                if (Reported(s.Reported) is { } reported)
+                {
+                    Console.WriteLine($"           {reported}");
+                }
+
                 foreach (var p in progress[s.Appliance])
                 {
                     var hole = p.Highest > p.Contiguous ? $"  (hole after {p.Contiguous}, highest {p.Highest})" : "";
@@ -118,6 +123,23 @@ public static class Cli
             return 0;
         });
         return command;
+    }
+
+    // "desired v21: applied" or "desired v22: NOT applied: config: dataDir: …" from the box's up/state document.
+    private static string? Reported(string? state)
+    {
+        if (state is null)
+        {
+            return null;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(state);
+        var root = document.RootElement;
+        var version = root.TryGetProperty("desiredVersion", out var v) ? v.ToString() : "?";
+        var errors = root.TryGetProperty("errors", out var e) && e.ValueKind == System.Text.Json.JsonValueKind.Array ? e.EnumerateArray().Select(x => x.ToString()).ToList() : [];
+        return root.TryGetProperty("applied", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.True
+            ? $"desired v{version}: applied"
+            : $"desired v{version}: NOT applied: {string.Join("; ", errors)}";
     }
 
     // "1,204 records (2026-11-30 10:05)" from the fleet section of a box's health report.

@@ -79,8 +79,12 @@ internal static class OpsCommands
         {
             Description = "Lists to point the box at (JSON array of {source, category, sha256 | signatureUrl}; signatures made with the command key)",
         };
+        var config = new Option<FileInfo?>("--config")
+        {
+            Description = "Settings the LA runs for the box (JSON object over its own file: dns.upstreams, journal, alerts…; the JSON null drops them); the box restarts its services to take them",
+        };
         var reason = new Option<string>("--reason") { Description = "Why (kept in the box's audit log)", Required = true };
-        var command = new Command("push", "Publish signed desired state to one box (retained; applied when it connects)") { version, policy, lists, reason, Key, KeyId, School, Appliance };
+        var command = new Command("push", "Publish signed desired state to one box (retained; applied when it connects)") { version, policy, lists, config, reason, Key, KeyId, School, Appliance };
         broker.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -95,7 +99,12 @@ internal static class OpsCommands
                 parts.Add($"\"lists\":{File.ReadAllText(listsFile.FullName)}");
             }
 
-            var doc = parts.Count > 0 ? "{" + string.Join(",", parts) + "}" : throw new ArgumentException("give what to set: --policy and/or --lists");
+            if (parse.GetValue(config) is { } configFile)
+            {
+                parts.Add($"\"config\":{File.ReadAllText(configFile.FullName)}");
+            }
+
+            var doc = parts.Count > 0 ? "{" + string.Join(",", parts) + "}" : throw new ArgumentException("give what to set: --policy, --lists and/or --config");
             await using var ops = await ConnectAsync(parse, broker, cancellationToken);
             await ops.PushDesiredAsync(parse.GetValue(School)!, parse.GetValue(Appliance)!, parse.GetValue(version), doc, parse.GetValue(reason)!, cancellationToken);
             Console.WriteLine($"desired state v{parse.GetValue(version)} published; the box reports on up/state");

@@ -122,7 +122,14 @@ public sealed partial class FleetLink
             {
                 if (desired.Process(payload) is { } report)
                 {
-                    await PublishAsync(_options.Topics.State, report, retain: true, correlation: null).ConfigureAwait(false);
+                    try
+                    {
+                        await PublishAsync(_options.Topics.State, report, retain: true, correlation: null).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        _downlink.AfterStateReport?.Invoke();
+                    }
                 }
             }
             else if (rest.StartsWith("cmd/", StringComparison.Ordinal) && _downlink?.Commands is { } commands)

@@ -238,7 +238,11 @@ public sealed partial class FleetLink : IAsyncDisposable
     }
 
     /// <summary>How the box takes the LA's desired state and commands (both signed; see <see cref="Downlink.SignedEnvelope"/>).</summary>
-    public sealed record FleetDownlink(Downlink.CommandProcessor? Commands, Downlink.DesiredStateProcessor? Desired);
+    /// <param name="Commands">Signed commands (request/response), run at most once each.</param>
+    /// <param name="Desired">The retained desired state, applied by version.</param>
+    /// <param name="AfterStateReport">Called once the state report for a desired document was published (or failed to be): what must wait
+    /// until the LA has the outcome, such as a restart to take new settings.</param>
+    public sealed record FleetDownlink(Downlink.CommandProcessor? Commands, Downlink.DesiredStateProcessor? Desired, Action? AfterStateReport = null);
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 

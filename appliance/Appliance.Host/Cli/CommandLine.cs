@@ -76,15 +76,56 @@ public static class CommandLine
                 WebListen = parse.GetValue(WebListen),
                 Blocks = parse.GetValue(Block) ?? [],
             };
-            var settings = SettingsBuilder.Build(config, file?.Name ?? "local default", overrides);
-            // What the box runs with: the file's bytes and the command-line overrides (the audit log records changes of either).
+            var inputs = new ConfigInputs(config, file?.Name ?? "local default", overrides);
+            var settings = SettingsBuilder.Build(config, inputs.Source, overrides);
+            var (withLa, laText) = WithLaSettings(settings, inputs);
+            // What the box runs with: the file's bytes, the LA's settings and the command-line overrides (the audit log records changes of any).
             var content = (file is null ? [] : File.ReadAllBytes(file.FullName)).Concat(System.Text.Encoding.UTF8.GetBytes(string.Join('\n',
-                ["--", .. overrides.DnsListen, "--", .. overrides.Upstreams, "--", overrides.DataDir ?? "", overrides.WebListen ?? "", "--", .. overrides.Blocks]))).ToArray();
-            return settings with
+                ["--", .. overrides.DnsListen, "--", .. overrides.Upstreams, "--", overrides.DataDir ?? "", overrides.WebListen ?? "", "--", .. overrides.Blocks,
+                 .. (laText is null ? Array.Empty<string>() : ["-- la", laText])]))).ToArray();
+            return withLa with
             {
                 ConfigSource = file?.FullName ?? "local default",
                 ConfigSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)),
+                Inputs = inputs,
             };
+        }
+
+        // The LA's settings (DATA_DIR/la-config.json) over the file's. They were checked when the LA pushed them; if they
+        // no longer fit (the file changed since), the box runs on its own file and says why rather than not starting.
+        private static (ApplianceSettings Settings, string? LaText) WithLaSettings(ApplianceSettings settings, ConfigInputs inputs)
+        {
+            string? text;
+            try
+            {
+                text = LaConfig.Read(settings.DataDir);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return (settings with { LaConfigProblem = $"{LaConfig.FileName}: cannot be read: {ex.Message}" }, null);
+            }
+
+            if (text is null)
+            {
+                return (settings, null);
+            }
+
+            try
+            {
+                using var overlay = System.Text.Json.JsonDocument.Parse(text);
+                var refused = LaConfig.Refused(overlay.RootElement);
+                if (refused.Count > 0)
+                {
+                    throw new ConfigException(string.Join(Environment.NewLine, refused));
+                }
+
+                var source = LaConfig.Source(inputs);
+                return (SettingsBuilder.Build(LaConfig.Merge(inputs.File, overlay.RootElement, source), source, inputs.Overrides) with { LaConfigApplied = true }, text);
+            }
+            catch (Exception ex) when (ex is ConfigException or System.Text.Json.JsonException)
+            {
+                return (settings with { LaConfigProblem = $"{LaConfig.FileName}: not used: {ex.Message}" }, null);
+            }
         }
     }
 }

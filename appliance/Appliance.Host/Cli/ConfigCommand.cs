@@ -17,6 +17,15 @@ public static class ConfigCommand
             try
             {
                 var settings = options.Resolve(parse);
+                if (settings.LaConfigApplied)
+                {
+                    Console.WriteLine($"with the LA's settings from {Path.Combine(settings.DataDir, LaConfig.FileName)} (over the file, under the command line)");
+                }
+                else if (settings.LaConfigProblem is { } problem)
+                {
+                    Console.WriteLine($"ALERT: the LA's settings are not used: {problem}");
+                }
+
                 Console.WriteLine($"dataDir: {settings.DataDir}");
                 Console.WriteLine($"web.listen: {settings.WebListen}");
                 Console.WriteLine($"dns.listen: {string.Join(", ", settings.Dns.Listen)}");

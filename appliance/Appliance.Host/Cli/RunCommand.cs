@@ -16,19 +16,30 @@ public static partial class RunCommand
         options.AddTo(run);
         run.SetAction(async (parse, cancel) =>
         {
-            ApplianceSettings settings;
-            try
+            while (true)
             {
-                settings = options.Resolve(parse);
-                PrepareDataDir(settings.DataDir);
-            }
-            catch (ConfigException ex)
-            {
-                await Console.Error.WriteLineAsync(ex.Message);
-                return ExitCodes.BadUsage;
-            }
+                ApplianceSettings settings;
+                try
+                {
+                    settings = options.Resolve(parse);
+                    PrepareDataDir(settings.DataDir);
+                }
+                catch (ConfigException ex)
+                {
+                    await Console.Error.WriteLineAsync(ex.Message);
+                    return ExitCodes.BadUsage;
+                }
 
-            return await RunAsync(settings, cancel);
+                // The settings are read again on every pass: a restart takes what the LA saved (LaConfigPart).
+                using var restart = new HostRestart();
+                var code = await RunAsync(settings, cancel, restart);
+                if (code != ExitCodes.Ok || !restart.Requested || cancel.IsCancellationRequested)
+                {
+                    return code;
+                }
+
+                await Console.Out.WriteLineAsync($"appliance: restarting: {restart.Reason}");
+            }
         });
         return run;
     }
@@ -46,7 +57,7 @@ public static partial class RunCommand
         }
     }
 
-    public static async Task<int> RunAsync(ApplianceSettings settings, CancellationToken cancel)
+    public static async Task<int> RunAsync(ApplianceSettings settings, CancellationToken cancel, HostRestart? restart = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddSystemd();   // Type=notify readiness and journald-friendly console output when under systemd
@@ -56,6 +67,11 @@ public static partial class RunCommand
         builder.WebHost.UseKestrel(k => k.Listen(settings.WebListen));
 
         builder.Services.AddSingleton(TimeProvider.System);
+        if (restart is not null)
+        {
+            builder.Services.AddSingleton(restart);
+        }
+
         var engine = new PolicyEngine();
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         http.DefaultRequestHeaders.UserAgent.ParseAdd($"school-gateway-appliance/{Program.Version}");
@@ -80,6 +96,11 @@ public static partial class RunCommand
                 changes = await PolicySetup.StartAsync(settings, refresher, engine, startupLogs.CreateLogger("Appliance"), audit);
                 AuditSetup.RecordMissedPolicyVersions(audit, changes.Store, startupLogs.CreateLogger("Appliance"));
                 WarnUnknownPseudonymGroups(settings, engine, startupLogs.CreateLogger("Appliance"));
+                if (settings.LaConfigProblem is { } problem)
+                {
+                    Log.LaConfigNotUsed(startupLogs.CreateLogger("Appliance"), problem);
+                }
+
                 settings = settings with { Dns = settings.Dns with { StatutoryLogKey = PolicySetup.RedactionKey(settings.DataDir) } };
             }
             catch (ConfigException ex)
@@ -160,7 +181,8 @@ public static partial class RunCommand
         app.Lifetime.ApplicationStarted.Register(() => Log.Ready(log, Program.Version, settings.WebListen));
         try
         {
-            await app.RunAsync(cancel);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, restart?.Token ?? CancellationToken.None);
+            await app.RunAsync(stop.Token);
             return ExitCodes.Ok;
         }
         catch (StartupException ex)
@@ -179,6 +201,9 @@ public static partial class RunCommand
     {
         [LoggerMessage(EventId = 25, Level = LogLevel.Error, Message = "ALERT: {Field} names '{Group}', which is not a group of the policy ({Groups}); nobody is pseudonymised under that name")]
         public static partial void UnknownPseudonymGroup(ILogger logger, string field, string group, string groups);
+
+        [LoggerMessage(EventId = 26, Level = LogLevel.Error, Message = "ALERT: the LA's settings are not used; the box runs on its own configuration: {Problem}")]
+        public static partial void LaConfigNotUsed(ILogger logger, string problem);
 
         [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "appliance {Version} ready; web UI and API on http://{Web}")]
         public static partial void Ready(ILogger logger, string version, System.Net.IPEndPoint web);

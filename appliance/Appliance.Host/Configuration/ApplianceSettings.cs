@@ -46,6 +46,15 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
 
     public string ConfigSha256 { get; init; } = "";
 
+    /// <summary>What the settings were built from (to check the LA's settings against at run time); null in tests that build settings directly.</summary>
+    public ConfigInputs? Inputs { get; init; }
+
+    /// <summary>The LA's settings (DATA_DIR/la-config.json) are part of these.</summary>
+    public bool LaConfigApplied { get; init; }
+
+    /// <summary>Why the LA's saved settings are not used (shown as an ALERT and in health); null when there is no problem.</summary>
+    public string? LaConfigProblem { get; init; }
+
     /// <summary>DSL alert rules (the defaults without an alerts section).</summary>
     public IReadOnlyList<Appliance.Journal.Alerts.AlertRule> AlertRules { get; init; } = Appliance.Journal.Alerts.AlertRule.Defaults;
 

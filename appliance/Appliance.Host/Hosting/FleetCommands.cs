@@ -18,7 +18,7 @@ namespace Appliance.Host.Hosting;
 public static class FleetCommands
 {
     public static FleetLink.FleetDownlink? Create(string? commandKeyPem, FleetTopics topics, OutboxStore outbox, AuditLog audit, PolicyChangeService policy,
-        ListRefreshService lists, ListRefresher refresher, string dataDir, Func<long> connects, TimeProvider time)
+        ListRefreshService lists, ListRefresher refresher, LaConfigPart config, Configuration.ApplianceSettings settings, Func<long> connects, TimeProvider time)
     {
         if (commandKeyPem is null)
         {
@@ -29,7 +29,7 @@ public static class FleetCommands
         key.ImportFromPem(commandKeyPem);
         var handlers = new Dictionary<string, CommandHandler>(StringComparer.Ordinal)
         {
-            ["status"] = (_, _) => Task.FromResult(Status(outbox, policy, connects())),
+            ["status"] = (_, _) => Task.FromResult(Status(outbox, policy, settings, connects())),
             ["resend"] = (args, _) => Task.FromResult(Resend(outbox, args)),
             ["lists.refresh"] = (_, _) =>
             {
@@ -47,16 +47,17 @@ public static class FleetCommands
                 var (parsed, errors) = LaLists.Parse(value, commandKeyPem);
                 if (errors.Count == 0)
                 {
-                    LaLists.Save(dataDir, value);
+                    LaLists.Save(settings.DataDir, value);
                     refresher.SetExtraSources(parsed);
                     lists.Trigger();   // fetched, checked and loaded now; their outcome shows in health.lists
                 }
 
                 return errors;
             },
+            ["config"] = (value, _, _) => config.Apply(value),
         };
         var verifier = new DownlinkVerifier(topics, key, audit, time);
-        return new FleetLink.FleetDownlink(new CommandProcessor(verifier, outbox, handlers), new DesiredStateProcessor(verifier, outbox, parts));
+        return new FleetLink.FleetDownlink(new CommandProcessor(verifier, outbox, handlers), new DesiredStateProcessor(verifier, outbox, parts), config.AfterReport);
     }
 
     private static IReadOnlyList<string> ApplyPolicy(PolicyChangeService policy, JsonElement value, string actor, string reason)
@@ -126,7 +127,7 @@ public static class FleetCommands
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static string Status(OutboxStore outbox, PolicyChangeService policy, long connects)
+    private static string Status(OutboxStore outbox, PolicyChangeService policy, Configuration.ApplianceSettings settings, long connects)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -137,6 +138,13 @@ public static class FleetCommands
             w.WriteNumber("epoch", outbox.Epoch);
             w.WriteNumber("outboxBytes", outbox.StoredBytes);
             w.WriteNumber("connects", connects);
+            w.WriteString("configSha256", settings.ConfigSha256);
+            w.WriteBoolean("laConfig", settings.LaConfigApplied);
+            if (settings.LaConfigProblem is not null)
+            {
+                w.WriteString("laConfigProblem", settings.LaConfigProblem);
+            }
+
             w.WriteStartArray("streams");
             foreach (var b in outbox.Backlog())
             {

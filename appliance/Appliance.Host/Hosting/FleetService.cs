@@ -27,7 +27,8 @@ public sealed partial class FleetService : BackgroundService
     private long _notQueued;
 
     public FleetService(OutboxStore outbox, Appliance.Journal.Audit.AuditLog audit, ApplianceSettings settings, Appliance.Policy.PolicyChangeService policy,
-        ListRefreshService lists, Appliance.Policy.Lists.ListRefresher refresher, IServiceProvider services, TimeProvider time, ILogger<FleetService> logger)
+        ListRefreshService lists, Appliance.Policy.Lists.ListRefresher refresher, IServiceProvider services, TimeProvider time, ILogger<FleetService> logger,
+        HostRestart? restart = null)
     {
         _services = services;
         _auditLog = audit;
@@ -42,7 +43,8 @@ public sealed partial class FleetService : BackgroundService
             : null;
         _records = new QueryRecords(outbox, fleet.SendQueries, _pseudonyms);
         Link = new FleetLink(fleet.Link, outbox, time, logger,
-            FleetCommands.Create(fleet.CommandKeyPem, fleet.Link.Topics, outbox, audit, policy, lists, refresher, settings.DataDir, () => Link?.Connects ?? 0, time));
+            FleetCommands.Create(fleet.CommandKeyPem, fleet.Link.Topics, outbox, audit, policy, lists, refresher,
+                new LaConfigPart(settings.Inputs, settings.DataDir, restart), settings, () => Link?.Connects ?? 0, time));
     }
 
     public OutboxStore Outbox { get; }

@@ -15,6 +15,9 @@ public sealed record FleetHealth(string Broker, bool Connected, string? LastProb
 /// <summary>DSL alerts: raised and held back by the rate limit since start, not stored (full disk), and whether e-mail works.</summary>
 public sealed record AlertHealth(long Raised, long Suppressed, long NotStored, bool Email, string? EmailProblem);
 
+/// <summary>What the settings came from: the file (or the local default), its hash with the LA's settings, and whether those are in use.</summary>
+public sealed record ConfigHealth(string Source, string Sha256, bool LaSettings, string? LaProblem);
+
 public sealed record HealthReport(
     string Version,
     string Status,
@@ -34,7 +37,8 @@ public sealed record HealthReport(
     long ListReloads,
     IReadOnlyList<ListHealth> Lists,
     AlertHealth Alerts,
-    FleetHealth? Fleet);
+    FleetHealth? Fleet,
+    ConfigHealth Config);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(HealthReport))]
@@ -81,8 +85,12 @@ public static class HealthEndpoints
             lists.Reloads,
             lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList(),
             new AlertHealth(alerts.Raised, alerts.Suppressed, alerts.NotStored, alerts.MailEnabled, alerts.MailProblem),
-            services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null);
+            services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null,
+            Config(services.GetRequiredService<Configuration.ApplianceSettings>()));
     }
+
+    private static ConfigHealth Config(Configuration.ApplianceSettings settings)
+        => new(settings.ConfigSource, settings.ConfigSha256, settings.LaConfigApplied, settings.LaConfigProblem);
 
     private static FleetHealth Fleet(FleetService fleet) => new(
         $"{fleet.Options.Host}:{fleet.Options.Port}", fleet.Link.IsConnected, fleet.Link.LastProblem, fleet.Link.Connects, fleet.Link.Window,

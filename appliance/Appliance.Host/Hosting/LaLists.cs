@@ -68,9 +68,7 @@ public static class LaLists
 
     public static void Save(string dataDir, JsonElement value)
     {
-        var path = Path.Combine(dataDir, File);
-        System.IO.File.WriteAllText(path + ".tmp", value.GetRawText());
-        System.IO.File.Move(path + ".tmp", path, overwrite: true);
+        Appliance.Core.IO.DurableFile.Replace(Path.Combine(dataDir, File), System.Text.Encoding.UTF8.GetBytes(value.GetRawText()));
     }
 
     /// <summary>The lists saved by the last desired state, or none.</summary>

@@ -150,6 +150,45 @@ public sealed class FleetLinkTests : IAsyncLifetime
             .Stdout.Contains("lists: [0]: needs a sha256 or a signatureUrl", StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => "v9 not refused");
     }
 
+    [Fact]
+    public async Task The_LA_sets_the_boxs_settings_the_box_restarts_its_services_to_take_them_and_refuses_what_is_not_the_LAs()
+    {
+        using var appliance = await StartApplianceAsync();
+        var before = await appliance.HealthAsync();
+        Assert.False(before.GetProperty("config").GetProperty("laSettings").GetBoolean());
+        var epoch = before.GetProperty("fleet").GetProperty("epoch").GetInt64();
+
+        // A new alert rule for the LA's own staff, and a shorter query retention.
+        var settings = Path.Combine(_dir, "la-settings.json");
+        await File.WriteAllTextAsync(settings, """
+            { "alerts": { "rules": [ { "name": "la-gambling", "categories": ["gambling"], "severity": "high" } ] }, "journal": { "queryRetentionDays": 7 } }
+            """);
+        var push = await LaFleet(Ops("push", "--version", "20", "--config", settings, "--reason", "LA alerting baseline"));
+        Assert.True(push.ExitCode == 0, push.All);
+        await appliance.WaitForRestartAsync(h => h.GetProperty("config").GetProperty("laSettings").GetBoolean(), TimeSpan.FromSeconds(30));
+        Assert.Contains("appliance: restarting: the LA's configuration changed", appliance.Output, StringComparison.Ordinal);
+        Assert.NotEqual(before.GetProperty("config").GetProperty("sha256").GetString(), (await appliance.HealthAsync()).GetProperty("config").GetProperty("sha256").GetString());
+
+        // The restarted services run on them: a gambling block now raises the LA's rule, which reaches the LA.
+        Assert.Contains("0.0.0.0", (await appliance.DigAsync("casino.blocked.test")).Stdout, StringComparison.Ordinal);
+        await Eventually.True(() => _store.Records(Box, Streams.Alert, epoch).Any(r => r.Record.Contains("\"la-gambling\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), () => appliance.Output);
+        await Eventually.True(() => _store.Status().SingleOrDefault()?.Reported?.Contains("\"desiredVersion\":20", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(30), () => "no reported state at the LA");
+
+        // What only the box's own file may set is refused by name, reported to the LA, and nothing changes or restarts.
+        await File.WriteAllTextAsync(settings, """{ "dataDir": "/tmp/elsewhere", "fleet": { "broker": "198.51.100.7:1883" } }""");
+        Assert.Equal(0, (await LaFleet(Ops("push", "--version", "21", "--config", settings, "--reason", "should be refused"))).ExitCode);
+        await Eventually.True(() => _store.Status().Single().Reported?.Contains("\"desiredVersion\":21", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(30), () => "v21 not reported");
+        var status = await LaFleet("status", "--db", Path.Combine(_dir, "la.db"));
+        Assert.Contains("desired v21: NOT applied: config: dataDir: is set on the box itself, not by the LA", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("config: fleet.broker: is set on the box itself", status.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, appliance.Output.Split("appliance: restarting:").Length - 1);
+        var kept = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "la-config.json"))).RootElement;
+        Assert.Equal(7, kept.GetProperty("journal").GetProperty("queryRetentionDays").GetInt32());
+    }
+
     private Task<ApplianceProcess> StartApplianceAsync()
         => ApplianceProcess.StartAsync(["--config", _config, "--upstream", "127.0.0.1:9"], dataDir: _dataDir);
 

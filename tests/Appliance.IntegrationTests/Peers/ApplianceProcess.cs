@@ -57,6 +57,39 @@ public sealed partial class ApplianceProcess : IDisposable
         return await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{WebPort}/api/health");
     }
 
+    /// <summary>After the appliance restarted its services in-process (new settings from the LA): waits for health again and takes the new DNS port.</summary>
+    public async Task WaitForRestartAsync(Func<JsonElement, bool> restarted, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                var health = await HealthAsync();
+                if (restarted(health))
+                {
+                    var endpoint = health.GetProperty("dnsEndPoints")[0].GetString()!;
+                    DnsPort = int.Parse(endpoint[(endpoint.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // the web listener is down between the two runs
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the appliance did not come back:\n" + Output);
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<long> CounterAsync(string name) => (await HealthAsync()).GetProperty("counters").GetProperty(name).GetInt64();
 
     /// <summary>dig against this appliance; returns the whole output.</summary>

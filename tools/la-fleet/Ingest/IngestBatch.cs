@@ -9,8 +9,14 @@ public sealed record StreamProgress(string Appliance, string School, string Stre
 /// <summary>A stored record with where it came from.</summary>
 public sealed record StoredRecord(string Appliance, string School, string Stream, long Epoch, long Seq, long? Ts, string Body);
 
-/// <summary>The LA's view of one appliance: presence from its birth/will messages, its outbox epoch and backlog.</summary>
-public sealed record ApplianceStatus(string Appliance, string School, string Presence, string? Version, long? Epoch, DateTimeOffset? Seen, long Records);
+/// <summary>
+/// The LA's view of one appliance: presence from its birth/will messages, its outbox epoch and backlog, and its last
+/// reported state (the JSON of <c>up/state</c>: which desired version it took and what it refused).
+/// </summary>
+public sealed record ApplianceStatus(string Appliance, string School, string Presence, string? Version, long? Epoch, DateTimeOffset? Seen, long Records)
+{
+    public string? Reported { get; init; }
+}
 
 /// <summary>
 /// The ingest's database. Idempotent on (appliance, stream, epoch, seq): a record stored twice is stored once.
@@ -23,6 +29,9 @@ public interface IIngestStore : IDisposable
     int Store(IngestBatch batch);
 
     void SetPresence(string school, string appliance, string presence, string? version, long? epoch, DateTimeOffset at);
+
+    /// <summary>Keeps the box's latest reported state (its <c>up/state</c> document).</summary>
+    void SetReported(string appliance, string state, DateTimeOffset at);
 
     /// <summary>The school an appliance is registered to, or null if it is not in the registry.</summary>
     string? RegisteredSchool(string appliance);

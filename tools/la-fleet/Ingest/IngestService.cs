@@ -169,6 +169,14 @@ public sealed partial class IngestService : IAsyncDisposable
             case "presence":
                 Presence(school, appliance, message);
                 return;
+            case "state" when parts.Length == 8:
+                // The box's retained report of the desired version it took and what it refused; the LA's status shows it.
+                using (var document = JsonDocument.Parse(message.Payload.ToArray()))
+                {
+                    _store.SetReported(appliance, document.RootElement.GetRawText(), _time.GetUtcNow());
+                }
+
+                return;
             case "incident" when parts.Length == 8:
                 Store(school, appliance, Streams.Incident, message);
                 return;
@@ -176,7 +184,7 @@ public sealed partial class IngestService : IAsyncDisposable
                 Store(school, appliance, parts[8], message);
                 return;
             default:
-                return;   // state, reply, job: read by the other commands
+                return;   // reply, job: read by the other commands
         }
     }
 

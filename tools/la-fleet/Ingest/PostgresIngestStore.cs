@@ -31,6 +31,7 @@ public sealed class PostgresIngestStore : IIngestStore
             CREATE TABLE IF NOT EXISTS appliances (
                 appliance TEXT PRIMARY KEY, school TEXT NOT NULL, presence TEXT NOT NULL, version TEXT, epoch BIGINT, seen_ms BIGINT);
             CREATE TABLE IF NOT EXISTS registry (appliance TEXT PRIMARY KEY, school TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS reported (appliance TEXT PRIMARY KEY, body TEXT NOT NULL, seen_ms BIGINT NOT NULL);
             """);
     }
 
@@ -180,6 +181,9 @@ public sealed class PostgresIngestStore : IIngestStore
                 epoch = COALESCE($5, appliances.epoch), seen_ms = $6
             """, appliance, school, presence, version, epoch, at.ToUnixTimeMilliseconds());
 
+    public void SetReported(string appliance, string state, DateTimeOffset at)
+        => Execute("INSERT INTO reported VALUES ($1, $2, $3) ON CONFLICT (appliance) DO UPDATE SET body = $2, seen_ms = $3", appliance, state, at.ToUnixTimeMilliseconds());
+
     public string? RegisteredSchool(string appliance)
         => Query("SELECT school FROM registry WHERE appliance = $1", r => r.GetString(0), appliance).FirstOrDefault();
 
@@ -193,11 +197,14 @@ public sealed class PostgresIngestStore : IIngestStore
     public IReadOnlyList<ApplianceStatus> Status()
         => Query("""
             SELECT a.appliance, a.school, a.presence, a.version, a.epoch, a.seen_ms,
-                   (SELECT COALESCE(SUM(contiguous), 0)::bigint FROM progress p WHERE p.appliance = a.appliance)
-            FROM appliances a ORDER BY a.school, a.appliance
+                   (SELECT COALESCE(SUM(contiguous), 0)::bigint FROM progress p WHERE p.appliance = a.appliance), s.body
+            FROM appliances a LEFT JOIN reported s ON s.appliance = a.appliance ORDER BY a.school, a.appliance
             """,
             r => new ApplianceStatus(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetInt64(6)));
+                r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetInt64(6))
+            {
+                Reported = r.IsDBNull(7) ? null : r.GetString(7),
+            });
 
     public IReadOnlyList<StoredRecord> Latest(string stream, int limit)
         => Query("""

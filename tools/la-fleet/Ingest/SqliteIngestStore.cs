@@ -30,6 +30,7 @@ public sealed class SqliteIngestStore : IIngestStore
             CREATE TABLE IF NOT EXISTS appliances (
                 appliance TEXT PRIMARY KEY, school TEXT NOT NULL, presence TEXT NOT NULL, version TEXT, epoch INTEGER, seen_ms INTEGER);
             CREATE TABLE IF NOT EXISTS registry (appliance TEXT PRIMARY KEY, school TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS reported (appliance TEXT PRIMARY KEY, body TEXT NOT NULL, seen_ms INTEGER NOT NULL);
             """);
     }
 
@@ -148,6 +149,18 @@ public sealed class SqliteIngestStore : IIngestStore
         }
     }
 
+    public void SetReported(string appliance, string state, DateTimeOffset at)
+    {
+        lock (_lock)
+        {
+            using var command = Command(null, "INSERT INTO reported VALUES ($a, $b, $at) ON CONFLICT DO UPDATE SET body = $b, seen_ms = $at");
+            command.Parameters.AddWithValue("$a", appliance);
+            command.Parameters.AddWithValue("$b", state);
+            command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+            command.ExecuteNonQuery();
+        }
+    }
+
     public string? RegisteredSchool(string appliance)
     {
         lock (_lock)
@@ -176,11 +189,14 @@ public sealed class SqliteIngestStore : IIngestStore
     public IReadOnlyList<ApplianceStatus> Status()
         => Query("""
             SELECT a.appliance, a.school, a.presence, a.version, a.epoch, a.seen_ms,
-                   (SELECT COALESCE(SUM(contiguous), 0) FROM progress p WHERE p.appliance = a.appliance)
-            FROM appliances a ORDER BY a.school, a.appliance
+                   (SELECT COALESCE(SUM(contiguous), 0) FROM progress p WHERE p.appliance = a.appliance), s.body
+            FROM appliances a LEFT JOIN reported s ON s.appliance = a.appliance ORDER BY a.school, a.appliance
             """,
             r => new ApplianceStatus(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetInt64(6)));
+                r.IsDBNull(4) ? null : r.GetInt64(4), r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), r.GetInt64(6))
+            {
+                Reported = r.IsDBNull(7) ? null : r.GetString(7),
+            });
 
     public IReadOnlyList<StoredRecord> Latest(string stream, int limit)
     {

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Appliance.Host.Configuration;
+
+/// <summary>
+/// The settings the Local Authority sets through desired state (its <c>config</c> part), kept in
+/// DATA_DIR/la-config.json and layered over the configuration file, under the command line: embedded default &lt;
+/// file &lt; LA &lt; command line. The LA may set only what an LA runs for its schools (upstreams, cache, retention,
+/// alert rules, what is sent to it); the rest stays with the box's own file: where it keeps its data, what it listens
+/// on (the school's network), and the LA link itself, since a wrong broker, password or key pushed remotely would cut
+/// the box off for good. Lists and the policy have their own parts.
+/// </summary>
+public static class LaConfig
+{
+    public const string FileName = "la-config.json";
+
+    /// <summary>What the LA may set: these paths and everything under them.</summary>
+    public static readonly IReadOnlyList<string> Allowed =
+    [
+        "dns.upstreams", "dns.cache", "dns.rateLimit", "dns.upstreamTimeoutMs", "dns.resolveTimeoutMs", "dns.maxInFlight", "dns.maxInFlightPerClient",
+        "journal", "alerts", "filtering.refreshMinutes", "filtering.maxShrinkPercent",
+        "fleet.sendQueries", "fleet.pseudonymiseGroups", "fleet.outboxBudgetMb", "fleet.resendAfterMinutes",
+    ];
+
+    /// <summary>The paths in <paramref name="overlay"/> the LA may not set, each named; empty when all are allowed.</summary>
+    public static List<string> Refused(JsonElement overlay)
+    {
+        var errors = new List<string>();
+        if (overlay.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("an object of settings expected (or null to drop the LA's settings)");
+            return errors;
+        }
+
+        Walk(overlay, "", errors);
+        return errors;
+    }
+
+    private static void Walk(JsonElement obj, string at, List<string> errors)
+    {
+        foreach (var property in obj.EnumerateObject())
+        {
+            var path = at.Length == 0 ? property.Name : $"{at}.{property.Name}";
+            if (Allowed.Any(a => a == path || path.StartsWith(a + ".", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            if (property.Value.ValueKind == JsonValueKind.Object && Allowed.Any(a => a.StartsWith(path + ".", StringComparison.Ordinal)))
+            {
+                Walk(property.Value, path, errors);
+                continue;
+            }
+
+            errors.Add($"{path}: is set on the box itself, not by the LA (the LA may set {string.Join(", ", Allowed)})");
+        }
+    }
+
+    /// <summary>The file's configuration with the LA's settings over it: objects merged key by key, anything else replaced, null removing.</summary>
+    /// <exception cref="ConfigException">The merged settings do not read as a configuration (a wrong type, an unknown key); named.</exception>
+    public static ApplianceConfig Merge(ApplianceConfig? local, JsonElement overlay, string source)
+    {
+        var merged = JsonSerializer.SerializeToNode(local ?? new ApplianceConfig(), ConfigJsonContext.Default.ApplianceConfig)!.AsObject();
+        MergeInto(merged, JsonObject.Create(overlay)!);
+        return ConfigLoader.Parse(merged.ToJsonString(), source);
+    }
+
+    private static void MergeInto(JsonObject target, JsonObject overlay)
+    {
+        foreach (var (name, value) in overlay.ToList())
+        {
+            if (value is JsonObject inner && target[name] is JsonObject existing)
+            {
+                MergeInto(existing, inner);
+            }
+            else if (value is null)
+            {
+                target.Remove(name);
+            }
+            else
+            {
+                target[name] = value.DeepClone();
+            }
+        }
+    }
+
+    /// <summary>The problems with taking <paramref name="overlay"/> (refused paths, then every setting the merged result gets wrong); empty when it would run.</summary>
+    public static List<string> Check(JsonElement overlay, ConfigInputs inputs)
+    {
+        var errors = Refused(overlay);
+        if (errors.Count > 0)
+        {
+            return errors;
+        }
+
+        try
+        {
+            SettingsBuilder.Build(Merge(inputs.File, overlay, Source(inputs)), Source(inputs), inputs.Overrides);
+            return errors;
+        }
+        catch (ConfigException ex)
+        {
+            return [.. ex.Message.Split(Environment.NewLine)];
+        }
+    }
+
+    public static string Source(ConfigInputs inputs) => $"{inputs.Source} with the LA's settings";
+
+    /// <summary>The saved settings' text, or null when the LA has set none.</summary>
+    public static string? Read(string dataDir)
+    {
+        var path = Path.Combine(dataDir, FileName);
+        return File.Exists(path) ? File.ReadAllText(path) : null;
+    }
+
+    /// <summary>Saves the settings (null removes them) so a power cut leaves either the old file or the new one, never half of one.</summary>
+    public static void Save(string dataDir, JsonElement? overlay)
+    {
+        var path = Path.Combine(dataDir, FileName);
+        if (overlay is null)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        Appliance.Core.IO.DurableFile.Replace(path, System.Text.Encoding.UTF8.GetBytes(overlay.Value.GetRawText()));
+    }
+}
+
+/// <summary>What the settings were built from, kept so that the LA's settings can be checked against them at run time.</summary>
+public sealed record ConfigInputs(ApplianceConfig? File, string Source, CliOverrides Overrides);
