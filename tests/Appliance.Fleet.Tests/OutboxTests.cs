@@ -102,9 +102,62 @@ public sealed class OutboxTests : IDisposable
         Assert.Equal(500, outbox.Backlog()[0].Unacknowledged);
 
         _time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(0, outbox.Requeue(_time.GetUtcNow() - TimeSpan.FromMinutes(15)));
-        Assert.Equal(1, outbox.Requeue(_time.GetUtcNow() - TimeSpan.FromMinutes(5)));
+        Assert.Equal(0, outbox.RequeueOverdue(TimeSpan.FromMinutes(15)));
+        Assert.Equal(1, outbox.RequeueOverdue(TimeSpan.FromMinutes(5)));
         Assert.Equal(501, Assert.Single(outbox.NextPending(10)).SeqFirst);
+    }
+
+    [Fact]
+    public void Resends_while_the_LA_does_not_acknowledge_back_off_per_chunk_so_the_brokers_queue_cannot_grow_without_bound()
+    {
+        using var outbox = OutboxStore.Open(DbPath, time: _time);
+        outbox.Append(Streams.Dns, Records(100));
+        var after = TimeSpan.FromMinutes(10);
+        void Send() => outbox.MarkSent(outbox.NextPending(10).Select(c => c.Id));
+
+        Send();
+        var resentAt = new List<double>();
+        for (var minute = 1; minute <= 24 * 60; minute++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            if (outbox.RequeueOverdue(after) > 0)
+            {
+                resentAt.Add(minute);
+                Send();
+            }
+        }
+
+        // 10, +20, +40, +80, +160, +320 minutes, then every 320 (the cap): 8 resends in a day, not 144.
+        Assert.Equal([11, 32, 73, 154, 315, 636, 957, 1278], resentAt);
+
+        // The session lost at the broker: everything goes again at once, whatever its backoff.
+        Assert.Equal(1, outbox.Requeue());
+    }
+
+    [Fact]
+    public void An_outbox_from_before_the_backoff_is_upgraded_in_place_and_keeps_its_chunks()
+    {
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                CREATE TABLE streams (name TEXT PRIMARY KEY, next_seq INTEGER NOT NULL, acked_seq INTEGER NOT NULL);
+                CREATE TABLE chunks (id INTEGER PRIMARY KEY, stream TEXT NOT NULL, seq_first INTEGER NOT NULL, count INTEGER NOT NULL,
+                    lane INTEGER NOT NULL, created_ms INTEGER NOT NULL, body BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, sent_ms INTEGER,
+                    UNIQUE (stream, seq_first));
+                INSERT INTO meta VALUES ('epoch', 77);
+                INSERT INTO streams VALUES ('dns', 2, 0);
+                INSERT INTO chunks (stream, seq_first, count, lane, created_ms, body, state, sent_ms) VALUES ('dns', 1, 1, 5, 0, x'00', 1, 0);
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using var outbox = OutboxStore.Open(DbPath, time: _time);
+        Assert.Equal(77, outbox.Epoch);
+        Assert.Equal(1, outbox.RequeueOverdue(TimeSpan.FromMinutes(1)));
     }
 
     [Fact]

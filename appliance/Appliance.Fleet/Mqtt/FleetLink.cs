@@ -96,7 +96,7 @@ public sealed partial class FleetLink : IAsyncDisposable
                 if (_time.GetUtcNow() - lastRequeue >= RequeueEvery)
                 {
                     lastRequeue = _time.GetUtcNow();
-                    var again = _outbox.Requeue(lastRequeue - _options.ResendAfter);
+                    var again = _outbox.RequeueOverdue(_options.ResendAfter);
                     if (again > 0)
                     {
                         Log.Requeued(_logger, again, _options.ResendAfter);

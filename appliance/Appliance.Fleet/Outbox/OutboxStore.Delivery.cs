@@ -92,19 +92,37 @@ public sealed partial class OutboxStore
         }
     }
 
-    /// <summary>
-    /// Sends again what the broker accepted but the LA has not acknowledged: all of it (<paramref name="sentBefore"/>
-    /// null, after the broker lost the session) or what was sent before a time (Mosquitto keeps PUBACKed messages
-    /// only in memory, so a broker crash loses them silently).
-    /// </summary>
+    /// <summary>Sends again everything the broker accepted but the LA has not acknowledged: the broker lost the session.</summary>
     /// <returns>Chunks put back to pending.</returns>
-    public int Requeue(DateTimeOffset? sentBefore = null)
+    public int Requeue()
     {
         lock (_lock)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "UPDATE chunks SET state = 0 WHERE state = 1 AND sent_ms < $before";
-            command.Parameters.AddWithValue("$before", (sentBefore ?? DateTimeOffset.MaxValue).ToUnixTimeMilliseconds());
+            command.CommandText = "UPDATE chunks SET state = 0 WHERE state = 1";
+            return command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Sends again what the broker accepted but the LA has not acknowledged within <paramref name="after"/> (Mosquitto
+    /// keeps PUBACKed messages only in memory, so a broker crash loses them silently). Each chunk waits twice as long
+    /// before each further resend, up to 32 times <paramref name="after"/>: while the LA's ingest is down for hours, the
+    /// box must not push its whole backlog into the broker's queue again every few minutes (it would grow without
+    /// bound); when the ingest is back, it asks for its holes itself (<see cref="Resend"/>).
+    /// </summary>
+    /// <returns>Chunks put back to pending.</returns>
+    public int RequeueOverdue(TimeSpan after)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                UPDATE chunks SET state = 0, resends = resends + 1
+                WHERE state = 1 AND sent_ms < $now - $after AND sent_ms < $now - $after * (1 << MIN(resends, 5))
+                """;
+            command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$after", (long)after.TotalMilliseconds);
             return command.ExecuteNonQuery();
         }
     }

@@ -13,7 +13,7 @@ namespace Appliance.Fleet.Outbox;
 /// </summary>
 public sealed partial class OutboxStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;   // 2: chunks.resends (per-chunk backoff of time-based resends)
     private const int RowOverhead = 64;   // key, state and times per chunk, a rough page share for the budget
     private readonly SqliteConnection _connection;
     private readonly OutboxOptions _options;
@@ -119,6 +119,7 @@ public sealed partial class OutboxStore : IDisposable
                     body       BLOB    NOT NULL,      -- Brotli NDJSON
                     state      INTEGER NOT NULL DEFAULT 0,
                     sent_ms    INTEGER,
+                    resends    INTEGER NOT NULL DEFAULT 0,   -- time-based resends so far: each waits twice as long
                     UNIQUE (stream, seq_first)
                 );
                 CREATE INDEX IF NOT EXISTS chunks_pending ON chunks (lane, id) WHERE state = 0;
@@ -132,6 +133,12 @@ public sealed partial class OutboxStore : IDisposable
             if (version > SchemaVersion)
             {
                 throw new OutboxException($"outbox {path}: schema version {version} is newer than this software's {SchemaVersion}; refusing to touch it");
+            }
+
+            if (version == 1)
+            {
+                command.CommandText = "ALTER TABLE chunks ADD COLUMN resends INTEGER NOT NULL DEFAULT 0";   // an outbox from before the backoff
+                command.ExecuteNonQuery();
             }
 
             command.CommandText = $"PRAGMA user_version = {SchemaVersion}; INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', $epoch); SELECT value FROM meta WHERE key = 'epoch'";
