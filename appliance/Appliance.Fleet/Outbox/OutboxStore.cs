@@ -226,6 +226,18 @@ public sealed partial class OutboxStore : IDisposable
         }
     }
 
+    /// <summary>The highest seq of <paramref name="stream"/> the LA has acknowledged end to end (0: none yet).</summary>
+    public long AckedSeq(string stream)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT acked_seq FROM streams WHERE name = $s";
+            command.Parameters.AddWithValue("$s", stream);
+            return command.ExecuteScalar() is long value ? value : 0;
+        }
+    }
+
     private (long First, long Last) Insert(SqliteTransaction transaction, string stream, int lane, IReadOnlyList<PendingChunk> chunks)
     {
         using var next = _connection.CreateCommand();

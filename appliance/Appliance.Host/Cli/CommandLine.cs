@@ -36,6 +36,7 @@ public static class CommandLine
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(PanelCommand.Create());
+        root.Subcommands.Add(IncidentCommand.Create());
         return root;
     }
 

@@ -114,49 +114,31 @@ public static partial class RunCommand
         using var auditOwner = audit;
         builder.Services.AddSingleton(audit);
         using var store = changes.Store;
-        Appliance.Journal.QueryJournal journal;
+        DataStores stores;
         try
         {
-            journal = Appliance.Journal.QueryJournal.Open(Path.Combine(settings.DataDir, "journal.db"), settings.Journal);
+            stores = DataStores.Open(settings);
         }
-        catch (Appliance.Journal.JournalException ex)
+        catch (ConfigException ex)
         {
             await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
             return ExitCodes.BadUsage;
         }
 
-        using var journalOwner = journal;
-        Appliance.Fleet.Outbox.OutboxStore? outbox = null;
-        if (settings.Fleet is not null)
+        using var storesOwner = stores;
+        var (journal, outbox, alertStore, incidentStore) = (stores.Journal, stores.Outbox, stores.Alerts, stores.Incidents);
+        if (outbox is not null)
         {
-            try
-            {
-                outbox = Appliance.Fleet.Outbox.OutboxStore.Open(Path.Combine(settings.DataDir, "outbox.db"), settings.Fleet.Outbox);
-            }
-            catch (Appliance.Fleet.Outbox.OutboxException ex)
-            {
-                await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
-                return ExitCodes.BadUsage;
-            }
-
             builder.Services.AddSingleton(outbox);
             builder.Services.AddSingleton<FleetService>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<FleetService>());
         }
 
-        using var outboxOwner = outbox;
-        Appliance.Journal.Alerts.AlertStore alertStore;
-        try
-        {
-            alertStore = Appliance.Journal.Alerts.AlertStore.Open(Path.Combine(settings.DataDir, "alerts.db"));
-        }
-        catch (Appliance.Journal.JournalException ex)
-        {
-            await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
-            return ExitCodes.BadUsage;
-        }
-
-        using var alertStoreOwner = alertStore;
+        builder.Services.AddSingleton(incidentStore);
+        builder.Services.AddSingleton<IncidentService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentService>());
+        builder.Services.AddSingleton<PanelService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PanelService>());
         builder.Services.AddSingleton(alertStore);
         builder.Services.AddSingleton<AlertService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertService>());
@@ -177,6 +159,7 @@ public static partial class RunCommand
 
         await using var app = builder.Build();
         HealthEndpoints.Map(app);
+        PanelEndpoints.Map(app);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance");
         app.Lifetime.ApplicationStarted.Register(() => Log.Ready(log, Program.Version, settings.WebListen));
         try

@@ -24,6 +24,38 @@ public sealed record ApplianceConfig
 
     /// <summary>The Local Authority link; without it the box keeps its logs to itself.</summary>
     public FleetConfig? Fleet { get; init; }
+
+    /// <summary>The status LEDs and the panic button; without it the simulated panel of the local default.</summary>
+    public PanelConfig? Panel { get; init; }
+}
+
+public sealed record PanelConfig
+{
+    /// <summary>"fake" (the simulated panel; default), "none" (a headless box), "libgpiod" (v1, Debian 12) or "libgpiodv2" (v2).</summary>
+    public string? Driver { get; init; }
+
+    /// <summary>A pin map file; default: the built-in hardware/pinmap.json.</summary>
+    public string? PinMap { get; init; }
+
+    /// <summary>This panel's id and the room it is in (on every incident).</summary>
+    public string? Id { get; init; }
+
+    public string? Room { get; init; }
+
+    /// <summary>The room's subnets (CIDR): evidence covers the devices in them; none: every device.</summary>
+    public IReadOnlyList<string>? Subnets { get; init; }
+
+    /// <summary>Minutes of activity before a raise that the evidence holds (default 15).</summary>
+    public int? EvidenceMinutes { get; init; }
+
+    /// <summary>Minutes without an acknowledgement before an incident is escalated (default 10).</summary>
+    public int? EscalateAfterMinutes { get; init; }
+
+    /// <summary>Seconds a raise may wait for the LA or the mail server before the panel shows "not delivered" (default 30).</summary>
+    public int? DeliveryGraceSeconds { get; init; }
+
+    /// <summary>How long the button's level must hold to count (default 30 ms).</summary>
+    public int? DebounceMs { get; init; }
 }
 
 public sealed record AlertsConfig

@@ -66,6 +66,9 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
     /// <summary>The LA link; null when the configuration has no fleet section.</summary>
     public FleetSettings? Fleet { get; init; }
 
+    /// <summary>The panel (the simulated one unless configured).</summary>
+    public PanelSettings Panel { get; init; } = new();
+
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);
     public static readonly IPEndPoint DefaultDnsListen = new(IPAddress.Loopback, 5353);
@@ -79,4 +82,27 @@ public sealed record FleetSettings(Appliance.Fleet.Mqtt.FleetOptions Link, Appli
 
     /// <summary>Groups whose devices the LA sees only as pseudonyms.</summary>
     public IReadOnlyList<string> PseudonymiseGroups { get; init; } = [];
+}
+
+/// <summary>The panel's validated settings.</summary>
+public sealed record PanelSettings
+{
+    public Appliance.Hardware.Drivers.PanelDriverKind Driver { get; init; } = Appliance.Hardware.Drivers.PanelDriverKind.Fake;
+
+    /// <summary>Null: the built-in pin map.</summary>
+    public string? PinMap { get; init; }
+
+    public string Id { get; init; } = "panel-1";
+
+    public string Room { get; init; } = "reception";
+
+    public IReadOnlyList<System.Net.IPNetwork> Subnets { get; init; } = [];
+
+    public TimeSpan EvidenceBefore { get; init; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan EscalateAfter { get; init; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan DeliveryGrace { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(30);
 }

@@ -125,6 +125,7 @@ public sealed partial class SettingsBuilder
         var filtering = Filtering(config, cli) with
         {
             Fleet = Fleet(config.Fleet),
+            Panel = Panel(config.Panel),
             AlertRules = alertRules,
             AlertsPerDevicePerHour = alertsPerHour,
             AlertEmail = alertEmail,

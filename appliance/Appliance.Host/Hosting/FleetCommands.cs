@@ -18,7 +18,7 @@ namespace Appliance.Host.Hosting;
 public static class FleetCommands
 {
     public static FleetLink.FleetDownlink? Create(string? commandKeyPem, FleetTopics topics, OutboxStore outbox, AuditLog audit, PolicyChangeService policy,
-        ListRefreshService lists, ListRefresher refresher, LaConfigPart config, Configuration.ApplianceSettings settings, Func<long> connects, TimeProvider time)
+        ListRefreshService lists, ListRefresher refresher, LaConfigPart config, Configuration.ApplianceSettings settings, Func<long, string, bool> acknowledge, Func<long> connects, TimeProvider time)
     {
         if (commandKeyPem is null)
         {
@@ -37,7 +37,7 @@ public static class FleetCommands
                 return Task.FromResult("""{"triggered":true}""");
             },
             ["audit.verify"] = (_, _) => Task.FromResult(Verify(audit)),
-            ["incident.ack"] = (args, _) => Task.FromResult(AcknowledgeIncident(audit, topics, args)),
+            ["incident.ack"] = (args, _) => Task.FromResult(AcknowledgeIncident(acknowledge, topics, args)),
         };
         var parts = new Dictionary<string, DesiredPart>(StringComparer.Ordinal)
         {
@@ -81,17 +81,18 @@ public static class FleetCommands
         return result.Applied ? [] : result.Errors;
     }
 
-    // The LA has seen an incident or alert. Recorded in the audit log (the command itself is too); the panel's
-    // "seen" LED will read it when the panel is built.
-    private static string AcknowledgeIncident(AuditLog audit, FleetTopics topics, JsonElement args)
+    // The LA's DSL has seen an incident: the panel's LED goes from blinking to steady. Audited by the incident service
+    // (and the command itself by the command processor).
+    private static string AcknowledgeIncident(Func<long, string, bool> acknowledge, FleetTopics topics, JsonElement args)
     {
-        if (args.ValueKind != JsonValueKind.Object || !args.TryGetProperty("id", out var id) || id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+        if (args.ValueKind != JsonValueKind.Object || !args.TryGetProperty("id", out var id)
+            || !(id.ValueKind == JsonValueKind.Number ? id.TryGetInt64(out var number) : long.TryParse(id.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out number)))
         {
-            throw new ArgumentException("incident.ack needs {\"id\": the incident's or alert's id}");
+            throw new ArgumentException("incident.ack needs {\"id\": the incident's number}");
         }
 
-        var entry = audit.Append("la:" + topics.La, "incident.acknowledged", id.ToString(), Appliance.Core.Events.AuditDetail.Of(("by", "la:" + topics.La)));
-        return $$"""{"acknowledged":{{id.GetRawText()}},"auditSeq":{{entry.Seq}}}""";
+        var done = acknowledge(number, "la:" + topics.La);
+        return $$"""{"acknowledged":{{number}},"changed":{{(done ? "true" : "false")}}}""";
     }
 
     private static string Resend(OutboxStore outbox, JsonElement args)

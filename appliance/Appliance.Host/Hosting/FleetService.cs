@@ -44,7 +44,8 @@ public sealed partial class FleetService : BackgroundService
         _records = new QueryRecords(outbox, fleet.SendQueries, _pseudonyms);
         Link = new FleetLink(fleet.Link, outbox, time, logger,
             FleetCommands.Create(fleet.CommandKeyPem, fleet.Link.Topics, outbox, audit, policy, lists, refresher,
-                new LaConfigPart(settings.Inputs, settings.DataDir, restart), settings, () => Link?.Connects ?? 0, time));
+                new LaConfigPart(settings.Inputs, settings.DataDir, restart), settings,
+                (id, by) => services.GetRequiredService<IncidentService>().Acknowledge(id, by), () => Link?.Connects ?? 0, time));
     }
 
     public OutboxStore Outbox { get; }
@@ -127,6 +128,37 @@ public sealed partial class FleetService : BackgroundService
             Interlocked.Add(ref _notQueued, alerts.Count);
             Log.NotQueued(_logger, ex.Message);
         }
+    }
+
+    /// <summary>
+    /// An incident's change (raised, cancelled, acknowledged, escalated, closed) in the incident lane, which goes first;
+    /// returns its seq, from which delivery is known (the LA acknowledged it).
+    /// </summary>
+    /// <exception cref="OutboxException">Not queued (full disk).</exception>
+    public long AppendIncident(Appliance.Journal.Incidents.Incident incident, string change, DateTimeOffset at)
+    {
+        using var builder = new ChunkBuilder();
+        var w = builder.BeginRecord("incident", at);
+        w.WriteNumber("incidentId"u8, incident.Id);
+        w.WriteString("change"u8, change);
+        w.WriteString("state"u8, incident.StateName);
+        w.WriteString("raisedAt"u8, incident.RaisedAt);
+        w.WriteString("panel"u8, incident.Panel);
+        w.WriteString("room"u8, incident.Room);
+        w.WriteString("raisedBy"u8, incident.RaisedBy);
+        w.WriteBoolean("test"u8, incident.Test);
+        if (incident.StateBy is not null)
+        {
+            w.WriteString("by"u8, incident.StateBy);
+        }
+
+        if (incident.EvidenceSha256 is not null)
+        {
+            w.WriteString("evidenceSha256"u8, incident.EvidenceSha256);
+        }
+
+        builder.EndRecord();
+        return Outbox.Append(Streams.Incident, builder.Take()).First;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

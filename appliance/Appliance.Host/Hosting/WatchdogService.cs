@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Hosting.Systemd;
 
 namespace Appliance.Host.Hosting;
@@ -13,7 +11,6 @@ namespace Appliance.Host.Hosting;
 /// </summary>
 public sealed partial class WatchdogService : BackgroundService
 {
-    private static readonly byte[] Probe = [0x00, 0x00, 0x10, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];   // opcode 2 (STATUS), no question
     private readonly DnsService _dns;
     private readonly ISystemdNotifier? _notifier;
     private readonly TimeProvider _time;
@@ -61,7 +58,7 @@ public sealed partial class WatchdogService : BackgroundService
         using var timer = new PeriodicTimer(period, _time);
         do
         {
-            if (await LoopsAnswerAsync(TimeSpan.FromMilliseconds(Math.Min(1_000, period.TotalMilliseconds / 2)), stoppingToken))
+            if (await FilteringProbe.LoopsAnswerAsync(_dns.Server, TimeSpan.FromMilliseconds(Math.Min(1_000, period.TotalMilliseconds / 2)), stoppingToken))
             {
                 _notifier.Notify(new ServiceState("WATCHDOG=1"));
             }
@@ -71,43 +68,6 @@ public sealed partial class WatchdogService : BackgroundService
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    private async Task<bool> LoopsAnswerAsync(TimeSpan timeout, CancellationToken cancel)
-    {
-        foreach (var endPoint in _dns.Server.EndPoints)
-        {
-            var target = endPoint.Address.Equals(IPAddress.Any) ? new IPEndPoint(IPAddress.Loopback, endPoint.Port)
-                : endPoint.Address.Equals(IPAddress.IPv6Any) ? new IPEndPoint(IPAddress.IPv6Loopback, endPoint.Port)
-                : endPoint;
-            using var socket = new Socket(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            wait.CancelAfter(timeout);
-            try
-            {
-                socket.Connect(target);
-                var probe = (byte[])Probe.Clone();
-                probe[0] = (byte)Random.Shared.Next(256);
-                await socket.SendAsync(probe, SocketFlags.None, wait.Token);
-                var answer = new byte[512];
-                var n = await socket.ReceiveAsync(answer, SocketFlags.None, wait.Token);
-                if (n < 12 || answer[0] != probe[0] || (answer[2] & 0x80) == 0)
-                {
-                    return false;
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-            {
-                if (cancel.IsCancellationRequested)
-                {
-                    throw;
-                }
-
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static partial class Log

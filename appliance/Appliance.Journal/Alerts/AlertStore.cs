@@ -101,6 +101,18 @@ public sealed class AlertStore : IDisposable
     /// <summary>The newest alerts, newest first.</summary>
     public IReadOnlyList<Alert> Recent(int limit) => Read("ORDER BY id DESC LIMIT $n", limit);
 
+    /// <summary>When an alert was e-mailed (its server accepted it); null: not yet, or no such alert.</summary>
+    public DateTimeOffset? EmailedAt(long id)
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT emailed_at FROM alerts WHERE id = $id";
+            command.Parameters.AddWithValue("$id", id);
+            return command.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        }
+    }
+
     public void MarkEmailed(IEnumerable<long> ids, DateTimeOffset at)
     {
         lock (_lock)

@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+using Appliance.Hardware.Leds;
+
+namespace Appliance.Host.Hosting;
+
+public sealed record LedState(bool Red, bool Amber, bool Green, bool Ring);
+
+public sealed record IncidentSummary(long Id, string State, bool Test, DateTimeOffset RaisedAt, string Room, string? EvidenceSha256, DateTimeOffset? DeliveredAt,
+    DateTimeOffset? EscalatedAt, string? StateBy);
+
+/// <summary>What the panel shows now: its driver, the box's condition, the LEDs lit at this moment and what they mean, and the newest incident.</summary>
+public sealed record PanelReport(string Driver, bool Simulated, string System, string Panic, string Meaning, LedState Leds, IncidentSummary? Incident);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PanelReport))]
+internal sealed partial class PanelJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// <c>GET /api/panel</c>: the panel's state (the web UI draws the virtual panel from it); <c>POST /api/panel/press?ms=1600</c>:
+/// presses the simulated panel's button (the local default and tests; 404 on a box with a real or no panel, so
+/// nothing but a finger raises an incident there).
+/// </summary>
+public static class PanelEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapGet("/api/panel", (PanelService panel, IncidentService incidents, Configuration.ApplianceSettings settings, TimeProvider time) =>
+        {
+            var (panic, _) = incidents.PanelState(time.GetUtcNow());
+            var look = panel.Panel?.Current;
+            var leds = panel.Panel is { } p ? new LedState(p.IsLit(Led.Red), p.IsLit(Led.Amber), p.IsLit(Led.Green), p.IsLit(Led.Ring)) : new LedState(false, false, false, false);
+            var latest = incidents.Store.Latest();
+            var summary = latest is null ? null : new IncidentSummary(latest.Id, latest.StateName, latest.Test, latest.RaisedAt, latest.Room, latest.EvidenceSha256,
+                latest.DeliveredAt, latest.EscalatedAt, latest.StateBy);
+            return Results.Json(new PanelReport(settings.Panel.Driver.ToString().ToLowerInvariant(), panel.Simulated, panel.System.ToString().ToLowerInvariant(),
+                panic.ToString().ToLowerInvariant(), look?.Meaning ?? "no panel", leds, summary), PanelJsonContext.Default.PanelReport);
+        });
+        app.MapPost("/api/panel/press", async (PanelService panel, int? ms, CancellationToken cancel) =>
+        {
+            if (!panel.Simulated)
+            {
+                return Results.NotFound();
+            }
+
+            var hold = TimeSpan.FromMilliseconds(Math.Clamp(ms ?? 200, 10, 10_000));
+            await panel.PressAsync(hold, cancel);
+            return Results.NoContent();
+        });
+    }
+}
