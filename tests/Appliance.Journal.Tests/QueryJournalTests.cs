@@ -23,7 +23,7 @@ public sealed class QueryJournalTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static QueryEvent Event(DateTimeOffset at, string client, string name, byte group = 1, bool blocked = false, Category? category = null)
+    internal static QueryEvent Event(DateTimeOffset at, string client, string name, byte group = 1, bool blocked = false, Category? category = null)
     {
         var e = new QueryEvent
         {
@@ -39,7 +39,7 @@ public sealed class QueryJournalTests : IDisposable
         return e;
     }
 
-    private static string Group(byte index) => GroupNames[index];
+    internal static string Group(byte index) => GroupNames[index];
 
     [Fact]
     public void Append_ThenTimeline_PlusMinusAnHour_InOrder()
