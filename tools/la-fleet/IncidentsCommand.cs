@@ -46,14 +46,26 @@ internal static class IncidentsCommand
         return command;
     }
 
-    // An alert as "HIGH self-harm anon-… (pupils): name"; anything else as its JSON.
+    // An alert as "HIGH self-harm anon-… (pupils): name #12"; an incident as "TEST INCIDENT #3 raised in Room 4 (panel-4)
+    // by panel panel-4, evidence 1f2e…"; anything else as its JSON.
     private static string Summary(string body)
     {
         using var document = JsonDocument.Parse(body);
         var r = document.RootElement;
-        return r.TryGetProperty("rule", out var rule)
-            ? $"{Text(r, "severity").ToUpperInvariant()} {rule.GetString()} {Text(r, "client")} ({Text(r, "group")}): {Text(r, "name")} #{Text(r, "alertId")}"
-            : body;
+        if (r.TryGetProperty("rule", out var rule))
+        {
+            return $"{Text(r, "severity").ToUpperInvariant()} {rule.GetString()} {Text(r, "client")} ({Text(r, "group")}): {Text(r, "name")} #{Text(r, "alertId")}";
+        }
+
+        if (r.TryGetProperty("incidentId", out var id))
+        {
+            var test = r.TryGetProperty("test", out var t) && t.ValueKind == JsonValueKind.True ? "TEST " : "";
+            var evidence = r.TryGetProperty("evidenceSha256", out var sha) ? $", evidence {sha.GetString()}" : "";
+            var by = r.TryGetProperty("by", out var who) ? $" ({who.GetString()})" : "";
+            return $"{test}INCIDENT #{id} {Text(r, "change")}{by} in {Text(r, "room")} ({Text(r, "panel")}) raised by {Text(r, "raisedBy")}{evidence}";
+        }
+
+        return body;
     }
 
     private static string Text(JsonElement r, string name) => r.TryGetProperty(name, out var v) ? v.ToString() : "";

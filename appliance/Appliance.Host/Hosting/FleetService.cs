@@ -190,7 +190,9 @@ public sealed partial class FleetService : BackgroundService
             try
             {
                 CatchUpAudit();
-                if (_time.GetUtcNow() - lastHealth >= HealthEvery)
+                // The first report once every service has started (DNS listening), so it does not show a half-started box.
+                var started = _services.GetService<IHostApplicationLifetime>()?.ApplicationStarted.IsCancellationRequested ?? true;
+                if (started && _time.GetUtcNow() - lastHealth >= HealthEvery)
                 {
                     lastHealth = _time.GetUtcNow();
                     AppendHealth(lastHealth);

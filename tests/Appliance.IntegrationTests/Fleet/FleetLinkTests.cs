@@ -15,7 +15,7 @@ namespace Appliance.IntegrationTests.Fleet;
 /// The real appliance with a fleet section, a real Mosquitto, and the LA's ingest: what the resolver decides
 /// reaches the LA, and a SIGKILLed appliance loses nothing it had committed to its outbox and duplicates nothing.
 /// </summary>
-public sealed class FleetLinkTests : IAsyncLifetime
+public sealed partial class FleetLinkTests : IAsyncLifetime
 {
     private const string School = "SCH7";
     private const string Box = "apl-it-1";
@@ -55,6 +55,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
             dns = new { rateLimit = new { queriesPerSecond = 0 } },
             filtering = new { lists = new[] { new { source = list, category = "gambling" } } },
             alerts = new { rules = new[] { new { name = "gambling-watch", categories = new[] { "gambling" }, severity = "low" } }, maxPerDevicePerHour = 1 },
+            panel = new { id = "panel-4", room = "Room 4", subnets = new[] { "127.0.0.0/8" }, deliveryGraceSeconds = 5 },
             fleet = new
             {
                 broker = $"127.0.0.1:{_broker.Port}", la = Mosquitto.La, school = School, applianceId = Box, passwordFile = password, tls = false,
@@ -117,7 +118,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
 
         var ack = await LaFleet(Ops("incidents", "ack", "17"));
         Assert.True(ack.ExitCode == 0, ack.All);
-        Assert.Contains("\"acknowledged\":\"17\"", ack.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"acknowledged\":17,\"changed\":false", ack.Stdout, StringComparison.Ordinal);   // there is no incident 17
 
         var wrong = await LaFleet(Ops("cmd", "resend", "--args", """{"stream":"nope","fromSeq":1}"""));
         Assert.Equal(1, wrong.ExitCode);
@@ -144,7 +145,7 @@ public sealed class FleetLinkTests : IAsyncLifetime
         Assert.Contains(" la:LA1 desired.applied desired v7 ", audit.Stdout, StringComparison.Ordinal);
         Assert.Contains(" la:LA1 command.received status ", audit.Stdout, StringComparison.Ordinal);
         Assert.Contains(" la:LA1 command.done resend {\"id\":", audit.Stdout, StringComparison.Ordinal);
-        Assert.Contains(" la:LA1 incident.acknowledged 17 ", audit.Stdout, StringComparison.Ordinal);
+        Assert.Contains(" la:LA1 command.done incident.ack ", audit.Stdout, StringComparison.Ordinal);
         Assert.Contains(" la:LA1 desired.applied desired v8 ", audit.Stdout, StringComparison.Ordinal);
         await Eventually.True(() => Processes.RunAsync(ApplianceProcess.Executable, ["audit", "show", "--data-dir", _dataDir], TimeSpan.FromSeconds(30)).GetAwaiter().GetResult()
             .Stdout.Contains("lists: [0]: needs a sha256 or a signatureUrl", StringComparison.Ordinal), TimeSpan.FromSeconds(20), () => "v9 not refused");
