@@ -17,6 +17,7 @@ packages=(
   mosquitto       # the MQTT broker the fleet tests start on a loopback port (the LA's broker)
   mosquitto-clients # mosquitto_passwd is in mosquitto; sub/pub for diagnosing a failed fleet test
   postgresql-15   # la-fleet ingest's PostgreSQL store: the tests run their own server (initdb) on a loopback port
+  libpcap0.8      # the panel's evidence capture (SharpPcap) of recent DNS and TLS ClientHello packets
 )
 
 missing=()

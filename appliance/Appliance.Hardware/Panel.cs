@@ -76,6 +76,9 @@ public sealed class Panel : IDisposable
 
     public PanelLook? Current => _runner.Current;
 
+    /// <summary>A press now would count (the start-up quiet time is over, the button was not held through the start).</summary>
+    public bool ButtonLive => _classifier.IsLive(_time.GetUtcNow());
+
     public bool IsLit(Led led) => _runner.IsLit(led);
 
     public bool HasLed(Led led) => _leds.ContainsKey(led);

@@ -171,9 +171,11 @@ public sealed class PanelTests : IDisposable
         using var panel = new Panel(driver, Map, new PressTiming(), TimeSpan.FromMilliseconds(30), time, (g, _) => gestures.Add(g));
         Run(time, 5_000);
         Assert.Empty(gestures);
+        Assert.False(panel.ButtonLive);
 
         driver.SetInput(23, true);   // let go
         Run(time, 50);
+        Assert.True(panel.ButtonLive);
         driver.SetInput(23, false);  // a real press
         Run(time, 1_600);
         Assert.Equal([Gesture.Down, Gesture.Raise], gestures);
@@ -183,6 +185,7 @@ public sealed class PanelTests : IDisposable
         var driver2 = new FakeGpioDriver(time2);
         var gestures2 = new List<Gesture>();
         using var panel2 = new Panel(driver2, Map, new PressTiming(), TimeSpan.FromMilliseconds(30), time2, (g, _) => gestures2.Add(g));
+        Assert.False(panel2.ButtonLive);   // still in the quiet time
         driver2.SetInput(23, false);
         Run(time2, 1_600);
         driver2.SetInput(23, true);

@@ -70,6 +70,15 @@ public sealed class PressClassifier : IDisposable
         _holdTimer = time.CreateTimer(_ => HoldElapsed(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Whether a press now would count: the start-up quiet time is over and the button is not held from the start.</summary>
+    public bool IsLive(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return _armed || (now >= _quietUntil && !_down);
+        }
+    }
+
     /// <summary>Feed the debounced level.</summary>
     public void Level(bool pressed, DateTimeOffset at)
     {

@@ -126,6 +126,23 @@ public static partial class RunCommand
         }
 
         using var storesOwner = stores;
+        Appliance.PacketFilter.Capture.RecentPackets? capture = null;
+        if (settings.Panel.Capture is { } captureOptions)
+        {
+            try
+            {
+                capture = Appliance.PacketFilter.Capture.RecentPackets.Start(captureOptions, TimeProvider.System);
+            }
+            catch (Appliance.PacketFilter.Capture.CaptureException ex)
+            {
+                await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
+                return ExitCodes.BadUsage;
+            }
+
+            builder.Services.AddSingleton<Appliance.Core.Incidents.IRecentPackets>(capture);
+        }
+
+        using var captureOwner = capture;
         var (journal, outbox, alertStore, incidentStore) = (stores.Journal, stores.Outbox, stores.Alerts, stores.Incidents);
         if (outbox is not null)
         {
@@ -162,6 +179,8 @@ public static partial class RunCommand
         PanelEndpoints.Map(app);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance");
         app.Lifetime.ApplicationStarted.Register(() => Log.Ready(log, Program.Version, settings.WebListen));
+        // The evidence capture follows DNS to the ports it is really on (a configured port 0 is only known once bound).
+        app.Lifetime.ApplicationStarted.Register(() => capture?.AddDnsPorts(app.Services.GetRequiredService<DnsService>().Server.EndPoints.Select(e => e.Port)));
         try
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, restart?.Token ?? CancellationToken.None);

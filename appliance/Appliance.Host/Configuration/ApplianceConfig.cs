@@ -56,6 +56,21 @@ public sealed record PanelConfig
 
     /// <summary>How long the button's level must hold to count (default 30 ms).</summary>
     public int? DebounceMs { get; init; }
+
+    /// <summary>A rolling capture of DNS and TLS ClientHello packets of the room, copied into an incident's evidence (off without it).</summary>
+    public PanelCaptureConfig? Capture { get; init; }
+}
+
+public sealed record PanelCaptureConfig
+{
+    /// <summary>The interface that sees the room's traffic (the LAN side, e.g. "br0").</summary>
+    public string? Interface { get; init; }
+
+    /// <summary>Minutes kept (default: the evidence minutes).</summary>
+    public int? KeepMinutes { get; init; }
+
+    /// <summary>Memory the capture may use (default 8 MB); the oldest packets go first.</summary>
+    public int? MaxMb { get; init; }
 }
 
 public sealed record AlertsConfig

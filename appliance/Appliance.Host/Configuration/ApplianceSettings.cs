@@ -105,4 +105,7 @@ public sealed record PanelSettings
     public TimeSpan DeliveryGrace { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>The evidence capture; null: off.</summary>
+    public Appliance.PacketFilter.Capture.CaptureOptions? Capture { get; init; }
 }

@@ -125,7 +125,7 @@ public sealed partial class SettingsBuilder
         var filtering = Filtering(config, cli) with
         {
             Fleet = Fleet(config.Fleet),
-            Panel = Panel(config.Panel),
+            Panel = Panel(config.Panel, listen),
             AlertRules = alertRules,
             AlertsPerDevicePerHour = alertsPerHour,
             AlertEmail = alertEmail,

@@ -28,10 +28,12 @@ public sealed partial class IncidentService : BackgroundService
     private readonly string _evidenceDir;
     private readonly TimeProvider _time;
     private readonly ILogger<IncidentService> _logger;
+    private readonly Appliance.Core.Incidents.IRecentPackets? _capture;
 
     public IncidentService(IncidentStore store, QueryJournal journal, AuditLog audit, AlertStore alerts, ApplianceSettings settings, TimeProvider time,
-        ILogger<IncidentService> logger, FleetService? fleet = null)
+        ILogger<IncidentService> logger, FleetService? fleet = null, Appliance.Core.Incidents.IRecentPackets? capture = null)
     {
+        _capture = capture;
         _store = store;
         _journal = journal;
         _audit = audit;
@@ -227,7 +229,9 @@ public sealed partial class IncidentService : BackgroundService
         try
         {
             var scope = new EvidenceScope(_panel.Subnets, _panel.EvidenceBefore);
-            var evidence = EvidenceBundle.Seal(incident, _journal, scope, _evidenceDir, now);
+            Directory.CreateDirectory(_evidenceDir);
+            var packets = _capture?.Write(Path.Combine(_evidenceDir, $"incident-{incident.Id}.pcap"), incident.RaisedAt - _panel.EvidenceBefore, now);
+            var evidence = EvidenceBundle.Seal(incident, _journal, scope, _evidenceDir, now, packets);
             _store.SetEvidence(incident.Id, evidence.Sha256, evidence.File);
             Record("system", "incident.evidence", incident, ("sha256", evidence.Sha256), ("file", evidence.File),
                 ("events", evidence.Events), ("devices", evidence.Devices));

@@ -8,8 +8,8 @@ public sealed record LedState(bool Red, bool Amber, bool Green, bool Ring);
 public sealed record IncidentSummary(long Id, string State, bool Test, DateTimeOffset RaisedAt, string Room, string? EvidenceSha256, DateTimeOffset? DeliveredAt,
     DateTimeOffset? EscalatedAt, string? StateBy);
 
-/// <summary>What the panel shows now: its driver, the box's condition, the LEDs lit at this moment and what they mean, and the newest incident.</summary>
-public sealed record PanelReport(string Driver, bool Simulated, string System, string Panic, string Meaning, LedState Leds, IncidentSummary? Incident);
+/// <summary>What the panel shows now: its driver, whether the button counts yet, the box's condition, the LEDs lit at this moment and what they mean, and the newest incident.</summary>
+public sealed record PanelReport(string Driver, bool Simulated, bool ButtonLive, string System, string Panic, string Meaning, LedState Leds, IncidentSummary? Incident);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PanelReport))]
@@ -32,7 +32,8 @@ public static class PanelEndpoints
             var latest = incidents.Store.Latest();
             var summary = latest is null ? null : new IncidentSummary(latest.Id, latest.StateName, latest.Test, latest.RaisedAt, latest.Room, latest.EvidenceSha256,
                 latest.DeliveredAt, latest.EscalatedAt, latest.StateBy);
-            return Results.Json(new PanelReport(settings.Panel.Driver.ToString().ToLowerInvariant(), panel.Simulated, panel.System.ToString().ToLowerInvariant(),
+            return Results.Json(new PanelReport(settings.Panel.Driver.ToString().ToLowerInvariant(), panel.Simulated, panel.Panel?.ButtonLive ?? false,
+                panel.System.ToString().ToLowerInvariant(),
                 panic.ToString().ToLowerInvariant(), look?.Meaning ?? "no panel", leds, summary), PanelJsonContext.Default.PanelReport);
         });
         app.MapPost("/api/panel/press", async (PanelService panel, int? ms, CancellationToken cancel) =>

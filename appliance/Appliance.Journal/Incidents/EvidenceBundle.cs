@@ -28,7 +28,14 @@ public sealed record SealedEvidence(string File, string Sha256, int Events, int 
 public static class EvidenceBundle
 {
     /// <exception cref="IOException">The bundle could not be written (full disk); nothing half-written is left.</exception>
-    public static SealedEvidence Seal(Incident incident, QueryJournal journal, EvidenceScope scope, string directory, DateTimeOffset sealedAt)
+    /// <param name="incident">The raised incident.</param>
+    /// <param name="journal">Where the queries are.</param>
+    /// <param name="scope">Which devices and how far back.</param>
+    /// <param name="directory">Where the bundle is written (DATA_DIR/evidence).</param>
+    /// <param name="sealedAt">When (in the bundle).</param>
+    /// <param name="capture">The packets of the same minutes, written beside the bundle; its digest goes into the bundle, so one digest covers both.</param>
+    public static SealedEvidence Seal(Incident incident, QueryJournal journal, EvidenceScope scope, string directory, DateTimeOffset sealedAt,
+        Appliance.Core.Incidents.CaptureFile? capture = null)
     {
         var from = incident.RaisedAt - scope.Before;
         var events = journal.Between(from, incident.RaisedAt, scope.MaxEvents * 4).Where(e => scope.Covers(e.Client)).TakeLast(scope.MaxEvents).ToList();
@@ -60,6 +67,15 @@ public static class EvidenceBundle
             }
 
             w.WriteEndArray();
+            if (capture is not null)
+            {
+                w.WriteStartObject("capture");
+                w.WriteString("file", System.IO.Path.GetFileName(capture.Path));
+                w.WriteString("sha256", capture.Sha256);
+                w.WriteNumber("packets", capture.Packets);
+                w.WriteEndObject();
+            }
+
             w.WriteStartArray("devices");
             foreach (var d in devices)
             {

@@ -54,6 +54,9 @@ public sealed partial class FleetLinkTests
             && appliance.HealthAsync().GetAwaiter().GetResult().GetProperty("eventsDrained").GetInt64() >= 1, TimeSpan.FromSeconds(10), () => "not drained");
         await Task.Delay(1_500);   // the drain commits to the journal once a second
 
+        // (Presses count only after the start-up quiet time: the panel says when.)
+        await Eventually.True(() => PanelAsync(appliance).GetAwaiter().GetResult().GetProperty("buttonLive").GetBoolean(), TimeSpan.FromSeconds(10), () => "button not live");
+
         // Hold 1.7 s: incident #1, its evidence sealed, at the LA with the digest; delivered, so the LEDs blink "raised".
         var pressed = DateTime.UtcNow;
         await PressAsync(appliance, 1_700);
@@ -64,6 +67,14 @@ public sealed partial class FleetLinkTests
         var evidenceFile = Path.Combine(_dataDir, "evidence", "incident-1.json");
         Assert.Equal(sha, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(evidenceFile))));
         Assert.Contains("pupil-was-here.blocked.test", await File.ReadAllTextAsync(evidenceFile), StringComparison.Ordinal);
+
+        // The packets of those minutes (the DNS query above, captured on lo) beside it, their digest inside the bundle.
+        var capture = JsonDocument.Parse(await File.ReadAllTextAsync(evidenceFile)).RootElement.GetProperty("capture");
+        var pcap = Path.Combine(_dataDir, "evidence", capture.GetProperty("file").GetString()!);
+        Assert.Equal("incident-1.pcap", Path.GetFileName(pcap));
+        Assert.Equal(capture.GetProperty("sha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(pcap))));
+        Assert.True(capture.GetProperty("packets").GetInt32() >= 2, capture.ToString());   // the query and its answer
+        Assert.Contains("pupil-was-here", System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(pcap)), StringComparison.Ordinal);   // the question's label
         var audit = await Processes.RunAsync(ApplianceProcess.Executable, ["audit", "show", "--data-dir", _dataDir], TimeSpan.FromSeconds(30));
         Assert.Contains($" system incident.evidence incident 1 {{\"sha256\":\"{sha}\"", audit.Stdout, StringComparison.Ordinal);
         await Eventually.True(() => PanelAsync(appliance).GetAwaiter().GetResult().GetProperty("incident").TryGetProperty("deliveredAt", out _), TimeSpan.FromSeconds(30),
@@ -101,7 +112,9 @@ public sealed partial class FleetLinkTests
         }
 
         await Eventually.True(() => HasIncident(epoch, 2, "raised"), TimeSpan.FromSeconds(90), () => appliance.Output);
-        await Eventually.True(() => Panic(appliance) == "raised", TimeSpan.FromSeconds(30), () => Panic(appliance));
+        // (Delivered once the LA's ack reaches the box, which may still be in its reconnect backoff after the hang.)
+        await Eventually.True(() => Panic(appliance) == "raised", TimeSpan.FromSeconds(90), () => $"{Panic(appliance)}; LA progress "
+            + string.Join("; ", _store.Progress()) + "; box " + appliance.HealthAsync().GetAwaiter().GetResult().GetProperty("fleet") + "\n" + appliance.Output);
         Assert.Equal(0, (await IncidentCli("close", "2", "--by", "dsl:jones")).ExitCode);
 
         // The weekly test: raised and then cancelled at the panel (hold 3 s within 10 s); both reach the LA marked TEST.
