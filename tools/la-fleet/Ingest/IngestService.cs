@@ -26,8 +26,7 @@ public sealed partial class IngestService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly IMqttClient _client;
     private readonly Dictionary<(string Appliance, string Stream, long Epoch), (long Contiguous, DateTimeOffset Since)> _holes = [];
-    private readonly Dictionary<(string Appliance, string Stream, long Epoch), long> _acked = [];
-    private readonly Dictionary<string, DateTimeOffset> _lastAck = new(StringComparer.Ordinal);
+    private readonly AckSchedule _acks = new();
 
     /// <summary>
     /// Progress is acknowledged again this often even when it has not moved: an ack that reached the box before the
@@ -228,17 +227,11 @@ public sealed partial class IngestService : IAsyncDisposable
         var now = _time.GetUtcNow();
         foreach (var box in _store.Progress().GroupBy(p => (p.Appliance, p.School, p.Epoch)))
         {
-            var acked = new Dictionary<string, long>(StringComparer.Ordinal);
+            var acked = _acks.Due(box, now);
             var resend = new Dictionary<string, long>(StringComparer.Ordinal);
-            var repeat = now - _lastAck.GetValueOrDefault(box.Key.Appliance, DateTimeOffset.MinValue) >= RepeatAckEvery;
             foreach (var p in box)
             {
                 var key = (p.Appliance, p.Stream, p.Epoch);
-                if (repeat || _acked.GetValueOrDefault(key, -1) != p.Contiguous)
-                {
-                    acked[p.Stream] = p.Contiguous;
-                }
-
                 if (p.Highest > p.Contiguous)
                 {
                     if (!_holes.TryGetValue(key, out var hole) || hole.Contiguous != p.Contiguous)
@@ -263,12 +256,7 @@ public sealed partial class IngestService : IAsyncDisposable
             await _client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic)
                 .WithPayload(new AckMessage(box.Key.Epoch, acked, resend).ToJson())
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
-            foreach (var (stream, seq) in acked)
-            {
-                _acked[(box.Key.Appliance, stream, box.Key.Epoch)] = seq;
-            }
-
-            _lastAck[box.Key.Appliance] = now;
+            _acks.Sent(box.Key.Appliance, box.Key.Epoch, acked, now);
         }
     }
 
