@@ -109,7 +109,9 @@ public static class CommandLine
 
             if (text is null)
             {
-                return (settings, null);
+                return (LaConfig.SetAsideReason(settings.DataDir) is { } reason
+                    ? settings with { LaConfigProblem = $"{LaConfig.FileName}: set aside as {LaConfig.FileName}.failed: {reason}" }
+                    : settings, null);
             }
 
             try
@@ -124,7 +126,7 @@ public static class CommandLine
                 var source = LaConfig.Source(inputs);
                 return (SettingsBuilder.Build(LaConfig.Merge(inputs.File, overlay.RootElement, source), source, inputs.Overrides) with { LaConfigApplied = true }, text);
             }
-            catch (Exception ex) when (ex is ConfigException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is ConfigException or System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
             {
                 return (settings with { LaConfigProblem = $"{LaConfig.FileName}: not used: {ex.Message}" }, null);
             }

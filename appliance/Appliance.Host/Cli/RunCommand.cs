@@ -33,9 +33,24 @@ public static partial class RunCommand
                 // The settings are read again on every pass: a restart takes what the LA saved (LaConfigPart).
                 using var restart = new HostRestart();
                 var code = await RunAsync(settings, cancel, restart);
+                if (code != ExitCodes.Ok && settings.LaConfigApplied && !cancel.IsCancellationRequested)
+                {
+                    // The LA's settings did not start: set them aside and run on the box's own file, rather than stay down.
+                    var reason = $"the box did not start with them (exit {code})";
+                    LaConfig.SetAside(settings.DataDir, reason);
+                    await Console.Error.WriteLineAsync($"appliance: ALERT: the LA's settings were set aside: {reason}; starting on the box's own configuration");
+                    continue;
+                }
+
                 if (code != ExitCodes.Ok || !restart.Requested || cancel.IsCancellationRequested)
                 {
                     return code;
+                }
+
+                if (Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is not null)
+                {
+                    await Console.Out.WriteLineAsync($"appliance: restarting: {restart.Reason}; exit {ExitCodes.Restart} for systemd to start the service again");
+                    return ExitCodes.Restart;
                 }
 
                 await Console.Out.WriteLineAsync($"appliance: restarting: {restart.Reason}");

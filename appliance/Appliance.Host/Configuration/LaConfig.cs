@@ -15,11 +15,15 @@ public static class LaConfig
 {
     public const string FileName = "la-config.json";
 
-    /// <summary>What the LA may set: these paths and everything under them.</summary>
+    /// <summary>
+    /// What the LA may set: these paths and everything under them, except any setting that names a file on the box
+    /// (<c>…File</c>): the box would read it and could be made to send it somewhere (a password file as an SMTP
+    /// password to the LA's chosen server). The mail server and its credentials stay with the school's own file.
+    /// </summary>
     public static readonly IReadOnlyList<string> Allowed =
     [
         "dns.upstreams", "dns.cache", "dns.rateLimit", "dns.upstreamTimeoutMs", "dns.resolveTimeoutMs", "dns.maxInFlight", "dns.maxInFlightPerClient",
-        "journal", "alerts", "filtering.refreshMinutes", "filtering.maxShrinkPercent",
+        "journal", "alerts.rules", "alerts.maxPerDevicePerHour", "alerts.email.to", "filtering.refreshMinutes", "filtering.maxShrinkPercent",
         "fleet.sendQueries", "fleet.pseudonymiseGroups", "fleet.outboxBudgetMb", "fleet.resendAfterMinutes",
     ];
 
@@ -39,11 +43,19 @@ public static class LaConfig
 
     private static void Walk(JsonElement obj, string at, List<string> errors)
     {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in obj.EnumerateObject())
         {
             var path = at.Length == 0 ? property.Name : $"{at}.{property.Name}";
+            if (!seen.Add(property.Name))
+            {
+                errors.Add($"{path}: is given twice");
+                continue;
+            }
+
             if (Allowed.Any(a => a == path || path.StartsWith(a + ".", StringComparison.Ordinal)))
             {
+                errors.AddRange(NamedFiles(property.Value, path));
                 continue;
             }
 
@@ -57,7 +69,46 @@ public static class LaConfig
         }
     }
 
-    /// <summary>The file's configuration with the LA's settings over it: objects merged key by key, anything else replaced, null removing.</summary>
+    // Anything below an allowed path that names a file on the box, or a key given twice (which one would win?).
+    private static IEnumerable<string> NamedFiles(JsonElement value, string path)
+    {
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in value.EnumerateObject())
+            {
+                var inner = $"{path}.{p.Name}";
+                if (!seen.Add(p.Name))
+                {
+                    yield return $"{inner}: is given twice";
+                }
+                else if (p.Name.EndsWith("File", StringComparison.OrdinalIgnoreCase))
+                {
+                    yield return $"{inner}: names a file on the box; only the box's own configuration may";
+                }
+                else
+                {
+                    foreach (var e in NamedFiles(p.Value, inner))
+                    {
+                        yield return e;
+                    }
+                }
+            }
+        }
+        else if (value.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                foreach (var e in NamedFiles(item, $"{path}[{i++}]"))
+                {
+                    yield return e;
+                }
+            }
+        }
+    }
+
+    /// <summary>The file's configuration with the LA's settings over it: objects merged key by key, anything else replaced, null removing the key (back to the embedded default).</summary>
     /// <exception cref="ConfigException">The merged settings do not read as a configuration (a wrong type, an unknown key); named.</exception>
     public static ApplianceConfig Merge(ApplianceConfig? local, JsonElement overlay, string source)
     {
@@ -103,6 +154,10 @@ public static class LaConfig
         {
             return [.. ex.Message.Split(Environment.NewLine)];
         }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
+        {
+            return [$"not a configuration: {ex.Message}"];
+        }
     }
 
     public static string Source(ConfigInputs inputs) => $"{inputs.Source} with the LA's settings";
@@ -114,10 +169,30 @@ public static class LaConfig
         return File.Exists(path) ? File.ReadAllText(path) : null;
     }
 
+    /// <summary>Why the last settings the LA sent were set aside, or null.</summary>
+    public static string? SetAsideReason(string dataDir)
+    {
+        var path = Path.Combine(dataDir, FileName + ".failed.txt");
+        return File.Exists(path) ? File.ReadAllText(path) : null;
+    }
+
+    /// <summary>Moves the LA's settings out of the way (kept as la-config.json.failed) with the reason, so the box runs on its own file.</summary>
+    public static void SetAside(string dataDir, string reason)
+    {
+        var path = Path.Combine(dataDir, FileName);
+        if (File.Exists(path))
+        {
+            File.Move(path, path + ".failed", overwrite: true);
+        }
+
+        Appliance.Core.IO.DurableFile.Replace(path + ".failed.txt", System.Text.Encoding.UTF8.GetBytes(reason));
+    }
+
     /// <summary>Saves the settings (null removes them) so a power cut leaves either the old file or the new one, never half of one.</summary>
     public static void Save(string dataDir, JsonElement? overlay)
     {
         var path = Path.Combine(dataDir, FileName);
+        File.Delete(path + ".failed.txt");   // new settings: an old failure is history (the audit log keeps it)
         if (overlay is null)
         {
             File.Delete(path);

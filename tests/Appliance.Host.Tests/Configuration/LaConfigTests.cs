@@ -36,6 +36,21 @@ public sealed class LaConfigTests : IDisposable
     }
 
     [Fact]
+    public void The_LA_cannot_make_the_box_read_a_file_or_choose_its_mail_server()
+    {
+        var refused = LaConfig.Refused(Json("""
+            { "alerts": { "email": { "smtp": "collector.example:25", "passwordFile": "/etc/shadow", "to": ["dsl@school.example"] } },
+              "dns": { "upstreams": [ { "address": "192.0.2.1:853", "tls": true, "tlsName": "x", "tlsCaFile": "/etc/appliance/broker.key" } ] },
+              "journal": { "queryRetentionDays": 7, "queryRetentionDays": 8 } }
+            """));
+        Assert.Equal([
+            "alerts.email.smtp: is set on the box itself, not by the LA",
+            "alerts.email.passwordFile: is set on the box itself, not by the LA",
+            "dns.upstreams[0].tlsCaFile: names a file on the box; only the box's own configuration may",
+            "journal.queryRetentionDays: is given twice"], refused.Select(e => e.Split(" (the LA may set")[0]));
+    }
+
+    [Fact]
     public void The_LAs_settings_merge_over_the_file_key_by_key_and_null_takes_one_back_to_its_default()
     {
         var inputs = Inputs();
@@ -118,5 +133,13 @@ public sealed class LaConfigTests : IDisposable
         Assert.False(broken.LaConfigApplied);
         Assert.Equal(30, broken.Journal.QueryRetention.TotalDays);
         Assert.StartsWith("la-config.json: not used: ", broken.LaConfigProblem, StringComparison.Ordinal);
+
+        // Settings that did not start are set aside with the reason, which the box then reports; new ones clear it.
+        LaConfig.SetAside(_dir, "the box did not start with them (exit 2)");
+        var aside = options.Resolve(parse);
+        Assert.Equal("la-config.json: set aside as la-config.json.failed: the box did not start with them (exit 2)", aside.LaConfigProblem);
+        Assert.True(System.IO.File.Exists(Path.Combine(_dir, "la-config.json.failed")));
+        LaConfig.Save(_dir, Json("""{ "journal": { "queryRetentionDays": 9 } }"""));
+        Assert.Null(options.Resolve(parse).LaConfigProblem);
     }
 }
