@@ -64,7 +64,7 @@ public sealed class Panel : IDisposable
             gesture(g, at);
         });
         _runner = new LedRunner(WriteLed, time, Look);
-        _controller.RegisterCallbackForPinValueChangedEvent(_button.Bcm, PinEventTypes.Rising | PinEventTypes.Falling, (_, _) => _debouncer.Edge());
+        _controller.RegisterCallbackForPinValueChangedEvent(_button.Bcm, PinEventTypes.Rising | PinEventTypes.Falling, OnEdge);
         _runner.Refresh();
     }
 
@@ -139,9 +139,21 @@ public sealed class Panel : IDisposable
 
     public void Dispose()
     {
+        // Edges first (no callback may reach a disposed timer), then the timers, then the pins.
+        try
+        {
+            _controller.UnregisterCallbackForPinValueChangedEvent(_button.Bcm, OnEdge);
+        }
+        catch (InvalidOperationException)
+        {
+            // the pin was already closed
+        }
+
         _runner.Dispose();
         _classifier.Dispose();
         _debouncer.Dispose();
         _controller.Dispose();
     }
+
+    private void OnEdge(object sender, PinValueChangedEventArgs e) => _debouncer.Edge();
 }

@@ -155,9 +155,23 @@ public sealed class OutboxTests : IDisposable
             command.ExecuteNonQuery();
         }
 
-        using var outbox = OutboxStore.Open(DbPath, time: _time);
-        Assert.Equal(77, outbox.Epoch);
-        Assert.Equal(1, outbox.RequeueOverdue(TimeSpan.FromMinutes(1)));
+        using (var outbox = OutboxStore.Open(DbPath, time: _time))
+        {
+            Assert.Equal(77, outbox.Epoch);
+            Assert.Equal(1, outbox.RequeueOverdue(TimeSpan.FromMinutes(1)));
+        }
+
+        // A power cut after the column was added but before the version was: the next open still works.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 1";
+            command.ExecuteNonQuery();
+        }
+
+        using var reopened = OutboxStore.Open(DbPath, time: _time);
+        Assert.Equal(77, reopened.Epoch);
     }
 
     [Fact]

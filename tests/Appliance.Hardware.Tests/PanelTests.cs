@@ -162,6 +162,23 @@ public sealed class PanelTests : IDisposable
     }
 
     [Fact]
+    public void A_raise_by_three_presses_is_cancelled_by_the_next_three_second_hold()
+    {
+        Press(150);
+        Step(150);
+        Press(150);
+        Step(150);
+        Press(150);
+        Assert.Single(Gestures(Gesture.Raise));
+        Step(500);
+        Level(true);
+        Step(3_100);
+        Level(false);
+        Step(60);
+        Assert.Single(Gestures(Gesture.Cancel));
+    }
+
+    [Fact]
     public void Nothing_counts_at_start_up_and_a_button_held_through_the_start_must_be_let_go_first()
     {
         var time = new FakeTimeProvider(_start);

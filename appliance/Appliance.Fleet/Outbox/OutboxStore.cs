@@ -135,9 +135,12 @@ public sealed partial class OutboxStore : IDisposable
                 throw new OutboxException($"outbox {path}: schema version {version} is newer than this software's {SchemaVersion}; refusing to touch it");
             }
 
-            if (version == 1)
+            // An outbox from before the backoff. Checked by the column, not the version, so a power cut between the
+            // ALTER and the version update cannot leave a file that fails every later start with "duplicate column".
+            command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('chunks') WHERE name = 'resends'";
+            if ((long)command.ExecuteScalar()! == 0)
             {
-                command.CommandText = "ALTER TABLE chunks ADD COLUMN resends INTEGER NOT NULL DEFAULT 0";   // an outbox from before the backoff
+                command.CommandText = "ALTER TABLE chunks ADD COLUMN resends INTEGER NOT NULL DEFAULT 0";
                 command.ExecuteNonQuery();
             }
 

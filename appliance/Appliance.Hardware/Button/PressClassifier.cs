@@ -131,6 +131,7 @@ public sealed class PressClassifier : IDisposable
                     {
                         _quickPresses.Clear();
                         Raised(at);
+                        _releasedSinceRaise = true;   // raised on a release: the next hold may cancel it
                         events.Add((Gesture.Raise, at));
                     }
                 }

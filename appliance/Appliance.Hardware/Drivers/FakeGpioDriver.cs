@@ -13,12 +13,15 @@ public sealed class FakeGpioDriver : GpioDriver
     private readonly Dictionary<int, PinValue> _values = [];
     private readonly Dictionary<int, PinMode> _modes = [];
     private readonly Dictionary<int, List<(PinEventTypes Types, PinChangeEventHandler Handler)>> _callbacks = [];
-    private readonly List<(DateTimeOffset At, int Pin, bool High)> _writes = [];
+    // The newest writes only: the simulated panel runs for months in the local default (the alive dip alone is
+    // 17,000 writes a day); a test looks at seconds.
+    private const int KeptWrites = 4_096;
+    private readonly Queue<(DateTimeOffset At, int Pin, bool High)> _writes = new();
     private readonly TimeProvider _time;
 
     public FakeGpioDriver(TimeProvider time) => _time = time;
 
-    /// <summary>Output writes so far, oldest first.</summary>
+    /// <summary>The newest output writes (up to 4,096), oldest first.</summary>
     public IReadOnlyList<(DateTimeOffset At, int Pin, bool High)> Writes
     {
         get
@@ -111,7 +114,11 @@ public sealed class FakeGpioDriver : GpioDriver
         lock (_lock)
         {
             _values[pinNumber] = value;
-            _writes.Add((_time.GetUtcNow(), pinNumber, value == PinValue.High));
+            _writes.Enqueue((_time.GetUtcNow(), pinNumber, value == PinValue.High));
+            if (_writes.Count > KeptWrites)
+            {
+                _writes.Dequeue();
+            }
         }
     }
 

@@ -86,6 +86,7 @@ public sealed class RecentPackets : IRecentPackets, IDisposable
         }
         catch (Exception ex) when (ex is PcapException or InvalidOperationException)
         {
+            device.OnPacketArrival -= capture.OnPacket;
             device.Close();
             throw new CaptureException($"panel.capture: cannot capture on '{options.Interface}': {ex.Message} (the service needs CAP_NET_RAW)", ex);
         }
@@ -137,6 +138,11 @@ public sealed class RecentPackets : IRecentPackets, IDisposable
             }
         }
 
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);   // evidence: the owner only, like the bundle
+        }
+
         using (var flush = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite))
         {
             flush.Flush(flushToDisk: true);
@@ -149,6 +155,9 @@ public sealed class RecentPackets : IRecentPackets, IDisposable
 
     public void Dispose()
     {
+        // The device list is a process-wide singleton: without this, a restarted service's old capture would go on
+        // receiving (and holding) packets.
+        _device.OnPacketArrival -= OnPacket;
         try
         {
             _device.StopCapture();
@@ -159,6 +168,11 @@ public sealed class RecentPackets : IRecentPackets, IDisposable
         }
 
         _device.Close();
+        lock (_lock)
+        {
+            _packets.Clear();
+            _bytes = 0;
+        }
     }
 }
 
