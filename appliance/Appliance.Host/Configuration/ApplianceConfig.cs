@@ -25,13 +25,13 @@ public sealed record ApplianceConfig
     /// <summary>The Local Authority link; without it the box keeps its logs to itself.</summary>
     public FleetConfig? Fleet { get; init; }
 
-    /// <summary>The status LEDs and the panic button; without it the simulated panel of the local default.</summary>
+    /// <summary>The status LEDs and the panic button; without it no panel (the local default, without a file, has the simulated one).</summary>
     public PanelConfig? Panel { get; init; }
 }
 
 public sealed record PanelConfig
 {
-    /// <summary>"fake" (the simulated panel; default), "none" (a headless box), "libgpiod" (v1, Debian 12) or "libgpiodv2" (v2).</summary>
+    /// <summary>"fake" (the simulated panel), "none" (a headless box), "libgpiod" (v1, Debian 12) or "libgpiodv2" (v2). Default: fake in the local default, none with a configuration file.</summary>
     public string? Driver { get; init; }
 
     /// <summary>A pin map file; default: the built-in hardware/pinmap.json.</summary>

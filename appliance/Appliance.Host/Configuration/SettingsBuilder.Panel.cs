@@ -7,7 +7,9 @@ public sealed partial class SettingsBuilder
 {
     private PanelSettings Panel(PanelConfig? panel, IReadOnlyList<System.Net.IPEndPoint> dnsListen)
     {
-        var defaults = new PanelSettings();
+        // The simulated panel only in the local default: on a configured box a software-pressable button (and LEDs
+        // nobody sees) would be wrong; it says which panel it has.
+        var defaults = _localDefault ? new PanelSettings() : new PanelSettings { Driver = Appliance.Hardware.Drivers.PanelDriverKind.None };
         if (panel is null)
         {
             return defaults;

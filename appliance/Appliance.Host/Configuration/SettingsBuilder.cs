@@ -20,7 +20,10 @@ public sealed partial class SettingsBuilder
     /// <param name="resolvConf">Where the system's resolvers are listed (default upstreams).</param>
     /// <exception cref="ConfigException">Any setting is wrong; the message lists every problem.</exception>
     public static ApplianceSettings Build(ApplianceConfig? config, string source, CliOverrides overrides, string resolvConf = "/etc/resolv.conf")
-        => new SettingsBuilder(source).Run(config ?? new ApplianceConfig(), overrides, resolvConf);
+        => new SettingsBuilder(source) { _localDefault = config is null }.Run(config ?? new ApplianceConfig(), overrides, resolvConf);
+
+    // The embedded local default (no file): the simulated panel. A configured box gets no panel unless it names one.
+    private bool _localDefault;
 
     private string? ExistingPath(string? path, string field)
     {

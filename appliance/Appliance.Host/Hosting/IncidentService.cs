@@ -68,14 +68,20 @@ public sealed partial class IncidentService : BackgroundService
             incident = _store.Raise(now, _panel.Id, _panel.Room, raisedBy, test);
             Log.Raised(_logger, incident.Id, test ? " TEST" : "", _panel.Room, _panel.Id);
             Record(raisedBy, "incident.raised", incident, ("panel", incident.Panel), ("room", incident.Room), ("test", test ? true : null));
-            incident = Seal(incident, now);
-            incident = Tell(incident, now, "panic-button", $"{(test ? "TEST " : "")}incident #{incident.Id} raised in {incident.Room} ({incident.Panel}) by {raisedBy}");
+            incident = Tell(incident, now, "panic-button", RaiseText(incident));
         }
 
+        // Told first (the LED confirms, the LA and the DSL have it), sealed after: gathering the evidence reads the
+        // journal and writes files, and must not hold up the raise or an acknowledgement meanwhile.
         Forward();
         Changed?.Invoke();
-        return incident;
+        return Seal(incident, _time.GetUtcNow());
     }
+
+    private static string RaiseText(Incident i) => $"{(i.Test ? "TEST " : "")}incident #{i.Id} raised in {i.Room} ({i.Panel}) by {i.RaisedBy}";
+
+    /// <summary>A cancel counts only this soon after the raise (the 10 s window and the 3 s hold, with a margin).</summary>
+    public static readonly TimeSpan CancelWithin = TimeSpan.FromSeconds(15);
 
     /// <summary>The teacher cancelled the raise (within the cancel window): logged, and sent on too.</summary>
     public Incident? Cancel(string by)
@@ -84,7 +90,9 @@ public sealed partial class IncidentService : BackgroundService
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            if (_store.Latest() is { State: IncidentState.Raised } open && _store.SetState(open.Id, IncidentState.Cancelled, by, now))
+            // Only the raise just made: a second press on an older open incident must not let a hold cancel that one.
+            if (_store.Latest() is { State: IncidentState.Raised } open && now - open.RaisedAt <= CancelWithin
+                && _store.SetState(open.Id, IncidentState.Cancelled, by, now))
             {
                 cancelled = _store.Get(open.Id)!;
                 Log.Cancelled(_logger, open.Id);
@@ -144,10 +152,11 @@ public sealed partial class IncidentService : BackgroundService
             {
                 Forward();
                 Escalate();
+                RetryTell();
             }
-            catch (Exception ex) when (ex is JournalException or Appliance.Fleet.Outbox.OutboxException or IOException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                Log.Failed(_logger, ex.Message);
+                Log.Failed(_logger, ex.Message);   // a database or disk failure: tried again next second
             }
 
             try
@@ -213,17 +222,30 @@ public sealed partial class IncidentService : BackgroundService
                 return;
             }
 
+            // Queued for the LA before it is marked: if the outbox refuses it, the next tick tries again.
+            _fleet?.AppendIncident(open, "escalated", now);
             _store.MarkEscalated(open.Id, now);
             var escalated = _store.Get(open.Id)!;
             Log.Escalated(_logger, open.Id, _panel.EscalateAfter.TotalMinutes);
             Record("system", "incident.escalated", escalated, ("after", $"{_panel.EscalateAfter.TotalMinutes:0} min"));
             Tell(escalated, now, "panic-button-escalated",
                 $"{(open.Test ? "TEST " : "")}incident #{open.Id} in {open.Room} has not been acknowledged after {_panel.EscalateAfter.TotalMinutes:0} minutes");
-            _fleet?.AppendIncident(escalated, "escalated", now);
         }
     }
 
-    // The evidence of the minutes before the raise, sealed; its digest goes into the audit chain.
+    // The DSL's e-mail for a raise whose alert could not be stored at the time (a full disk, a locked database).
+    private void RetryTell()
+    {
+        lock (_lock)
+        {
+            if (_store.Latest() is { State: IncidentState.Raised, AlertId: null } open)
+            {
+                Tell(open, _time.GetUtcNow(), "panic-button", RaiseText(open));
+            }
+        }
+    }
+
+    // The evidence of the minutes before the raise, sealed; its digest goes into the audit chain and to the LA.
     private Incident Seal(Incident incident, DateTimeOffset now)
     {
         try
@@ -235,9 +257,11 @@ public sealed partial class IncidentService : BackgroundService
             _store.SetEvidence(incident.Id, evidence.Sha256, evidence.File);
             Record("system", "incident.evidence", incident, ("sha256", evidence.Sha256), ("file", evidence.File),
                 ("events", evidence.Events), ("devices", evidence.Devices));
-            return _store.Get(incident.Id)!;
+            var sealedIncident = _store.Get(incident.Id)!;
+            _fleet?.AppendIncident(sealedIncident, "evidence", now);
+            return sealedIncident;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JournalException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // The incident stands without its evidence; the DSL learns why from the audit log and the ALERT.
             Log.EvidenceFailed(_logger, incident.Id, ex.Message);

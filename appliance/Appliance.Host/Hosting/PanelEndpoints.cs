@@ -17,8 +17,8 @@ internal sealed partial class PanelJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// <c>GET /api/panel</c>: the panel's state (the web UI draws the virtual panel from it); <c>POST /api/panel/press?ms=1600</c>:
-/// presses the simulated panel's button (the local default and tests; 404 on a box with a real or no panel, so
-/// nothing but a finger raises an incident there).
+/// presses the simulated panel's button, from loopback only (the local default and tests; 404 on a box with a real
+/// or no panel, so nothing but a finger raises an incident there).
 /// </summary>
 public static class PanelEndpoints
 {
@@ -36,9 +36,11 @@ public static class PanelEndpoints
                 panel.System.ToString().ToLowerInvariant(),
                 panic.ToString().ToLowerInvariant(), look?.Meaning ?? "no panel", leds, summary), PanelJsonContext.Default.PanelReport);
         });
-        app.MapPost("/api/panel/press", async (PanelService panel, int? ms, CancellationToken cancel) =>
+        app.MapPost("/api/panel/press", async (PanelService panel, int? ms, HttpContext context, CancellationToken cancel) =>
         {
-            if (!panel.Simulated)
+            // The simulated panel only, and only from the box itself: the web UI's sign-in (a later issue) does not
+            // exist yet, and a LAN client (or a page in a pupil's browser) must not be able to raise incidents.
+            if (!panel.Simulated || context.Connection.RemoteIpAddress is not { } from || !System.Net.IPAddress.IsLoopback(from))
             {
                 return Results.NotFound();
             }

@@ -5,7 +5,6 @@ using Appliance.Hardware.Leds;
 using Appliance.Hardware.Pins;
 using Appliance.Host.Cli;
 using Appliance.Host.Configuration;
-using Appliance.Journal;
 
 namespace Appliance.Host.Hosting;
 
@@ -52,10 +51,11 @@ public sealed partial class PanelService : BackgroundService
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        System.Device.Gpio.GpioDriver? driver = null;
         try
         {
             var map = PanelCommand.LoadPinMap(_settings.PinMap);
-            var driver = GpioDrivers.Create(_settings.Driver, map.ChipLabels, _time);
+            driver = GpioDrivers.Create(_settings.Driver, map.ChipLabels, _time);
             if (driver is not null)
             {
                 _simulated = driver as FakeGpioDriver;
@@ -65,7 +65,14 @@ public sealed partial class PanelService : BackgroundService
         }
         catch (PanelException ex)
         {
+            driver?.Dispose();
             throw new StartupException(ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
+        {
+            // A line another program holds, a pin the chip does not have: the start fails with the reason.
+            driver?.Dispose();
+            throw new StartupException($"panel: cannot open the pins of the pin map: {ex.Message}", ex);
         }
 
         _incidents.Changed += Refresh;
@@ -135,9 +142,9 @@ public sealed partial class PanelService : BackgroundService
             var (condition, since) = _incidents.PanelState(_time.GetUtcNow());
             Panel?.SetPanic(condition, since);
         }
-        catch (JournalException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Log.Failed(_logger, ex.Message);
+            Log.Failed(_logger, ex.Message);   // the LEDs keep their last look; tried again at the next look
         }
     }
 
@@ -182,9 +189,10 @@ public sealed partial class PanelService : BackgroundService
         {
             action();
         }
-        catch (Exception ex) when (ex is JournalException or IOException or Appliance.Fleet.Outbox.OutboxException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Not stored: the LED does not confirm, and the log says why (the teacher uses the fallback).
+            // Not stored (or not fully handled): the LED does not confirm a raise that is not on disk, and the log
+            // says why (the teacher uses the fallback).
             Log.RaiseFailed(_logger, ex.Message);
         }
     }

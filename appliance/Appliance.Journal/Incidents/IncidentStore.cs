@@ -162,29 +162,41 @@ public sealed class IncidentStore : IDisposable
     {
         lock (_lock)
         {
-            using var command = Command($"SELECT {Columns} FROM incidents {clauses}", parameters);
-            using var reader = command.ExecuteReader();
-            var result = new List<Incident>();
-            while (reader.Read())
+            try
             {
-                DateTimeOffset? Time(int i) => reader.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(i));
-                string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-                result.Add(new Incident(reader.GetInt64(0), Time(1)!.Value, reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5) != 0,
-                    Enum.Parse<IncidentState>(reader.GetString(6), ignoreCase: true), Time(7)!.Value)
-                {
-                    StateBy = Text(8),
-                    EvidenceSha256 = Text(9),
-                    EvidenceFile = Text(10),
-                    AlertId = reader.IsDBNull(11) ? null : reader.GetInt64(11),
-                    DeliveredAt = Time(12),
-                    EscalatedAt = Time(13),
-                    ForwardedState = Text(14),
-                    OutboxSeq = reader.IsDBNull(15) ? null : reader.GetInt64(15),
-                });
+                return ReadLocked(clauses, parameters);
             }
-
-            return result;
+            catch (SqliteException ex)
+            {
+                throw new JournalException($"incident store {Path}: {ex.Message}", ex);
+            }
         }
+    }
+
+    private List<Incident> ReadLocked(string clauses, (string Name, object Value)[] parameters)
+    {
+        using var command = Command($"SELECT {Columns} FROM incidents {clauses}", parameters);
+        using var reader = command.ExecuteReader();
+        var result = new List<Incident>();
+        while (reader.Read())
+        {
+            DateTimeOffset? Time(int i) => reader.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(i));
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            result.Add(new Incident(reader.GetInt64(0), Time(1)!.Value, reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5) != 0,
+                Enum.Parse<IncidentState>(reader.GetString(6), ignoreCase: true), Time(7)!.Value)
+            {
+                StateBy = Text(8),
+                EvidenceSha256 = Text(9),
+                EvidenceFile = Text(10),
+                AlertId = reader.IsDBNull(11) ? null : reader.GetInt64(11),
+                DeliveredAt = Time(12),
+                EscalatedAt = Time(13),
+                ForwardedState = Text(14),
+                OutboxSeq = reader.IsDBNull(15) ? null : reader.GetInt64(15),
+            });
+        }
+
+        return result;
     }
 
     /// <summary>"#12 2026-11-30 10:05:03Z raised (TEST) panel-1 'Room 4' by panel".</summary>

@@ -60,10 +60,11 @@ public sealed partial class FleetLinkTests
         // Hold 1.7 s: incident #1, its evidence sealed, at the LA with the digest; delivered, so the LEDs blink "raised".
         var pressed = DateTime.UtcNow;
         await PressAsync(appliance, 1_700);
-        await Eventually.True(() => HasIncident(epoch, 1, "raised"), TimeSpan.FromSeconds(30), () => appliance.Output);
+        await Eventually.True(() => HasIncident(epoch, 1, "raised") && HasIncident(epoch, 1, "evidence"), TimeSpan.FromSeconds(30), () => appliance.Output);
         var raised = IncidentRecords(epoch).First(r => r.GetProperty("incidentId").GetInt64() == 1);
-        Assert.Equal(("Room 4", "panel-4", false), (raised.GetProperty("room").GetString(), raised.GetProperty("panel").GetString(), raised.GetProperty("test").GetBoolean()));
-        var sha = raised.GetProperty("evidenceSha256").GetString()!;
+        Assert.Equal(("raised", "Room 4", "panel-4", false),
+            (raised.GetProperty("change").GetString(), raised.GetProperty("room").GetString(), raised.GetProperty("panel").GetString(), raised.GetProperty("test").GetBoolean()));
+        var sha = IncidentRecords(epoch).First(r => r.GetProperty("change").GetString() == "evidence").GetProperty("evidenceSha256").GetString()!;
         var evidenceFile = Path.Combine(_dataDir, "evidence", "incident-1.json");
         Assert.Equal(sha, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(evidenceFile))));
         Assert.Contains("pupil-was-here.blocked.test", await File.ReadAllTextAsync(evidenceFile), StringComparison.Ordinal);
@@ -91,7 +92,7 @@ public sealed partial class FleetLinkTests
         await Eventually.True(() => HasIncident(epoch, 1, "acknowledged"), TimeSpan.FromSeconds(30), () => "ack not at the LA");
         var listed = await LaFleet("incidents", "list", "--db", Path.Combine(_dir, "la.db"));
         Assert.Contains("INCIDENT #1 acknowledged (la:LA1) in Room 4 (panel-4) raised by panel panel-4", listed.Stdout, StringComparison.Ordinal);
-        Assert.Contains($"INCIDENT #1 raised in Room 4 (panel-4) raised by panel panel-4, evidence {sha}", listed.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"INCIDENT #1 evidence in Room 4 (panel-4) raised by panel panel-4, evidence {sha}", listed.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, (await IncidentCli("close", "1", "--by", "dsl:jones")).ExitCode);
 
         // The broker hangs: the raise is on disk, the panel says "not delivered" after the 5 s grace; when the broker is

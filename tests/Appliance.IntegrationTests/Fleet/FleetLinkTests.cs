@@ -55,7 +55,7 @@ public sealed partial class FleetLinkTests : IAsyncLifetime
             dns = new { rateLimit = new { queriesPerSecond = 0 } },
             filtering = new { lists = new[] { new { source = list, category = "gambling" } } },
             alerts = new { rules = new[] { new { name = "gambling-watch", categories = new[] { "gambling" }, severity = "low" } }, maxPerDevicePerHour = 1 },
-            panel = new { id = "panel-4", room = "Room 4", subnets = new[] { "127.0.0.0/8" }, deliveryGraceSeconds = 5, capture = new { @interface = "lo" } },
+            panel = new { driver = "fake", id = "panel-4", room = "Room 4", subnets = new[] { "127.0.0.0/8" }, deliveryGraceSeconds = 5, capture = new { @interface = "lo" } },
             fleet = new
             {
                 broker = $"127.0.0.1:{_broker.Port}", la = Mosquitto.La, school = School, applianceId = Box, passwordFile = password, tls = false,
