@@ -135,6 +135,11 @@ public static class Cli
 
         using var document = System.Text.Json.JsonDocument.Parse(state);
         var root = document.RootElement;
+        if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            return "reported state is not an object";   // one odd box must not stop the status of the fleet
+        }
+
         var version = root.TryGetProperty("desiredVersion", out var v) ? v.ToString() : "?";
         var errors = root.TryGetProperty("errors", out var e) && e.ValueKind == System.Text.Json.JsonValueKind.Array ? e.EnumerateArray().Select(x => x.ToString()).ToList() : [];
         return root.TryGetProperty("applied", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.True

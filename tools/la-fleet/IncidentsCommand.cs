@@ -52,6 +52,11 @@ internal static class IncidentsCommand
     {
         using var document = JsonDocument.Parse(body);
         var r = document.RootElement;
+        if (r.ValueKind != JsonValueKind.Object)
+        {
+            return body;
+        }
+
         if (r.TryGetProperty("rule", out var rule))
         {
             return $"{Text(r, "severity").ToUpperInvariant()} {rule.GetString()} {Text(r, "client")} ({Text(r, "group")}): {Text(r, "name")} #{Text(r, "alertId")}";
@@ -60,8 +65,8 @@ internal static class IncidentsCommand
         if (r.TryGetProperty("incidentId", out var id))
         {
             var test = r.TryGetProperty("test", out var t) && t.ValueKind == JsonValueKind.True ? "TEST " : "";
-            var evidence = r.TryGetProperty("evidenceSha256", out var sha) ? $", evidence {sha.GetString()}" : "";
-            var by = r.TryGetProperty("by", out var who) ? $" ({who.GetString()})" : "";
+            var evidence = r.TryGetProperty("evidenceSha256", out var sha) ? $", evidence {sha}" : "";
+            var by = r.TryGetProperty("by", out var who) ? $" ({who})" : "";
             return $"{test}INCIDENT #{id} {Text(r, "change")}{by} in {Text(r, "room")} ({Text(r, "panel")}) raised by {Text(r, "raisedBy")}{evidence}";
         }
 
