@@ -29,6 +29,11 @@ public sealed partial class Forwarder
     {
         lock (_scanLock)
         {
+            if (_stopped)
+            {
+                return;   // the sockets are going: nothing more is sent
+            }
+
             var now = _time.GetTimestamp();
             var expired = 0;
             var staleNow = 0;

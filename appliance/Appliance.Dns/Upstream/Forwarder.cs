@@ -52,6 +52,7 @@ public sealed partial class Forwarder : IDisposable
     private readonly int _maxAttempts;
     private UpstreamServer[] _servers = [];
     private ITimer? _timer;
+    private volatile bool _stopped;
 
     public Forwarder(DnsServerOptions options, DnsCache cache, DnsCounters counters, EventRing<QueryEvent> events, TimeProvider time, ILogger logger)
     {
@@ -144,7 +145,14 @@ public sealed partial class Forwarder : IDisposable
             return;
         }
 
+        // A scan running now (a timer callback is not waited for by Dispose) finishes before the sockets close, and
+        // none starts after: otherwise a stop right after start logged a send on a disposed socket.
+        _stopped = true;
         timer.Dispose();
+        lock (_scanLock)
+        {
+        }
+
         foreach (var server in _servers)
         {
             server.Dispose();

@@ -153,6 +153,22 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task WebPortInUse_Run_ExitsOneWithReason_AndStopsCleanly()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var data = Directory.CreateTempSubdirectory("data-").FullName;
+
+        // The DNS service is up (and forwarding its safe-search warm-up to a dead upstream) when the web listener fails.
+        var result = await Run("run", "--dns-listen", "127.0.0.1:0", "--web-listen", $"127.0.0.1:{port}", "--data-dir", data, "--upstream", "127.0.0.1:9");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"cannot serve the web UI on 127.0.0.1:{port}", result.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("scan failed", result.All, StringComparison.Ordinal);   // no send on a closed socket while stopping
+    }
+
+    [Fact]
     public async Task Systemd_NotifySocket_ReadyThenWatchdogThenStopping()
     {
         // Type=notify: systemd passes NOTIFY_SOCKET and waits for READY=1 (sd_notify(3)). We play systemd's part:
