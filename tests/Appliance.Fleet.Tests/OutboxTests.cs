@@ -101,6 +101,7 @@ public sealed class OutboxTests : IDisposable
         Assert.Equal(1, outbox.Acknowledge(outbox.Epoch, Streams.Dns, 700));
         Assert.Equal(500, outbox.Backlog()[0].Unacknowledged);
 
+        Assert.Equal(500, outbox.Waiting());   // as Backlog: the chunk with seq 501–1,000 waits whole
         _time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(0, outbox.RequeueOverdue(TimeSpan.FromMinutes(15)));
         Assert.Equal(1, outbox.RequeueOverdue(TimeSpan.FromMinutes(5)));

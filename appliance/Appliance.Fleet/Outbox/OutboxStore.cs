@@ -229,6 +229,21 @@ public sealed partial class OutboxStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Records not yet acknowledged by the LA, over all streams, from the per-stream counters alone (a handful of
+    /// rows; <see cref="Backlog"/> reads every chunk). Records dropped under the disk budget count until the LA's
+    /// acknowledgement passes them.
+    /// </summary>
+    public long Waiting()
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT COALESCE(SUM(next_seq - 1 - acked_seq), 0) FROM streams";
+            return (long)command.ExecuteScalar()!;
+        }
+    }
+
     /// <summary>The highest seq of <paramref name="stream"/> the LA has acknowledged end to end (0: none yet).</summary>
     public long AckedSeq(string stream)
     {

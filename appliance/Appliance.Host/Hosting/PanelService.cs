@@ -161,7 +161,7 @@ public sealed partial class PanelService : BackgroundService
             return SystemCondition.UpstreamDown;
         }
 
-        if (_fleet is not null && _fleet.Outbox.Backlog().Sum(b => b.Pending + b.Unacknowledged) > BacklogRecords)
+        if (_fleet is not null && _fleet.Outbox.Waiting() > BacklogRecords)
         {
             return SystemCondition.Backlog;
         }
