@@ -150,8 +150,8 @@ public sealed class Panel : IDisposable
         }
 
         _runner.Dispose();
+        _debouncer.Dispose();    // before the classifier: a settling level calls into it
         _classifier.Dispose();
-        _debouncer.Dispose();
         _controller.Dispose();
     }
 

@@ -16,6 +16,7 @@ public static partial class RunCommand
         options.AddTo(run);
         run.SetAction(async (parse, cancel) =>
         {
+            var setAside = false;
             while (true)
             {
                 ApplianceSettings settings;
@@ -38,8 +39,17 @@ public static partial class RunCommand
                     // The LA's settings did not start: set them aside and run on the box's own file, rather than stay down.
                     var reason = $"the box did not start with them (exit {code})";
                     LaConfig.SetAside(settings.DataDir, reason);
+                    setAside = true;
                     await Console.Error.WriteLineAsync($"appliance: ALERT: the LA's settings were set aside: {reason}; starting on the box's own configuration");
                     continue;
+                }
+
+                if (code != ExitCodes.Ok && setAside)
+                {
+                    // It does not start on its own file either (a port in use, a missing capability): the LA's settings
+                    // were not the cause, so they are put back for the next start.
+                    LaConfig.Restore(settings.DataDir);
+                    return code;
                 }
 
                 if (code != ExitCodes.Ok || !restart.Requested || cancel.IsCancellationRequested)

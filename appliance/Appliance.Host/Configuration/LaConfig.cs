@@ -18,12 +18,13 @@ public static class LaConfig
     /// <summary>
     /// What the LA may set: these paths and everything under them, except any setting that names a file on the box
     /// (<c>…File</c>): the box would read it and could be made to send it somewhere (a password file as an SMTP
-    /// password to the LA's chosen server). The mail server and its credentials stay with the school's own file.
+    /// password to the LA's chosen server). The mail server, its credentials and who gets the DSL's e-mail (which
+    /// names pupils) stay with the school's own file; the pseudonymised groups may only grow (<see cref="Check"/>).
     /// </summary>
     public static readonly IReadOnlyList<string> Allowed =
     [
         "dns.upstreams", "dns.cache", "dns.rateLimit", "dns.upstreamTimeoutMs", "dns.resolveTimeoutMs", "dns.maxInFlight", "dns.maxInFlightPerClient",
-        "journal", "alerts.rules", "alerts.maxPerDevicePerHour", "alerts.email.to", "filtering.refreshMinutes", "filtering.maxShrinkPercent",
+        "journal", "alerts.rules", "alerts.maxPerDevicePerHour", "filtering.refreshMinutes", "filtering.maxShrinkPercent",
         "fleet.sendQueries", "fleet.pseudonymiseGroups", "fleet.outboxBudgetMb", "fleet.resendAfterMinutes",
     ];
 
@@ -147,7 +148,26 @@ public static class LaConfig
 
         try
         {
-            SettingsBuilder.Build(Merge(inputs.File, overlay, Source(inputs)), Source(inputs), inputs.Overrides);
+            var merged = Merge(inputs.File, overlay, Source(inputs));
+            // Pseudonyms protect pupils from the LA itself: the LA may add groups, never take the school's away.
+            foreach (var (field, mine, theirs) in new[]
+            {
+                ("journal.pseudonymiseGroups", inputs.File?.Journal?.PseudonymiseGroups, merged.Journal?.PseudonymiseGroups),
+                ("fleet.pseudonymiseGroups", inputs.File?.Fleet?.PseudonymiseGroups, merged.Fleet?.PseudonymiseGroups),
+            })
+            {
+                foreach (var group in (mine ?? []).Except(theirs ?? [], StringComparer.Ordinal))
+                {
+                    errors.Add($"{field}: would stop pseudonymising '{group}', which the school's own configuration protects; the LA may only add groups");
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                return errors;
+            }
+
+            SettingsBuilder.Build(merged, Source(inputs), inputs.Overrides);
             return errors;
         }
         catch (ConfigException ex)
@@ -186,6 +206,18 @@ public static class LaConfig
         }
 
         Appliance.Core.IO.DurableFile.Replace(path + ".failed.txt", System.Text.Encoding.UTF8.GetBytes(reason));
+    }
+
+    /// <summary>Puts set-aside settings back (they were not what kept the box from starting).</summary>
+    public static void Restore(string dataDir)
+    {
+        var path = Path.Combine(dataDir, FileName);
+        if (File.Exists(path + ".failed") && !File.Exists(path))
+        {
+            File.Move(path + ".failed", path);
+        }
+
+        File.Delete(path + ".failed.txt");
     }
 
     /// <summary>Saves the settings (null removes them) so a power cut leaves either the old file or the new one, never half of one.</summary>

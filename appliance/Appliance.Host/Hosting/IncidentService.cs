@@ -72,10 +72,19 @@ public sealed partial class IncidentService : BackgroundService
         }
 
         // Told first (the LED confirms, the LA and the DSL have it), sealed after: gathering the evidence reads the
-        // journal and writes files, and must not hold up the raise or an acknowledgement meanwhile.
-        Forward();
-        Changed?.Invoke();
-        return Seal(incident, _time.GetUtcNow());
+        // journal and writes files, and must not hold up the raise or an acknowledgement meanwhile. Sealed whatever
+        // the telling did (the loop forwards again; the evidence is only gathered now).
+        try
+        {
+            Forward();
+            Changed?.Invoke();
+        }
+        finally
+        {
+            incident = Seal(incident, _time.GetUtcNow());
+        }
+
+        return incident;
     }
 
     private static string RaiseText(Incident i) => $"{(i.Test ? "TEST " : "")}incident #{i.Id} raised in {i.Room} ({i.Panel}) by {i.RaisedBy}";
@@ -251,7 +260,14 @@ public sealed partial class IncidentService : BackgroundService
         try
         {
             var scope = new EvidenceScope(_panel.Subnets, _panel.EvidenceBefore);
-            Directory.CreateDirectory(_evidenceDir);
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(_evidenceDir);
+            }
+            else
+            {
+                Directory.CreateDirectory(_evidenceDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);   // the owner only
+            }
             var packets = _capture?.Write(Path.Combine(_evidenceDir, $"incident-{incident.Id}.pcap"), incident.RaisedAt - _panel.EvidenceBefore, now);
             var evidence = EvidenceBundle.Seal(incident, _journal, scope, _evidenceDir, now, packets);
             _store.SetEvidence(incident.Id, evidence.Sha256, evidence.File);
@@ -281,12 +297,12 @@ public sealed partial class IncidentService : BackgroundService
                 _store.SetAlert(incident.Id, alert.Id);
             }
         }
-        catch (JournalException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             Log.Failed(_logger, ex.Message);
         }
 
-        return _store.Get(incident.Id)!;
+        return _store.Get(incident.Id) ?? incident;
     }
 
     private void Record(string actor, string action, Incident incident, params (string Name, object? Value)[] detail)

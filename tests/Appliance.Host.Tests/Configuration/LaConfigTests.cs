@@ -44,8 +44,7 @@ public sealed class LaConfigTests : IDisposable
               "journal": { "queryRetentionDays": 7, "queryRetentionDays": 8 } }
             """));
         Assert.Equal([
-            "alerts.email.smtp: is set on the box itself, not by the LA",
-            "alerts.email.passwordFile: is set on the box itself, not by the LA",
+            "alerts.email: is set on the box itself, not by the LA",
             "dns.upstreams[0].tlsCaFile: names a file on the box; only the box's own configuration may",
             "journal.queryRetentionDays: is given twice"], refused.Select(e => e.Split(" (the LA may set")[0]));
     }
@@ -77,6 +76,29 @@ public sealed class LaConfigTests : IDisposable
         Assert.Contains(errors, e => e.StartsWith("school.json with the LA's settings: dns.upstreams: is empty", StringComparison.Ordinal));
 
         Assert.Empty(LaConfig.Check(Json("""{ "journal": { "queryRetentionDays": 7 } }"""), Inputs()));
+    }
+
+    [Fact]
+    public void The_LA_may_add_pseudonymised_groups_but_never_take_the_schools_away()
+    {
+        var inputs = new ConfigInputs(ConfigLoader.Parse("""
+            { "dns": { "upstreams": [ { "address": "192.0.2.1:53" } ] }, "journal": { "pseudonymiseGroups": ["pupils"] } }
+            """, "school.json"), "school.json", new CliOverrides { DataDir = _dir });
+        Assert.Empty(LaConfig.Check(Json("""{ "journal": { "pseudonymiseGroups": ["pupils", "guests"] } }"""), inputs));
+        Assert.Equal(["journal.pseudonymiseGroups: would stop pseudonymising 'pupils', which the school's own configuration protects; the LA may only add groups"],
+            LaConfig.Check(Json("""{ "journal": { "pseudonymiseGroups": [] } }"""), inputs));
+        Assert.Single(LaConfig.Check(Json("""{ "journal": null }"""), inputs));
+    }
+
+    [Fact]
+    public void Settings_set_aside_are_put_back_when_the_box_did_not_start_without_them_either()
+    {
+        LaConfig.Save(_dir, Json("""{ "journal": { "queryRetentionDays": 7 } }"""));
+        LaConfig.SetAside(_dir, "the box did not start with them (exit 1)");
+        Assert.False(System.IO.File.Exists(Path.Combine(_dir, LaConfig.FileName)));
+        LaConfig.Restore(_dir);
+        Assert.True(System.IO.File.Exists(Path.Combine(_dir, LaConfig.FileName)));
+        Assert.Null(LaConfig.SetAsideReason(_dir));
     }
 
     [Fact]
