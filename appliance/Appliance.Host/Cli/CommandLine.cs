@@ -117,16 +117,9 @@ public static class CommandLine
             try
             {
                 using var overlay = System.Text.Json.JsonDocument.Parse(text);
-                var refused = LaConfig.Refused(overlay.RootElement);
-                if (refused.Count > 0)
-                {
-                    throw new ConfigException(string.Join(Environment.NewLine, refused));
-                }
-
-                var source = LaConfig.Source(inputs);
-                return (SettingsBuilder.Build(LaConfig.Merge(inputs.File, overlay.RootElement, source), source, inputs.Overrides) with { LaConfigApplied = true }, text);
+                return (LaConfig.Build(overlay.RootElement, inputs), text);
             }
-            catch (Exception ex) when (ex is ConfigException or System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
+            catch (Exception ex) when (ex is ConfigException or System.Text.Json.JsonException)
             {
                 return (settings with { LaConfigProblem = $"{LaConfig.FileName}: not used: {ex.Message}" }, null);
             }

@@ -140,44 +140,56 @@ public static class LaConfig
     /// <summary>The problems with taking <paramref name="overlay"/> (refused paths, then every setting the merged result gets wrong); empty when it would run.</summary>
     public static List<string> Check(JsonElement overlay, ConfigInputs inputs)
     {
-        var errors = Refused(overlay);
-        if (errors.Count > 0)
-        {
-            return errors;
-        }
-
         try
         {
-            var merged = Merge(inputs.File, overlay, Source(inputs));
-            // Pseudonyms protect pupils from the LA itself: the LA may add groups, never take the school's away.
-            foreach (var (field, mine, theirs) in new[]
-            {
-                ("journal.pseudonymiseGroups", inputs.File?.Journal?.PseudonymiseGroups, merged.Journal?.PseudonymiseGroups),
-                ("fleet.pseudonymiseGroups", inputs.File?.Fleet?.PseudonymiseGroups, merged.Fleet?.PseudonymiseGroups),
-            })
-            {
-                foreach (var group in (mine ?? []).Except(theirs ?? [], StringComparer.Ordinal))
-                {
-                    errors.Add($"{field}: would stop pseudonymising '{group}', which the school's own configuration protects; the LA may only add groups");
-                }
-            }
-
-            if (errors.Count > 0)
-            {
-                return errors;
-            }
-
-            SettingsBuilder.Build(merged, Source(inputs), inputs.Overrides);
-            return errors;
+            Build(overlay, inputs);
+            return [];
         }
         catch (ConfigException ex)
         {
             return [.. ex.Message.Split(Environment.NewLine)];
         }
+    }
+
+    /// <summary>
+    /// The settings the box runs with the LA's over its own: the one check for a push (<see cref="Check"/>) and for a
+    /// start with saved settings, so a file changed since the push is held to the same rules.
+    /// </summary>
+    /// <exception cref="ConfigException">Refused paths, groups taken out of pseudonymisation, or settings that would not run; every problem named.</exception>
+    public static ApplianceSettings Build(JsonElement overlay, ConfigInputs inputs)
+    {
+        var errors = Refused(overlay);
+        if (errors.Count > 0)
+        {
+            throw new ConfigException(string.Join(Environment.NewLine, errors));
+        }
+
+        ApplianceConfig merged;
+        try
+        {
+            merged = Merge(inputs.File, overlay, Source(inputs));
+        }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
         {
-            return [$"not a configuration: {ex.Message}"];
+            throw new ConfigException($"not a configuration: {ex.Message}", ex);
         }
+
+        // Pseudonyms protect pupils from the LA itself: the LA may add groups, never take the school's away.
+        foreach (var (field, mine, theirs) in new[]
+        {
+            ("journal.pseudonymiseGroups", inputs.File?.Journal?.PseudonymiseGroups, merged.Journal?.PseudonymiseGroups),
+            ("fleet.pseudonymiseGroups", inputs.File?.Fleet?.PseudonymiseGroups, merged.Fleet?.PseudonymiseGroups),
+        })
+        {
+            foreach (var group in (mine ?? []).Except(theirs ?? [], StringComparer.Ordinal))
+            {
+                errors.Add($"{field}: would stop pseudonymising '{group}', which the school's own configuration protects; the LA may only add groups");
+            }
+        }
+
+        return errors.Count > 0
+            ? throw new ConfigException(string.Join(Environment.NewLine, errors))
+            : SettingsBuilder.Build(merged, Source(inputs), inputs.Overrides) with { LaConfigApplied = true };
     }
 
     public static string Source(ConfigInputs inputs) => $"{inputs.Source} with the LA's settings";
