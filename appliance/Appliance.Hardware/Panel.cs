@@ -81,8 +81,6 @@ public sealed class Panel : IDisposable
 
     public bool IsLit(Led led) => _runner.IsLit(led);
 
-    public bool HasLed(Led led) => _leds.ContainsKey(led);
-
     public void SetSystem(SystemCondition condition)
     {
         lock (_lock)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Appliance.Hardware.Pins;
+using Appliance.Host.Hosting;
 
 namespace Appliance.Host.Cli;
 
@@ -15,7 +16,7 @@ public static class PanelCommand
         {
             try
             {
-                Console.Write(WiringDoc.Render(LoadPinMap(parse.GetValue(pinMap)?.FullName)));
+                Console.Write(WiringDoc.Render(PinMaps.Load(parse.GetValue(pinMap)?.FullName)));
                 return ExitCodes.Ok;
             }
             catch (PanelException ex)
@@ -26,20 +27,5 @@ public static class PanelCommand
         });
         panel.Subcommands.Add(wiring);
         return panel;
-    }
-
-    /// <summary>The pin map in <paramref name="path"/>, or the built-in one.</summary>
-    /// <exception cref="PanelException">It is missing or wrong; the message names the problem.</exception>
-    public static PinMap LoadPinMap(string? path)
-    {
-        if (path is not null)
-        {
-            return PinMapLoader.Load(path);
-        }
-
-        using var stream = typeof(PanelCommand).Assembly.GetManifestResourceStream("pinmap.json")
-            ?? throw new PanelException("the built-in pin map is missing from this build");
-        using var reader = new StreamReader(stream);
-        return PinMapLoader.Parse(reader.ReadToEnd(), "built-in pinmap.json");
     }
 }

@@ -3,7 +3,6 @@ using Appliance.Hardware.Button;
 using Appliance.Hardware.Drivers;
 using Appliance.Hardware.Leds;
 using Appliance.Hardware.Pins;
-using Appliance.Host.Cli;
 using Appliance.Host.Configuration;
 
 namespace Appliance.Host.Hosting;
@@ -54,7 +53,7 @@ public sealed partial class PanelService : BackgroundService
         System.Device.Gpio.GpioDriver? driver = null;
         try
         {
-            var map = PanelCommand.LoadPinMap(_settings.PinMap);
+            var map = PinMaps.Load(_settings.PinMap);
             driver = GpioDrivers.Create(_settings.Driver, map.ChipLabels, _time);
             if (driver is not null)
             {

@@ -123,11 +123,4 @@ public static class EvidenceBundle
         Appliance.Core.IO.DurableFile.Replace(path, bytes);
         return new SealedEvidence(path, Convert.ToHexStringLower(SHA256.HashData(bytes)), events.Count, devices.Count);
     }
-
-    /// <summary>Recomputes a sealed file's digest: equal to the one in the audit log, or the file was changed.</summary>
-    public static string Digest(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 }
