@@ -47,20 +47,26 @@ public sealed partial class WatchdogService : BackgroundService
             return;
         }
 
-        // Beat only once the host has reported READY=1 (it does so when every service has started).
+        // Beat only once every service has started (ApplicationStarted), so a beat never vouches for a half-started box.
         var started = new TaskCompletionSource();
         using (_lifetime.ApplicationStarted.Register(started.SetResult))
         {
             await started.Task.WaitAsync(stoppingToken);
         }
 
+        // The hosting library's READY=1 also hangs off ApplicationStarted, and a token runs its callbacks in reverse order
+        // of registration, so ours runs first and our first beat could reach systemd before READY=1 (CI saw exactly
+        // that). The first beat therefore carries READY=1 with it: sd_notify(3) takes several newline-separated
+        // assignments in one datagram, and a second READY=1 while running is harmless.
+        var state = "READY=1\nWATCHDOG=1";
         var period = interval / 2;
         using var timer = new PeriodicTimer(period, _time);
         do
         {
             if (await FilteringProbe.LoopsAnswerAsync(_dns.Server, TimeSpan.FromMilliseconds(Math.Min(1_000, period.TotalMilliseconds / 2)), stoppingToken))
             {
-                _notifier.Notify(new ServiceState("WATCHDOG=1"));
+                _notifier.Notify(new ServiceState(state));
+                state = "WATCHDOG=1";
             }
             else
             {
