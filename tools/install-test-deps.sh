@@ -18,6 +18,8 @@ packages=(
   mosquitto-clients # mosquitto_passwd is in mosquitto; sub/pub for diagnosing a failed fleet test
   postgresql-15   # la-fleet ingest's PostgreSQL store: the tests run their own server (initdb) on a loopback port
   libpcap0.8      # the panel's evidence capture (SharpPcap) of recent DNS and TLS ClientHello packets
+  iptables        # the packet filter's ruleset (NFQUEUE through nft compat) in the tests' network namespaces
+  nftables        # nft: to read back and check the installed ruleset
 )
 
 missing=()
