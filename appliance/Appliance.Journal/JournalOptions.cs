@@ -19,7 +19,7 @@ public sealed record JournalOptions
 /// <summary>One journal row as the reports read it.</summary>
 public sealed record JournalEntry(
     DateTimeOffset At, string Client, string? User, string Group, string Name, ushort QueryType, ushort Reason, byte Rcode, byte Flags, ulong Categories,
-    uint UpstreamMicroseconds);
+    uint UpstreamMicroseconds, Appliance.Core.Policy.RequestSource Source = Appliance.Core.Policy.RequestSource.DnsUdp);
 
 /// <summary>Blocks of one category for one group over a period.</summary>
 public sealed record CategoryCount(string Category, string Group, long Blocks);

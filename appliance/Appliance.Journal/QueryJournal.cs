@@ -36,8 +36,8 @@ public sealed class QueryJournal : IDisposable
         // bound as integers and text bound from spans, so writing a query event allocates nothing — the ADO.NET path
         // boxed every value and made a string per address and name, about 1.7 KB an event.
         var rc = raw.sqlite3_prepare_v2(connection.Handle, """
-            INSERT INTO dns_events (at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            INSERT INTO dns_events (at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us, source)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
             """, out _insert);
         if (rc != raw.SQLITE_OK)
         {
@@ -68,12 +68,36 @@ public sealed class QueryJournal : IDisposable
                 rcode       INTEGER NOT NULL,
                 flags       INTEGER NOT NULL,
                 categories  INTEGER NOT NULL,
-                upstream_us INTEGER NOT NULL
+                upstream_us INTEGER NOT NULL,
+                source      INTEGER NOT NULL DEFAULT 0   -- RequestSource: DNS over UDP/TCP, or a TLS/HTTP/QUIC flow's name
             );
             CREATE INDEX IF NOT EXISTS dns_events_client_at ON dns_events (client, at);
             CREATE INDEX IF NOT EXISTS dns_events_blocked_at ON dns_events (at) WHERE flags & 8 != 0;
             """);
+        AddSourceColumn(connection, path);
         return new QueryJournal(connection, options ?? new JournalOptions(), path);
+    }
+
+    // Journals written before the packet filter have no source column: every row in them came from DNS over UDP (0).
+    private static void AddSourceColumn(SqliteConnection connection, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('dns_events') WHERE name = 'source'";
+        if ((long)command.ExecuteScalar()! != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            command.CommandText = "ALTER TABLE dns_events ADD COLUMN source INTEGER NOT NULL DEFAULT 0";
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new JournalException($"journal {path}: cannot add the source column: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Writes a batch in one transaction. Group names come from <paramref name="groupName"/> (the policy's groups).</summary>
@@ -105,6 +129,7 @@ public sealed class QueryJournal : IDisposable
                     raw.sqlite3_bind_int64(_insert, 9, (long)e.Flags);
                     raw.sqlite3_bind_int64(_insert, 10, unchecked((long)e.Categories));
                     raw.sqlite3_bind_int64(_insert, 11, e.UpstreamMicroseconds);
+                    raw.sqlite3_bind_int64(_insert, 12, (long)e.Source);
                     var rc = raw.sqlite3_step(_insert);
                     raw.sqlite3_reset(_insert);
                     if (rc != raw.SQLITE_DONE)
@@ -189,7 +214,7 @@ public sealed class QueryJournal : IDisposable
     /// <summary>One client's queries from <paramref name="around"/> − <paramref name="window"/> to + <paramref name="window"/>, in order (the DSL's main tool).</summary>
     public IReadOnlyList<JournalEntry> Timeline(string client, DateTimeOffset around, TimeSpan window)
         => Read("""
-            SELECT at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us FROM dns_events
+            SELECT at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us, source FROM dns_events
             WHERE client = $client AND at BETWEEN $from AND $to ORDER BY at, id
             """, ("$client", client), ("$from", (around - window).ToUnixTimeMilliseconds()), ("$to", (around + window).ToUnixTimeMilliseconds()));
 
@@ -197,7 +222,7 @@ public sealed class QueryJournal : IDisposable
     public IReadOnlyList<JournalEntry> Between(DateTimeOffset from, DateTimeOffset to, int limit)
     {
         var newest = Read("""
-            SELECT at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us FROM dns_events
+            SELECT at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us, source FROM dns_events
             WHERE id >= $start AND at BETWEEN $from AND $to ORDER BY id DESC LIMIT $n
             """, ("$start", FirstIdFrom(from - TimeSpan.FromMinutes(1))), ("$from", from.ToUnixTimeMilliseconds()), ("$to", to.ToUnixTimeMilliseconds()), ("$n", limit));
         newest.Reverse();
@@ -361,7 +386,7 @@ public sealed class QueryJournal : IDisposable
                 result.Add(new JournalEntry(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1),
                     reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.GetString(4), (ushort)reader.GetInt64(5),
                     (ushort)reader.GetInt64(6), (byte)reader.GetInt64(7), (byte)reader.GetInt64(8), unchecked((ulong)reader.GetInt64(9)),
-                    (uint)reader.GetInt64(10)));
+                    (uint)reader.GetInt64(10), (Appliance.Core.Policy.RequestSource)reader.GetInt64(11)));
             }
 
             return result;

@@ -168,4 +168,31 @@ public sealed class QueryJournalTests : IDisposable
 
         Assert.Contains(DbPath, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_journal_from_before_the_packet_filter_gains_the_source_column_and_keeps_its_rows()
+    {
+        using (var old = new SqliteConnection($"Data Source={DbPath}"))
+        {
+            old.Open();
+            using var command = old.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE dns_events (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, client TEXT NOT NULL, user TEXT, grp TEXT NOT NULL,
+                    name TEXT NOT NULL, qtype INTEGER NOT NULL, reason INTEGER NOT NULL, rcode INTEGER NOT NULL, flags INTEGER NOT NULL,
+                    categories INTEGER NOT NULL, upstream_us INTEGER NOT NULL);
+                INSERT INTO dns_events (at, client, grp, name, qtype, reason, rcode, flags, categories, upstream_us)
+                VALUES (1795000000000, '10.20.1.5', 'secondary', 'old.example', 1, 100, 0, 1, 0, 0);
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var journal = QueryJournal.Open(DbPath);
+        var sni = Event(Noon, "10.20.1.5", "games.example", blocked: true, category: Category.Games);
+        sni.Source = RequestSource.TlsSni;
+        journal.Append([sni], Group);
+
+        var rows = journal.Between(DateTimeOffset.FromUnixTimeMilliseconds(0), Noon.AddDays(1), 10);
+        Assert.Equal([("old.example", RequestSource.DnsUdp), ("games.example", RequestSource.TlsSni)], rows.Select(r => (r.Name, r.Source)));
+    }
 }

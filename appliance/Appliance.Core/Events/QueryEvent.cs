@@ -24,6 +24,9 @@ public enum QueryEventFlags : byte
     Forwarded = 16,
     Truncated = 32,
     Dropped = 64,
+
+    /// <summary>Monitor mode: what the policy would have done; nothing was enforced.</summary>
+    NotEnforced = 128,
 }
 
 /// <summary>
@@ -40,6 +43,9 @@ public struct QueryEvent
     public ushort QueryType { get; set; }
     public ReasonCode Reason { get; set; }
     public byte Rcode { get; set; }
+
+    /// <summary>Where the name was seen: a DNS query, or the SNI/Host/QUIC name of a flow the packet filter judged.</summary>
+    public RequestSource Source { get; set; }
     public QueryEventFlags Flags { get; set; }
     private byte _nameLength;
 

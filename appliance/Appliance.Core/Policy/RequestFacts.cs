@@ -10,6 +10,7 @@ public enum RequestSource : byte
     DnsTcp = 1,
     TlsSni = 2,
     HttpHost = 3,
+    QuicSni = 4,
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Appliance.Core.Events;
 using Appliance.Core.Lists;
+using Appliance.Core.Policy;
 using Appliance.Protocols.Dns;
 
 namespace Appliance.Fleet.Outbox;
@@ -55,6 +56,10 @@ public sealed class QueryRecords : IDisposable
             w.WriteNumber("qtype"u8, e.QueryType);
             w.WriteNumber("reason"u8, (int)e.Reason);
             w.WriteNumber("rcode"u8, e.Rcode);
+            if (e.Source is not (RequestSource.DnsUdp or RequestSource.DnsTcp))
+            {
+                w.WriteString("source"u8, e.Source switch { RequestSource.TlsSni => "sni", RequestSource.HttpHost => "http", _ => "quic" });
+            }
             if (e.Categories != 0)
             {
                 w.WriteStartArray("categories"u8);

@@ -103,7 +103,7 @@ public sealed partial class EventDrainService : BackgroundService
                 foreach (ref readonly var e in _batch.AsSpan(0, n))
                 {
 #pragma warning disable CA1873 // guarded by IsEnabled above; the analyzer does not see through the local
-                    Log.Query(_logger, e.Client.ToIPAddress(), DnsName.ToDisplayString(e.WireName), e.QueryType, e.Rcode, (int)e.Reason, e.Flags);
+                    Log.Query(_logger, e.Source, e.Client.ToIPAddress(), DnsName.ToDisplayString(e.WireName), e.QueryType, e.Rcode, (int)e.Reason, e.Flags);
 #pragma warning restore CA1873
                 }
             }
@@ -163,8 +163,8 @@ public sealed partial class EventDrainService : BackgroundService
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "query {Client} {Name} type {Type} -> rcode {Rcode} reason {Reason} {Flags}")]
-        public static partial void Query(ILogger logger, System.Net.IPAddress client, string name, ushort type, byte rcode, int reason, QueryEventFlags flags);
+        [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "{Source} {Client} {Name} type {Type} -> rcode {Rcode} reason {Reason} {Flags}")]
+        public static partial void Query(ILogger logger, Appliance.Core.Policy.RequestSource source, System.Net.IPAddress client, string name, ushort type, byte rcode, int reason, QueryEventFlags flags);
 
         [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "ALERT: query events not stored: {Problem}")]
         public static partial void NotStored(ILogger logger, string problem);
