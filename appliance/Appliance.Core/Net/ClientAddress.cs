@@ -64,6 +64,18 @@ public struct ClientAddress : IEquatable<ClientAddress>
         }
     }
 
+    /// <summary>From an address as it sits in an IP header (4 or 16 bytes) and a port: the packet filter's way in.</summary>
+    public static ClientAddress FromBytes(ReadOnlySpan<byte> address, ushort port)
+    {
+        var result = new ClientAddress
+        {
+            Family = address.Length == 4 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6,
+            Port = port,
+        };
+        address[..(address.Length == 4 ? 4 : 16)].CopyTo(result._bytes);
+        return result;
+    }
+
     public static ClientAddress FromEndPoint(IPEndPoint endPoint)
     {
         var address = new ClientAddress { Family = endPoint.AddressFamily, Port = (ushort)endPoint.Port };

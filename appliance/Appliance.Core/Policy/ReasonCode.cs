@@ -70,4 +70,26 @@ public enum ReasonCode : ushort
 
     /// <summary>Answered SERVFAIL at once: the resolver had no free slot to forward the query.</summary>
     DnsOverloaded = 162,
+
+    /// <summary>
+    /// Allowed (lenient mode): a TCP 80/443 flow that showed no name to judge — neither TLS nor HTTP, a ClientHello
+    /// without SNI, an IP literal, HTTP/1.0 without Host. A flow that did show a name carries the policy's own
+    /// reason (1xx), the same as a DNS query for that name.
+    /// </summary>
+    PacketUnnamedAllowed = 200,
+
+    /// <summary>Reset (strict mode): a TCP 80/443 flow that showed no name to judge.</summary>
+    PacketUnnamedBlocked = 201,
+
+    /// <summary>
+    /// Allowed (lenient mode): the flow's first bytes claimed TLS or HTTP but could not be read — malformed, longer than
+    /// we hold, split into more pieces than we track, or not complete within the packets we are sent.
+    /// </summary>
+    PacketUnreadableAllowed = 210,
+
+    /// <summary>Reset (strict mode): the flow's first bytes claimed TLS or HTTP but could not be read.</summary>
+    PacketUnreadableBlocked = 211,
+
+    /// <summary>Dropped ("allow QUIC but filter it"): a QUIC Initial whose name could not be read; the browser falls back to TCP.</summary>
+    PacketQuicUnreadable = 220,
 }

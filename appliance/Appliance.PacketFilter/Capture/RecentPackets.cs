@@ -61,20 +61,7 @@ public sealed class RecentPackets : IRecentPackets, IDisposable
     /// <exception cref="CaptureException">libpcap is missing, the interface does not exist, or capturing is not allowed.</exception>
     public static RecentPackets Start(CaptureOptions options, TimeProvider time)
     {
-        LibPcapLiveDevice? device;
-        try
-        {
-            device = LibPcapLiveDeviceList.Instance.FirstOrDefault(d => d.Name == options.Interface);
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or PcapException)
-        {
-            throw new CaptureException($"panel.capture: libpcap cannot be loaded ({ex.GetBaseException().Message}); install the 'libpcap0.8' package", ex);
-        }
-
-        if (device is null)
-        {
-            throw new CaptureException($"panel.capture.interface: there is no interface '{options.Interface}' to capture on");
-        }
+        var device = Devices.Find(options.Interface, "panel.capture.interface");
 
         var capture = new RecentPackets(device, options, time);
         try

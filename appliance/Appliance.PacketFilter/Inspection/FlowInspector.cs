@@ -1,0 +1,222 @@
+using Appliance.Core.Events;
+using Appliance.Core.Identity;
+using Appliance.Core.Policy;
+using Appliance.PacketFilter.Flows;
+using Appliance.PacketFilter.Packets;
+using Appliance.PacketFilter.Queue;
+using Appliance.Protocols;
+using Appliance.Protocols.Dns;
+using Appliance.Protocols.Http;
+using Appliance.Protocols.Tls;
+
+namespace Appliance.PacketFilter.Inspection;
+
+/// <summary>
+/// Judges the first packets of TCP 80/443 flows by the name they show (DESIGN §3): the TLS ClientHello's SNI or the
+/// HTTP Host, reassembled across segments and records, decided by <see cref="PolicyEngine.Decide"/> with the client's
+/// identity exactly as a DNS query for that name would be, and logged to the same event ring with the same reason
+/// codes. A flow is held until its name is whole (each partial segment passes undecided), then allowed with the
+/// decided mark or reset. One inspector per queue worker: not thread-safe, allocation-free once warm.
+/// </summary>
+public sealed partial class FlowInspector : IPacketJudge
+{
+    private static readonly byte[] RootName = [0];
+
+    private readonly PolicyEngine _policy;
+    private readonly IIdentityMap _identities;
+    private readonly EventRing<QueryEvent>? _events;
+    private readonly TimeProvider _time;
+    private readonly InspectionOptions _options;
+    private readonly FlowTable _flows;
+    private readonly byte[] _scratch = new byte[ClientHelloScanner.MaxHandshakeBytes];
+    private readonly byte[] _wireName = new byte[DnsLimits.MaxNameLength];
+    private readonly byte[] _loggedName = new byte[DnsLimits.MaxNameLength];
+    private readonly byte[] _redactionKey;
+
+    public FlowInspector(PolicyEngine policy, IIdentityMap? identities, EventRing<QueryEvent>? events, TimeProvider time, InspectionOptions options)
+    {
+        _policy = policy;
+        _identities = identities ?? NoIdentities.Instance;
+        _events = events;
+        _time = time;
+        _options = options;
+        _flows = new FlowTable(options.FlowCapacity, options.FlowIdle, time);
+        _redactionKey = options.StatutoryLogKey ?? StatutoryRedaction.NewKey();
+    }
+
+    public InspectionCounters Counters { get; } = new();
+
+    /// <summary>Flows held now, and how many were dropped to make room or after going idle.</summary>
+    public (int Held, long Evicted, long Expired) FlowTableState => (_flows.Count, _flows.Evicted, _flows.Expired);
+
+    public PacketVerdict Judge(in QueuedPacket packet) => Inspect(packet.Payload);
+
+    /// <summary>Judges one packet from its IP header on (an NFQUEUE payload, or a mirrored packet in monitor mode).</summary>
+    public PacketVerdict Inspect(ReadOnlySpan<byte> ip)
+    {
+        if (!TransportPacket.TryRead(ip, out var packet))
+        {
+            Counters.NotIpField++;
+            return PacketVerdict.Pass;
+        }
+
+        ref var flow = ref _flows.GetOrAdd(packet.Key, _time.GetTimestamp(), out var created);
+        if (created)
+        {
+            Counters.FlowsField++;
+        }
+
+        if (flow.Phase == FlowPhase.Decided)
+        {
+            return flow.Verdict;   // queued before the connection mark was saved: same answer
+        }
+
+        if (packet.Key.Protocol == TransportPacket.Udp)
+        {
+            return InspectQuic(ref flow, packet);
+        }
+
+        if (packet.Has(TransportPacket.Rst))
+        {
+            _flows.Remove(packet.Key);
+            return PacketVerdict.Pass;
+        }
+
+        if (packet.Has(TransportPacket.Syn))
+        {
+            flow.Stream.Start(packet.Sequence);
+            return PacketVerdict.Pass;
+        }
+
+        if (packet.Payload.IsEmpty)
+        {
+            return PacketVerdict.Pass;
+        }
+
+        flow.DataPackets++;
+        var source = packet.Payload[0] == 0x16 ? RequestSource.TlsSni : RequestSource.HttpHost;
+        return flow.Stream.Add(packet.Sequence, packet.Payload) == SegmentResult.Stored
+            ? ReadName(ref flow)
+            : Settle(ref flow, Unreadable(), source);
+    }
+
+    private PacketVerdict ReadName(ref Flow flow)
+    {
+        var data = flow.Stream.Prefix;
+        if (data.IsEmpty)
+        {
+            return Wait(ref flow, RequestSource.TlsSni);   // only out-of-order bytes so far
+        }
+
+        ParseStatus status;
+        ReadOnlySpan<byte> name;
+        RequestSource source;
+        if (data[0] == 0x16)
+        {
+            source = RequestSource.TlsSni;
+            status = ClientHelloScanner.Scan(data, _scratch, out var hello);
+            name = status == ParseStatus.Ok && hello.HasServerName ? hello.ServerName : [];
+        }
+        else
+        {
+            source = RequestSource.HttpHost;
+            status = HttpRequestHead.TryReadHost(data, out name);
+        }
+
+        return status switch
+        {
+            ParseStatus.Ok when !name.IsEmpty && !DnsName.IsIpLiteral(name) => JudgeName(ref flow, name, source),
+            ParseStatus.Ok or ParseStatus.NotThisProtocol => Settle(ref flow, Unnamed(), source),
+            ParseStatus.NeedMoreData => Wait(ref flow, source),
+            _ => Settle(ref flow, Unreadable(), source),
+        };
+    }
+
+    // Undecided: pass this packet and wait for the next, unless this was the last packet the ruleset sends us.
+    private PacketVerdict Wait(ref Flow flow, RequestSource source) =>
+        flow.DataPackets >= _options.MaxDataPackets ? Settle(ref flow, Unreadable(), source) : PacketVerdict.Pass;
+
+    private PacketVerdict JudgeName(ref Flow flow, ReadOnlySpan<byte> name, RequestSource source)
+    {
+        if (!DnsName.TryEncodeHostName(name, _wireName, out var written))
+        {
+            return Settle(ref flow, Unreadable(), source);   // not a host name: spaces, NUL, an empty label…
+        }
+
+        var wire = _wireName.AsSpan(0, written);
+        Counters.NamedField++;
+        var verdict = Decide(flow.Key, wire, source);
+
+        // A canary's NXDOMAIN (Private Relay's mask.icloud.com) means "keep this off": the connection is reset too.
+        // A safe-search rewrite is the resolver's business: the flow to the rewritten address is allowed.
+        var blocked = verdict.Action is VerdictAction.Block or VerdictAction.NxDomain;
+        return Settle(ref flow, verdict with { Action = blocked ? VerdictAction.Block : VerdictAction.Allow }, source, wire);
+    }
+
+    private Verdict Decide(in FlowKey key, ReadOnlySpan<byte> wireName, RequestSource source)
+    {
+        var client = key.Client;
+        _identities.TryResolve(client, out var identity);
+        return _policy.Decide(new RequestFacts(wireName, 0, client, source, _time.GetUtcNow(), identity));
+    }
+
+    private Verdict Unnamed() => _options.UnnamedFlows == UnnamedFlows.Strict
+        ? new Verdict(VerdictAction.Block, ReasonCode.PacketUnnamedBlocked)
+        : new Verdict(VerdictAction.Allow, ReasonCode.PacketUnnamedAllowed);
+
+    private Verdict Unreadable() => _options.UnnamedFlows == UnnamedFlows.Strict
+        ? new Verdict(VerdictAction.Block, ReasonCode.PacketUnreadableBlocked)
+        : new Verdict(VerdictAction.Allow, ReasonCode.PacketUnreadableAllowed);
+
+    private PacketVerdict Settle(ref Flow flow, in Verdict verdict, RequestSource source, ReadOnlySpan<byte> wireName = default)
+    {
+        var blocked = verdict.Action == VerdictAction.Block;
+        if (wireName.IsEmpty)
+        {
+            if (verdict.Reason is ReasonCode.PacketUnnamedAllowed or ReasonCode.PacketUnnamedBlocked)
+            {
+                Counters.UnnamedField++;
+            }
+            else
+            {
+                Counters.UnreadableField++;
+            }
+        }
+
+        if (blocked)
+        {
+            Counters.BlockedField++;
+        }
+
+        var group = wireName.IsEmpty ? Decide(flow.Key, RootName, source).Group : verdict.Group;
+        Log(flow.Key, verdict, group, source, wireName);
+        flow.Phase = FlowPhase.Decided;
+        flow.Verdict = blocked ? (flow.Key.Protocol == TransportPacket.Udp ? PacketVerdict.Drop : PacketVerdict.Block) : PacketVerdict.Allow;
+        flow.Stream.Release();
+        return _options.Enforce ? flow.Verdict : PacketVerdict.Pass;
+    }
+
+    private void Log(in FlowKey key, in Verdict verdict, byte group, RequestSource source, ReadOnlySpan<byte> wireName) =>
+        _events?.TryWrite(NewEvent(key.Client, verdict, verdict.Action == VerdictAction.Block, group, source, wireName));
+
+    private QueryEvent NewEvent(in Appliance.Core.Net.ClientAddress client, in Verdict verdict, bool blocked, byte group, RequestSource source, ReadOnlySpan<byte> wireName)
+    {
+        var flags = blocked ? QueryEventFlags.Blocked : QueryEventFlags.None;
+        var e = new QueryEvent
+        {
+            Time = _time.GetUtcNow(),
+            Client = client,
+            Reason = verdict.Reason,
+            Flags = _options.Enforce ? flags : flags | QueryEventFlags.NotEnforced,
+            Group = group,
+            Categories = verdict.Categories,
+            Source = source,
+        };
+
+        // Statutory-list names are never logged in clear (DESIGN §5), here as in the resolver.
+        e.SetName(verdict.Reason == ReasonCode.DnsBlockedStatutory
+            ? _loggedName.AsSpan(0, StatutoryRedaction.Write(_redactionKey, wireName, verdict.Categories, _loggedName))
+            : wireName);
+        return e;
+    }
+}

@@ -1,0 +1,186 @@
+using Appliance.Core.Events;
+using Appliance.Core.Lists;
+using Appliance.Core.Policy;
+using Appliance.PacketFilter.Inspection;
+using Appliance.PacketFilter.Queue;
+using Appliance.TestSupport;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Appliance.PacketFilter.Tests.Inspection;
+
+/// <summary>The inspector on built packets: names judged as DNS would judge them, segments and records reassembled, the unnamed-flow policy.</summary>
+public sealed class FlowInspectorTests
+{
+    private const string Client = "192.0.2.10";
+    private const string Server = "203.0.113.5";
+    private const uint Isn = 1000;
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
+    private readonly EventRing<QueryEvent> _events = new(64);
+
+    [Fact]
+    public void A_ClientHello_naming_a_blocked_site_is_reset_and_logged_like_a_DNS_block()
+    {
+        var inspector = Inspector();
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn, PacketBuilder.Syn, []));
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("www.Games.example")));
+        // A packet queued before the connection mark took effect gets the same verdict.
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 100, PacketBuilder.Ack, "x"u8));
+
+        var e = SingleEvent();
+        Assert.Equal(RequestSource.TlsSni, e.Source);
+        Assert.Equal(ReasonCode.DnsBlockedCategory, e.Reason);
+        Assert.Equal("www.games.example", Name(e));
+        Assert.True((e.Flags & QueryEventFlags.Blocked) != 0);
+        Assert.Equal(Categories.Bit(Category.Games), e.Categories);
+    }
+
+    [Fact]
+    public void An_allowed_name_gets_the_decided_mark()
+    {
+        var inspector = Inspector();
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Allow, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("homework.example")));
+        Assert.Equal(ReasonCode.DnsAllowedDefault, SingleEvent().Reason);
+    }
+
+    [Fact]
+    public void A_ClientHello_in_one_byte_records_and_out_of_order_segments_is_still_decided_on_its_last_byte()
+    {
+        var inspector = Inspector();
+        var stream = Hellos.Stream("games.example", recordSize: 1);
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        var third = stream.Length / 3;
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1 + (uint)(2 * third), PacketBuilder.Ack, stream.AsSpan(2 * third)));
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, stream.AsSpan(0, third)));
+        Assert.Empty(Drain());
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 1 + (uint)third, PacketBuilder.Ack, stream.AsSpan(third, third)));
+        Assert.Equal("games.example", Name(SingleEvent()));
+    }
+
+    [Fact]
+    public void A_plain_HTTP_Host_is_judged_too()
+    {
+        var inspector = Inspector();
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, [], port: 80);
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, "GET / HTTP/1.1\r\nHo"u8, port: 80));
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 19, PacketBuilder.Ack, "st: games.example:80\r\n\r\n"u8, port: 80));
+        var e = SingleEvent();
+        Assert.Equal(RequestSource.HttpHost, e.Source);
+        Assert.Equal("games.example", Name(e));
+    }
+
+    [Theory]
+    [InlineData(UnnamedFlows.Lenient, PacketVerdict.Allow, ReasonCode.PacketUnnamedAllowed)]
+    [InlineData(UnnamedFlows.Strict, PacketVerdict.Block, ReasonCode.PacketUnnamedBlocked)]
+    public void A_flow_that_shows_no_name_follows_the_unnamed_policy(UnnamedFlows policy, PacketVerdict expected, ReasonCode reason)
+    {
+        var inspector = Inspector(new InspectionOptions { UnnamedFlows = policy });
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(expected, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, "SSH-2.0-OpenSSH_9.2\r\n"u8));
+        Assert.Equal(reason, SingleEvent().Reason);
+
+        Send(inspector, 40001, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(expected, Send(inspector, 40001, Isn + 1, PacketBuilder.Ack, Hellos.Stream(serverName: null)));   // no SNI
+        Assert.Equal(reason, SingleEvent().Reason);
+    }
+
+    [Theory]
+    [InlineData(UnnamedFlows.Lenient, PacketVerdict.Allow, ReasonCode.PacketUnreadableAllowed)]
+    [InlineData(UnnamedFlows.Strict, PacketVerdict.Block, ReasonCode.PacketUnreadableBlocked)]
+    public void A_ClientHello_that_never_completes_within_the_packet_cap_is_unreadable(UnnamedFlows policy, PacketVerdict expected, ReasonCode reason)
+    {
+        var inspector = Inspector(new InspectionOptions { UnnamedFlows = policy, MaxDataPackets = 3 });
+        var stream = Hellos.Stream("games.example", padding: 2000);
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, stream.AsSpan(0, 10)));
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 11, PacketBuilder.Ack, stream.AsSpan(10, 10)));
+        Assert.Equal(expected, Send(inspector, 40000, Isn + 21, PacketBuilder.Ack, stream.AsSpan(20, 10)));
+        Assert.Equal(reason, SingleEvent().Reason);
+    }
+
+    [Fact]
+    public void A_statutory_name_is_reset_and_never_logged_in_clear()
+    {
+        var locked = new DomainSetBuilder();
+        locked.Add("abuse.example", Categories.Bit(Category.StatutoryIwf));
+        var inspector = Inspector(policy: new PolicySnapshotSource(locked: locked.Build()));
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("abuse.example")));
+        var e = SingleEvent();
+        Assert.Equal(ReasonCode.DnsBlockedStatutory, e.Reason);
+        Assert.DoesNotContain("abuse", Name(e), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void In_monitor_mode_nothing_is_enforced_and_the_event_says_so()
+    {
+        var inspector = Inspector(new InspectionOptions { Enforce = false });
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("games.example")));
+        var e = SingleEvent();
+        Assert.Equal(QueryEventFlags.Blocked | QueryEventFlags.NotEnforced, e.Flags);
+    }
+
+    [Fact]
+    public void Judging_flows_allocates_nothing_once_warm()
+    {
+        var inspector = Inspector(new InspectionOptions { FlowCapacity = 1024 });
+        var syn = new byte[2000][];
+        var hello = new byte[2000][];
+        var payload = Hellos.Stream("www.games.example");
+        for (var i = 0; i < syn.Length; i++)
+        {
+            syn[i] = PacketBuilder.Tcp(Client, (ushort)(20000 + i), Server, 443, Isn, PacketBuilder.Syn, []);
+            hello[i] = PacketBuilder.Tcp(Client, (ushort)(20000 + i), Server, 443, Isn + 1, PacketBuilder.Ack, payload);
+        }
+
+        void Round()
+        {
+            for (var i = 0; i < syn.Length; i++)
+            {
+                inspector.Inspect(syn[i]);
+                inspector.Inspect(hello[i]);
+                _events.TryRead(out _);
+            }
+        }
+
+        Round();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Round();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private FlowInspector Inspector(InspectionOptions? options = null, PolicySnapshotSource? policy = null) =>
+        new((policy ?? new PolicySnapshotSource()).Engine(), null, _events, _time, options ?? new InspectionOptions());
+
+    private static PacketVerdict Send(FlowInspector inspector, ushort clientPort, uint sequence, byte flags, ReadOnlySpan<byte> payload, ushort port = 443) =>
+        inspector.Inspect(PacketBuilder.Tcp(Client, clientPort, Server, port, sequence, flags, payload));
+
+    private List<QueryEvent> Drain()
+    {
+        var list = new List<QueryEvent>();
+        while (_events.TryRead(out var e))
+        {
+            list.Add(e);
+        }
+
+        return list;
+    }
+
+    private QueryEvent SingleEvent() => Assert.Single(Drain());
+
+    private static string Name(in QueryEvent e) => Appliance.Protocols.Dns.DnsName.ToSearchText(e.WireName);
+
+    /// <summary>One group that blocks games, with an optional locked statutory list.</summary>
+    private sealed class PolicySnapshotSource(DomainSet? locked = null)
+    {
+        public PolicyEngine Engine()
+        {
+            var lists = new DomainSetBuilder();
+            lists.Add("games.example", Categories.Bit(Category.Games));
+            var document = new PolicyDocument { Groups = [new GroupDefinition { Name = "default", BlockedCategories = ["games"] }] };
+            return new PolicyEngine(PolicyCompiler.Compile(document, new PolicyLists(lists.Build(), DomainSet.Empty, locked ?? DomainSet.Empty), 1));
+        }
+    }
+}
