@@ -69,14 +69,48 @@ internal sealed class ByteMutator(Random random, int capacity)
     }
 }
 
+/// <summary>A seeded fuzz run: mutates the inputs, hands each result to a reader, and counts the outcomes.</summary>
+internal static class FuzzRun
+{
+    /// <summary>
+    /// Runs <paramref name="read"/> (which asserts what must hold for one input and returns the status) on
+    /// <paramref name="iterations"/> mutated inputs. A throw, from the reader or an assertion, fails the run with
+    /// the seed, iteration and input, so that one case reproduces.
+    /// </summary>
+    public static Outcomes Run(int seed, int iterations, IReadOnlyList<byte[]> inputs, Func<byte[], ParseStatus> read)
+    {
+        var mutator = new ByteMutator(new Random(seed), inputs.Max(i => i.Length) + 16);
+        var outcomes = new Outcomes(iterations);
+        for (var i = 0; i < iterations; i++)
+        {
+            var input = mutator.Mutate(inputs[mutator.Random.Next(inputs.Count)]);
+            try
+            {
+                outcomes.Add(read(input));
+            }
+            catch (Exception e)
+            {
+                throw new Xunit.Sdk.XunitException($"seed {seed}, iteration {i}, input {Convert.ToHexString(input)}:{Environment.NewLine}{e}");
+            }
+        }
+
+        return outcomes;
+    }
+}
+
 /// <summary>Outcome counts of a fuzz run, so a run can show it reached every kind of result.</summary>
-internal sealed class Outcomes
+internal sealed class Outcomes(int iterations)
 {
     private readonly Dictionary<ParseStatus, int> _counts = [];
 
-    public void Add(ParseStatus status) => _counts[status] = this[status] + 1;
+    public void Add(ParseStatus status) => _counts[status] = _counts.GetValueOrDefault(status) + 1;
 
-    public int this[ParseStatus status] => _counts.GetValueOrDefault(status);
+    /// <summary>
+    /// Fails unless <paramref name="status"/> came out of at least <paramref name="fraction"/> of the run: mutations
+    /// that never break an input, or never leave one intact, prove little.
+    /// </summary>
+    public void AssertShare(ParseStatus status, double fraction) =>
+        Assert.True(_counts.GetValueOrDefault(status) >= Math.Max(1, iterations * fraction), ToString());
 
     public override string ToString() => string.Join(", ", _counts.Select(c => $"{c.Key}: {c.Value}"));
 }

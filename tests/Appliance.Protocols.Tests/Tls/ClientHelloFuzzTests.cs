@@ -16,66 +16,41 @@ public class ClientHelloFuzzTests
     [Fact]
     public void Scan_MutatedStreams_NeverThrowAndKeepTheNameInsideTheInput()
     {
-        var mutator = new ByteMutator(new Random(Seed), 4096);
         var scratch = new byte[ClientHelloScanner.MaxHandshakeBytes];
-        var inputs = Streams();
-        var outcomes = new Outcomes();
 
-        for (var i = 0; i < Iterations; i++)
+        var outcomes = FuzzRun.Run(Seed, Iterations, Streams(), stream =>
         {
-            var stream = mutator.Mutate(inputs[mutator.Random.Next(inputs.Length)]);
-            ParseStatus status;
-            try
+            var status = ClientHelloScanner.Scan(stream, scratch, out var hello);
+            if (status == ParseStatus.Ok && hello.HasServerName)
             {
-                status = ClientHelloScanner.Scan(stream, scratch, out var hello);
-                if (status == ParseStatus.Ok && hello.HasServerName)
-                {
-                    Assert.True(SpanPlace.IsInside(stream, hello.ServerName) || SpanPlace.IsInside(scratch, hello.ServerName));
-                    Assert.False(hello.ServerName.IsEmpty);
-                }
-            }
-            catch (Exception e)
-            {
-                throw new Xunit.Sdk.XunitException($"seed {Seed}, iteration {i}, input {Convert.ToHexString(stream)}:{Environment.NewLine}{e}");
+                Assert.True(SpanPlace.IsInside(stream, hello.ServerName) || SpanPlace.IsInside(scratch, hello.ServerName));
+                Assert.False(hello.ServerName.IsEmpty);
             }
 
-            outcomes.Add(status);
-        }
+            return status;
+        });
 
-        // The mutations must both break streams and leave some intact, or the run proves little.
-        Assert.True(outcomes[ParseStatus.Ok] > Iterations / 20, outcomes.ToString());
-        Assert.True(outcomes[ParseStatus.Malformed] > Iterations / 20, outcomes.ToString());
-        Assert.True(outcomes[ParseStatus.NeedMoreData] > Iterations / 100, outcomes.ToString());
-        Assert.True(outcomes[ParseStatus.NotThisProtocol] > 0, outcomes.ToString());
+        outcomes.AssertShare(ParseStatus.Ok, 0.05);
+        outcomes.AssertShare(ParseStatus.Malformed, 0.05);
+        outcomes.AssertShare(ParseStatus.NeedMoreData, 0.01);
+        outcomes.AssertShare(ParseStatus.NotThisProtocol, 0);
     }
 
     [Fact]
     public void TryRead_MutatedMessages_NeverThrowAndKeepTheNameInsideTheInput()
     {
-        var mutator = new ByteMutator(new Random(Seed + 1), 4096);
         var inputs = ClientHelloVectors.All.Keys.Select(ClientHelloVectors.Message).ToArray();
-        var outcomes = new Outcomes();
 
-        for (var i = 0; i < Iterations; i++)
+        var outcomes = FuzzRun.Run(Seed + 1, Iterations, inputs, message =>
         {
-            var message = mutator.Mutate(inputs[mutator.Random.Next(inputs.Length)]);
-            ParseStatus status;
-            try
-            {
-                status = ClientHelloReader.TryRead(message, out var hello);
-                Assert.True(status != ParseStatus.Ok || !hello.HasServerName || SpanPlace.IsInside(message, hello.ServerName));
-                Assert.True(status != ParseStatus.Ok || SpanPlace.IsInside(message, hello.Alpn) || hello.Alpn.IsEmpty);
-            }
-            catch (Exception e)
-            {
-                throw new Xunit.Sdk.XunitException($"seed {Seed + 1}, iteration {i}, input {Convert.ToHexString(message)}:{Environment.NewLine}{e}");
-            }
+            var status = ClientHelloReader.TryRead(message, out var hello);
+            Assert.True(status != ParseStatus.Ok || !hello.HasServerName || SpanPlace.IsInside(message, hello.ServerName));
+            Assert.True(status != ParseStatus.Ok || hello.Alpn.IsEmpty || SpanPlace.IsInside(message, hello.Alpn));
+            return status;
+        });
 
-            outcomes.Add(status);
-        }
-
-        Assert.True(outcomes[ParseStatus.Ok] > Iterations / 20, outcomes.ToString());
-        Assert.True(outcomes[ParseStatus.Malformed] > Iterations / 20, outcomes.ToString());
+        outcomes.AssertShare(ParseStatus.Ok, 0.05);
+        outcomes.AssertShare(ParseStatus.Malformed, 0.05);
     }
 
     [Fact]
