@@ -4,7 +4,7 @@ namespace Appliance.Protocols.Dns;
 /// Domain names in wire form (RFC 1035 §3.1, §4.1.4): length-prefixed labels ending in a zero byte,
 /// possibly ending instead in a compression pointer. Names are never turned into strings on the hot path.
 /// </summary>
-public static class DnsName
+public static partial class DnsName
 {
     /// <summary>
     /// Validates the name at <paramref name="offset"/> and reports how many bytes it occupies there
