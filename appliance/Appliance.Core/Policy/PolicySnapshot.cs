@@ -95,12 +95,20 @@ public sealed class PolicySnapshot
         var effective = Volatile.Read(ref _effective);
         if (effective is null || effective.Minute != minute)
         {
-            var local = Clock.At(new DateTimeOffset(minute * TimeSpan.TicksPerMinute, TimeSpan.Zero));
-            effective = new EffectiveCategories(minute, [.. Groups.Select(g => g.CategoriesAt(local, Terms))]);
-            Volatile.Write(ref _effective, effective);
+            effective = Recompute(minute);
         }
 
         return effective.Masks[group];
+    }
+
+    // Once a minute. Kept out of CategoriesAt: the lambda's closure would otherwise be allocated on every call, since
+    // the compiler hoists it to the start of the method (it cost 32 bytes on each category-blocked query).
+    private EffectiveCategories Recompute(long minute)
+    {
+        var local = Clock.At(new DateTimeOffset(minute * TimeSpan.TicksPerMinute, TimeSpan.Zero));
+        var effective = new EffectiveCategories(minute, [.. Groups.Select(g => g.CategoriesAt(local, Terms))]);
+        Volatile.Write(ref _effective, effective);
+        return effective;
     }
 
     private sealed record EffectiveCategories(long Minute, ulong[] Masks);

@@ -1,4 +1,3 @@
-using Appliance.Core.Events;
 using Appliance.Core.Policy;
 using Appliance.PacketFilter.Packets;
 using Appliance.Protocols;

@@ -13,7 +13,7 @@ namespace Appliance.PacketFilter.Inspection;
 
 /// <summary>
 /// Judges the first packets of TCP 80/443 flows by the name they show (DESIGN §3): the TLS ClientHello's SNI or the
-/// HTTP Host, reassembled across segments and records, decided by <see cref="PolicyEngine.Decide"/> with the client's
+/// HTTP Host, reassembled across segments and records, decided by <see cref="PolicyEngine.Decide(in RequestFacts)"/> with the client's
 /// identity exactly as a DNS query for that name would be, and logged to the same event ring with the same reason
 /// codes. A flow is held until its name is whole (each partial segment passes undecided), then allowed with the
 /// decided mark or reset. One inspector per queue worker: not thread-safe, allocation-free once warm.

@@ -4,7 +4,7 @@ namespace Appliance.PacketFilter.Tests.Flows;
 
 public sealed class StreamAssemblerTests
 {
-    private const uint Syn = 0xFFFF_FFF0;   // close to the wrap: sequence arithmetic is modulo 2^32 (RFC 9293 §3.4)
+    private static readonly uint Syn = 0xFFFF_FFF0;   // close to the wrap: sequence arithmetic is modulo 2^32 (RFC 9293 §3.4)
     private static readonly byte[] Message = [.. Enumerable.Range(0, 200).Select(i => (byte)i)];
 
     [Fact]
