@@ -66,8 +66,9 @@ public sealed class QuicInitialDecoder : IDisposable
     /// Takes in the Initial packets of one client datagram: the first packet and any coalesced after it (RFC 9000
     /// §12.2), stopping at a short header, another packet type, version or connection ID, or trailing padding.
     /// Ok when at least one Initial was opened and its frames stored; NotThisProtocol when the datagram starts
-    /// with no Initial of this attempt; Malformed when a header is broken, a packet fails authentication (the
-    /// decoder is unchanged), or an authenticated packet breaks a rule (the decoder is then broken for good).
+    /// with no Initial of this attempt; Malformed when the first packet's header is broken or it fails
+    /// authentication (the decoder is unchanged), or an authenticated packet breaks a rule (the decoder is then
+    /// broken for good).
     /// </summary>
     public ParseStatus Add(ReadOnlySpan<byte> datagram)
     {
@@ -87,12 +88,14 @@ public sealed class QuicInitialDecoder : IDisposable
             return ParseStatus.NotThisProtocol;
         }
 
-        while (true)
+        for (var opened = 0; ; opened++)
         {
             status = OpenPacket(datagram[..header.PacketLength], header);
             if (status != ParseStatus.Ok)
             {
-                return status;
+                // RFC 9000 §12.2: coalesced packets are processed separately, so a later one that fails
+                // authentication is dropped alone; what the earlier ones brought stays.
+                return opened > 0 && !_broken ? ParseStatus.Ok : status;
             }
 
             datagram = datagram[header.PacketLength..];

@@ -116,6 +116,18 @@ public class QuicInitialDecoderTests
     }
 
     [Fact]
+    public void Add_CoalescedPacketThatFailsAuthentication_IsDroppedAlone()
+    {
+        var hello = ClientHelloOf("kept.example");
+        var good = InitialPackets.Protect(QuicVersion.Version1, Dcid, InitialPackets.Crypto(0, hello.AsSpan(0, 30)), packetNumber: 0);
+        var damaged = InitialPackets.Protect(QuicVersion.Version1, Dcid, InitialPackets.Crypto(30, hello.AsSpan(30)), packetNumber: 1);
+        damaged[^1] ^= 1;
+        var resent = InitialPackets.Protect(QuicVersion.Version1, Dcid, InitialPackets.Crypto(30, hello.AsSpan(30)), packetNumber: 2);
+
+        Assert.Equal("kept.example", ServerNameAfter([.. good, .. damaged], resent));
+    }
+
+    [Fact]
     public void Add_OverlappingFrames_FirstBytesWin()
     {
         var real = ClientHelloOf("first.example");
