@@ -96,7 +96,11 @@ public static partial class HttpRequestHead
 
             if (Ascii.EqualsIgnoreCase(name, "host"u8))
             {
-                hostFields++;
+                if (++hostFields > 1)
+                {
+                    return ParseStatus.Malformed;   // RFC 9112 §3.2: a 400, whatever follows
+                }
+
                 hostField = value;
             }
         }
@@ -106,8 +110,8 @@ public static partial class HttpRequestHead
             return status;
         }
 
-        // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host, or with more than one.
-        if (hostFields > 1 || (hostFields == 0 && minorVersion > 0))
+        // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
+        if (hostFields == 0 && minorVersion > 0)
         {
             return ParseStatus.Malformed;
         }

@@ -28,7 +28,6 @@ public static class TlsExtensionType
 /// <summary>Protocol versions as they appear on the wire (RFC 8446 §4.2.1).</summary>
 public static class TlsVersion
 {
-    public const ushort Tls12 = 0x0303;
     public const ushort Tls13 = 0x0304;
 }
 

@@ -127,6 +127,12 @@ public class HttpRequestHeadTests
         Assert.Equal(ParseStatus.NotThisProtocol, HttpRequestHead.TryReadHost(stream, out _));
     }
 
+    [Fact]
+    public void TryReadHost_SecondHostField_IsMalformedBeforeTheHeadEnds()
+    {
+        Assert.Equal(ParseStatus.Malformed, HttpRequestHead.TryReadHost("GET / HTTP/1.1\r\nHost: a.example\r\nhost: b.example\r\nAcc"u8, out _));
+    }
+
     [Theory]
     [InlineData("SSH banner", "SSH-2.0-OpenSSH_9.6\r\n")]
     [InlineData("method longer than any registered one", "ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJ / HTTP/1.1\r\n")]

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Appliance.Protocols.Tls;
 
 namespace Appliance.Protocols.Tests.Tls;
 
@@ -82,7 +83,7 @@ internal static class TlsRecords
             }
 
             var take = Math.Min(size, message.Length - at);
-            stream.AddRange(Record(22, message.AsSpan(at, take).ToArray()));
+            stream.AddRange(Record(TlsContentType.Handshake, message.AsSpan(at, take).ToArray()));
             at += take;
         }
 

@@ -113,7 +113,7 @@ public class ClientHelloScannerTests
     public void Scan_BytesAfterTheHello_AreIgnored()
     {
         // A TLS 1.3 client may send change_cipher_spec and early data right behind its ClientHello.
-        byte[] stream = [.. ClientHelloVectors.OpenSsl, .. TlsRecords.Record(20, [1]), .. TlsRecords.Record(23, [9, 9, 9])];
+        byte[] stream = [.. ClientHelloVectors.OpenSsl, .. TlsRecords.Record(TlsContentType.ChangeCipherSpec, [1]), .. TlsRecords.Record(TlsContentType.ApplicationData, [9, 9, 9])];
 
         Assert.Equal(ParseStatus.Ok, ClientHelloScanner.Scan(stream, _scratch, out var hello));
         Assert.Equal("www.example.test", Encoding.ASCII.GetString(hello.ServerName));
@@ -153,11 +153,11 @@ public class ClientHelloScannerTests
         var tail = message[40..];
         return new TheoryData<string, byte[]>
         {
-            { "zero-length first record", [.. TlsRecords.Record(22, []), .. TlsRecords.Wrap(message)] },
-            { "zero-length record mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(22, []), .. TlsRecords.Wrap(tail)] },
-            { "alert mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(21, [1, 0]), .. TlsRecords.Wrap(tail)] },
-            { "change_cipher_spec mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(20, [1]), .. TlsRecords.Wrap(tail)] },
-            { "application data mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(23, [1]), .. TlsRecords.Wrap(tail)] },
+            { "zero-length first record", [.. TlsRecords.Record(TlsContentType.Handshake, []), .. TlsRecords.Wrap(message)] },
+            { "zero-length record mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(TlsContentType.Handshake, []), .. TlsRecords.Wrap(tail)] },
+            { "alert mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(TlsContentType.Alert, [1, 0]), .. TlsRecords.Wrap(tail)] },
+            { "change_cipher_spec mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(TlsContentType.ChangeCipherSpec, [1]), .. TlsRecords.Wrap(tail)] },
+            { "application data mid-hello", [.. TlsRecords.Wrap(head), .. TlsRecords.Record(TlsContentType.ApplicationData, [1]), .. TlsRecords.Wrap(tail)] },
             { "SSL 2 version mid-hello", [.. TlsRecords.Wrap(head), 0x16, 0x02, 0x00, 0x00, 0x01, 0x00] },
             { "record longer than 2^14", [0x16, 0x03, 0x01, 0x40, 0x01, .. message] },
             { "first message not a ClientHello", TlsRecords.Wrap([2, .. message[1..]]) },
