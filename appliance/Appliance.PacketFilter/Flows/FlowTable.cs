@@ -25,6 +25,14 @@ internal struct Flow
     public object? Quic;      // the QUIC Initial decoder of a UDP flow we filter
     internal int Newer;       // LRU links (slot indices, -1 for none)
     internal int Older;
+
+    /// <summary>Gives back what only an undecided flow needs: the stream buffer, the QUIC decoder.</summary>
+    public void Release()
+    {
+        Stream.Release();
+        (Quic as IDisposable)?.Dispose();
+        Quic = null;
+    }
 }
 
 /// <summary>
@@ -119,7 +127,7 @@ internal sealed class FlowTable
     private void Remove(int slot)
     {
         ref var flow = ref _flows[slot];
-        flow.Stream.Release();
+        flow.Release();
         _index.Remove(flow.Key);
         Unlink(slot);
         flow = default;

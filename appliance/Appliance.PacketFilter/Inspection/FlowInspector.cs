@@ -171,16 +171,13 @@ public sealed partial class FlowInspector : IPacketJudge
     private PacketVerdict Settle(ref Flow flow, in Verdict verdict, RequestSource source, ReadOnlySpan<byte> wireName = default)
     {
         var blocked = verdict.Action == VerdictAction.Block;
-        if (wireName.IsEmpty)
+        if (verdict.Reason is ReasonCode.PacketUnnamedAllowed or ReasonCode.PacketUnnamedBlocked)
         {
-            if (verdict.Reason is ReasonCode.PacketUnnamedAllowed or ReasonCode.PacketUnnamedBlocked)
-            {
-                Counters.UnnamedField++;
-            }
-            else
-            {
-                Counters.UnreadableField++;
-            }
+            Counters.UnnamedField++;
+        }
+        else if (verdict.Reason is ReasonCode.PacketUnreadableAllowed or ReasonCode.PacketUnreadableBlocked or ReasonCode.PacketQuicUnreadable)
+        {
+            Counters.UnreadableField++;
         }
 
         if (blocked)
@@ -192,7 +189,7 @@ public sealed partial class FlowInspector : IPacketJudge
         Log(flow.Key, verdict, group, source, wireName);
         flow.Phase = FlowPhase.Decided;
         flow.Verdict = blocked ? (flow.Key.Protocol == TransportPacket.Udp ? PacketVerdict.Drop : PacketVerdict.Block) : PacketVerdict.Allow;
-        flow.Stream.Release();
+        flow.Release();
         return _options.Enforce ? flow.Verdict : PacketVerdict.Pass;
     }
 

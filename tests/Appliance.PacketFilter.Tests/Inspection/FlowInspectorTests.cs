@@ -123,6 +123,53 @@ public sealed class FlowInspectorTests
     }
 
     [Fact]
+    public void A_QUIC_Initial_split_over_two_datagrams_is_judged_by_its_SNI_and_a_blocked_one_dropped()
+    {
+        var inspector = Inspector();
+        byte[] dcid = [1, 2, 3, 4, 5, 6, 7, 8];
+        var hello = Hellos.Message("games.example");
+        var half = hello.Length / 2;
+        var second = InitialPackets.ProtectPadded(1, dcid, InitialPackets.Crypto(half, hello.AsSpan(half)), packetNumber: 1);
+        var first = InitialPackets.ProtectPadded(1, dcid, InitialPackets.Crypto(0, hello.AsSpan(0, half)), packetNumber: 0);
+
+        Assert.Equal(PacketVerdict.Pass, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, second)));   // out of order
+        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, first)));
+        var e = SingleEvent();
+        Assert.Equal(RequestSource.QuicSni, e.Source);
+        Assert.Equal(ReasonCode.DnsBlockedCategory, e.Reason);
+        Assert.Equal("games.example", Name(e));
+
+        var allowed = InitialPackets.ProtectPadded(1, dcid, InitialPackets.Crypto(0, Hellos.Message("lesson.example")));
+        Assert.Equal(PacketVerdict.Allow, inspector.Inspect(PacketBuilder.Udp(Client, 50001, Server, 443, allowed)));
+    }
+
+    [Fact]
+    public void QUIC_that_cannot_be_read_is_dropped_so_the_browser_falls_back_to_TCP()
+    {
+        var inspector = Inspector();
+        var initial = InitialPackets.ProtectPadded(1, [9, 9, 9, 9], InitialPackets.Crypto(0, Hellos.Message("lesson.example")));
+        initial[^1] ^= 0xff;   // the AEAD tag no longer matches
+        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, initial)));
+        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(PacketBuilder.Udp(Client, 50001, Server, 443, "not quic at all"u8)));
+        Assert.All(Drain(), e => Assert.Equal(ReasonCode.PacketQuicUnreadable, e.Reason));
+        Assert.Equal(2, inspector.Counters.Unreadable);
+    }
+
+    [Fact]
+    public void Monitor_mode_logs_the_question_of_a_DNS_answer_with_what_the_policy_would_have_done()
+    {
+        var inspector = Inspector(new InspectionOptions { Enforce = false });
+        byte[] answer = [0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 5, .. "games"u8, 7, .. "example"u8, 0, 0, 1, 0, 1];
+        Assert.True(inspector.ObserveDnsAnswer(PacketBuilder.Udp(Server, 53, Client, 40000, answer)));
+        Assert.False(inspector.ObserveDnsAnswer(PacketBuilder.Udp(Client, 40000, Server, 53, answer.AsSpan(0, 6))));
+        var e = SingleEvent();
+        Assert.Equal(RequestSource.DnsUdp, e.Source);
+        Assert.Equal("games.example", Name(e));
+        Assert.Equal(Client, e.Client.ToIPAddress().ToString());   // the answer's destination is the client
+        Assert.Equal(QueryEventFlags.Blocked | QueryEventFlags.NotEnforced, e.Flags);
+    }
+
+    [Fact]
     public void Judging_flows_allocates_nothing_once_warm()
     {
         var inspector = Inspector(new InspectionOptions { FlowCapacity = 1024 });

@@ -1,5 +1,6 @@
 using Appliance.Protocols.Quic;
 using Appliance.Protocols.Tests.Fuzzing;
+using Appliance.TestSupport;
 
 namespace Appliance.Protocols.Tests.Quic;
 

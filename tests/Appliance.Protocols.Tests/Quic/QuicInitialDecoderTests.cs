@@ -1,6 +1,7 @@
 using System.Text;
 using Appliance.Protocols.Quic;
 using Appliance.Protocols.Tests.Tls;
+using Appliance.TestSupport;
 
 namespace Appliance.Protocols.Tests.Quic;
 

@@ -1,4 +1,5 @@
 using Appliance.Protocols.Quic;
+using Appliance.TestSupport;
 
 namespace Appliance.Protocols.Tests.Quic;
 

@@ -2,14 +2,14 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Appliance.Protocols.Quic;
 
-namespace Appliance.Protocols.Tests.Quic;
+namespace Appliance.TestSupport;
 
 /// <summary>
 /// A test-side client: builds and protects Initial packets with the RFC 9001 §5 steps run forwards (encrypt, then
 /// apply header protection), so tests can make the multi-packet, shuffled, coalesced and version 2 cases the RFCs
 /// have no sample for. That it reproduces the RFC samples byte for byte is tested first.
 /// </summary>
-internal static class InitialPackets
+public static class InitialPackets
 {
     public const int DatagramSize = 1200;   // RFC 9000 §14.1: a client pads Initial datagrams to at least 1200 bytes
     private const int TagLength = 16;
