@@ -31,7 +31,7 @@ public static class NftQueueProbe
 
         if (result.Stderr.Contains("No such file or directory", StringComparison.Ordinal))
         {
-            return new QueueSupport(false, "nft --check: the kernel refused 'queue num 0 bypass' with \"No such file or directory\" (no nft_queue; CONFIG_NFT_QUEUE unset)");
+            return new QueueSupport(false, "nft --check: the kernel refused 'queue num 0 bypass' with \"No such file or directory\": no nft_queue, CONFIG_NFT_QUEUE unset");
         }
 
         var first = result.Message.Split('\n')[0];

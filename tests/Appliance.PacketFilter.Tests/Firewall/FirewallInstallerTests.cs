@@ -111,7 +111,7 @@ public sealed class FirewallInstallerTests
 
     [Theory]
     [InlineData(0, "", true, "nft --check accepted 'queue num 0 bypass' (the kernel has nft_queue)")]
-    [InlineData(1, NoNativeQueue, false, "nft --check: the kernel refused 'queue num 0 bypass' with \"No such file or directory\" (no nft_queue; CONFIG_NFT_QUEUE unset)")]
+    [InlineData(1, NoNativeQueue, false, "nft --check: the kernel refused 'queue num 0 bypass' with \"No such file or directory\": no nft_queue, CONFIG_NFT_QUEUE unset")]
     [InlineData(127, "nft: cannot be run", false, "nft is not installed")]
     [InlineData(1, "Error: Could not process rule: Operation not permitted\n", false, "unknown: nft --check failed otherwise (Error: Could not process rule: Operation not permitted); assuming no native queue")]
     public async Task Probe_TheKernelsAnswer_Interpreted(int exitCode, string stderr, bool native, string reason)
