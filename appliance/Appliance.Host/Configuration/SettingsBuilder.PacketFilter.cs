@@ -31,8 +31,12 @@ public sealed partial class SettingsBuilder
 
         if (mode is FirewallMode.Bridge or FirewallMode.Router && lan.Count == 0)
         {
-            Error(lanField, $"is required in {FirewallPlan.ModeName(mode)} mode; name the school-side "
-                + (mode == FirewallMode.Bridge ? "bridge, e.g. [\"br0\"]" : "interfaces, e.g. [\"eth1\"]"));
+            // Named as the option when the mode came from the command line and the file has no lan to go with it.
+            var example = mode == FirewallMode.Bridge ? "br0" : "eth1";
+            var (field, hint) = cli.PacketFilterMode is not null && pf.Lan is null
+                ? ("--lan", $"e.g. --lan {example}")
+                : (lanField, $"e.g. [\"{example}\"]");
+            Error(field, $"is required in {FirewallPlan.ModeName(mode)} mode; name the school-side {(mode == FirewallMode.Bridge ? "bridge" : "interfaces")}, {hint}");
         }
 
         InterfaceName(pf.Wan, "packetFilter.wan");

@@ -116,16 +116,17 @@ public sealed class PacketFilterSettingsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--mode", "school.json", "command line: --mode: is 'routed'; expected one of: off, bridge, router, dns-only, monitor")]
+    [InlineData("--mode", "routed", "command line: --mode: is 'routed'; expected one of: off, bridge, router, dns-only, monitor")]
     [InlineData("--queues", "0-4", "command line: --queues: '0-4' is not FIRST:COUNT (e.g. 0:4 for queues 0 to 3)")]
     [InlineData("--queues", "0:65", "command line: --queues: is 65; it must be from 1 to 64")]
     [InlineData("--lan", "", "command line: --lan: '' is not an interface name (1 to 15 letters, digits, '-', '_' or '.')")]
     [InlineData("--resolver-port", "0", "command line: --resolver-port: is 0; it must be from 1 to 65535")]
+    [InlineData("--mode", "router", "command line: --lan: is required in router mode; name the school-side interfaces, e.g. --lan eth1")]
     public void CommandLine_Problem_NamedAsTheOption(string option, string value, string expected)
     {
         var cli = option switch
         {
-            "--mode" => Cli with { PacketFilterMode = "routed" },
+            "--mode" => Cli with { PacketFilterMode = value },
             "--queues" => Cli with { Queues = value },
             "--lan" => Cli with { PacketFilterMode = "router", Lan = [value] },
             _ => Cli with { ResolverPort = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
