@@ -44,6 +44,18 @@ public sealed partial class FirewallRouterTests
         }
     }
 
+    [Fact]
+    public async Task Apply_NativeFormOnThisKernel_ExitOneWithNftsMessageAndNothingInstalled()
+    {
+        var result = await _box.FirewallAsync("apply", "--config", _box.ConfigFile, "--form", "nft");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("nft -f failed (nothing was changed): ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Could not process rule: No such file or directory", result.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, (await Topology.ExecAsync(Net.Box, "nft", "list", "table", "inet", "schoolgw")).ExitCode);   // one transaction: no half table
+        Assert.DoesNotContain("SCHOOLGW", await _box.SaveAsync(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "apply", "--mode", "router" }, "command line: --lan: is required in router mode")]
     [InlineData(new[] { "apply", "--mode", "router", "--lan", "lan0;reboot" }, "command line: --lan: 'lan0;reboot' is not an interface name")]
