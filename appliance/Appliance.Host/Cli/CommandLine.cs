@@ -37,6 +37,7 @@ public static class CommandLine
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(PanelCommand.Create());
         root.Subcommands.Add(IncidentCommand.Create());
+        root.Subcommands.Add(FirewallCommand.Create());
         return root;
     }
 

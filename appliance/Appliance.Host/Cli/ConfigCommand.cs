@@ -67,6 +67,7 @@ public static class ConfigCommand
                     Console.WriteLine("fleet: off (no fleet section)");
                 }
 
+                Console.WriteLine($"packetFilter: {settings.PacketFilter.Describe()}");
                 Console.WriteLine("configuration is valid");
                 return ExitCodes.Ok;
             }

@@ -27,6 +27,9 @@ public sealed record ApplianceConfig
 
     /// <summary>The status LEDs and the panic button; without it no panel (the local default, without a file, has the simulated one).</summary>
     public PanelConfig? Panel { get; init; }
+
+    /// <summary>The packet filter (DESIGN §3): where the box sits, DNS redirect, encrypted-DNS rejects, the NFQUEUE verdicts. Off without it.</summary>
+    public PacketFilterConfig? PacketFilter { get; init; }
 }
 
 public sealed record PanelConfig

@@ -16,6 +16,21 @@ public sealed record CliOverrides
 
     /// <summary>--block FILE[:CATEGORY]: lists to block for every client in a quick trial.</summary>
     public IReadOnlyList<string> Blocks { get; init; } = [];
+
+    /// <summary>appliance firewall --mode: replaces packetFilter.mode.</summary>
+    public string? PacketFilterMode { get; init; }
+
+    /// <summary>--lan (repeatable): replaces packetFilter.lan.</summary>
+    public IReadOnlyList<string> Lan { get; init; } = [];
+
+    /// <summary>--resolver-port: replaces packetFilter.resolverPort.</summary>
+    public int? ResolverPort { get; init; }
+
+    /// <summary>--queues FIRST:COUNT: replaces packetFilter.queues.</summary>
+    public string? Queues { get; init; }
+
+    /// <summary>--no-ipv6: no IPv6 rules, whatever packetFilter.ipv6 says.</summary>
+    public bool NoIpv6 { get; init; }
 }
 
 /// <summary>The validated settings the appliance runs with.</summary>
@@ -68,6 +83,9 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
 
     /// <summary>The panel (the simulated one unless configured).</summary>
     public PanelSettings Panel { get; init; } = new();
+
+    /// <summary>The packet filter (off unless configured).</summary>
+    public PacketFilterSettings PacketFilter { get; init; } = new();
 
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);

@@ -129,6 +129,7 @@ public sealed partial class SettingsBuilder
         {
             Fleet = Fleet(config.Fleet),
             Panel = Panel(config.Panel, listen),
+            PacketFilter = PacketFilter(config.PacketFilter, cli, listen),
             AlertRules = alertRules,
             AlertsPerDevicePerHour = alertsPerHour,
             AlertEmail = alertEmail,

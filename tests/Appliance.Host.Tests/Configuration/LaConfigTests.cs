@@ -36,6 +36,19 @@ public sealed class LaConfigTests : IDisposable
     }
 
     [Fact]
+    public void A_push_that_sets_the_packet_filter_is_refused_by_name()
+    {
+        // Switching a bridge's filter off, or naming the wrong LAN, would open the school or cut it off: the box's own file decides.
+        var refused = LaConfig.Refused(Json("""{ "packetFilter": { "mode": "off" }, "journal": { "queryRetentionDays": 7 } }"""));
+        Assert.Equal("packetFilter: is set on the box itself, not by the LA", Assert.Single(refused).Split(" (the LA may set")[0]);
+
+        using var restart = new HostRestart();
+        var errors = new LaConfigPart(Inputs(), _dir, restart).Apply(Json("""{ "packetFilter": { "quic": "filter" } }"""));
+        Assert.Contains(errors, e => e.StartsWith("packetFilter: is set on the box itself", StringComparison.Ordinal));
+        Assert.False(System.IO.File.Exists(Path.Combine(_dir, LaConfig.FileName)));
+    }
+
+    [Fact]
     public void The_LA_cannot_make_the_box_read_a_file_or_choose_its_mail_server()
     {
         var refused = LaConfig.Refused(Json("""

@@ -13,6 +13,7 @@ public sealed class CommandLineTests
     [InlineData("--help")]
     [InlineData("run", "--help")]
     [InlineData("config", "check", "--help")]
+    [InlineData("firewall", "print", "--help")]
     public async Task Help_EveryCommand_ExitsZeroWithUsage(params string[] args)
     {
         var result = await Run(args);
