@@ -3,7 +3,10 @@ using System.Text;
 
 namespace Appliance.TestSupport;
 
-/// <summary>Builds TLS ClientHellos (RFC 8446 §4.1.2) with a server_name (RFC 6066 §3), in one record or several.</summary>
+/// <summary>
+/// Builds TLS ClientHellos (RFC 8446 §4.1.2) with a server_name (RFC 6066 §3), in one record or several: minimal, but
+/// complete enough that a real TLS 1.2 server with a P-256 certificate answers with its ServerHello.
+/// </summary>
 public static class Hellos
 {
     /// <summary>The handshake message: type 1, uint24 length, body with SNI and a padding extension of <paramref name="padding"/> bytes.</summary>
@@ -21,6 +24,10 @@ public static class Hellos
             extensions.AddRange(name);
         }
 
+        // What a TLS 1.2 server with an ECDSA P-256 key needs to answer: the groups, point formats and signature algorithms.
+        extensions.AddRange([0, 10, 0, 4, 0, 2, 0, 23]);         // supported_groups: secp256r1
+        extensions.AddRange([0, 11, 0, 2, 1, 0]);                // ec_point_formats: uncompressed
+        extensions.AddRange([0, 13, 0, 4, 0, 2, 0x04, 0x03]);    // signature_algorithms: ecdsa_secp256r1_sha256
         if (padding > 0)
         {
             extensions.AddRange(U16(21));   // padding (RFC 7685)
@@ -31,7 +38,7 @@ public static class Hellos
         var body = new List<byte> { 0x03, 0x03 };
         body.AddRange(new byte[32]);          // random
         body.Add(0);                          // session id
-        body.AddRange([0, 2, 0x13, 0x01]);    // one cipher suite
+        body.AddRange([0, 2, 0xc0, 0x2b]);    // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
         body.AddRange([1, 0]);                // null compression
         body.AddRange(U16(extensions.Count));
         body.AddRange(extensions);

@@ -195,6 +195,8 @@ public static partial class RunCommand
         builder.Services.AddSingleton(new EventRing<QueryEvent>(settings.Dns.EventRingCapacity));
         builder.Services.AddSingleton<DnsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DnsService>());
+        builder.Services.AddSingleton<PacketFilterService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PacketFilterService>());
         builder.Services.AddSingleton<EventDrainService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDrainService>());
         builder.Services.AddHostedService<WatchdogService>();

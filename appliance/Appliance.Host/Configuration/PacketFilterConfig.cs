@@ -54,7 +54,7 @@ public sealed record PacketFilterQueuesConfig
 
 public sealed record PacketFilterFlowTableConfig
 {
-    /// <summary>Flows tracked at once (default 65536).</summary>
+    /// <summary>Flows tracked at once per queue (default 16384, about 140 bytes each).</summary>
     public int? Capacity { get; init; }
 
     /// <summary>Seconds a flow without packets is kept (default 30).</summary>

@@ -28,7 +28,7 @@ public sealed record PacketFilterSettings
 
     public QuicPolicy Quic { get; init; } = QuicPolicy.Reject;
 
-    public int FlowTableCapacity { get; init; } = 65_536;
+    public int FlowTableCapacity { get; init; } = 16_384;
 
     public TimeSpan FlowIdle { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -53,6 +53,25 @@ public sealed record PacketFilterSettings
         InspectPackets = InspectPackets,
         Doh = DohAddresses,
         Ipv6 = Ipv6,
+    };
+
+    /// <summary>What the running packet filter does: queue workers inline (bridge, router), or the mirror-port monitor.</summary>
+    public PacketFilterRunOptions ToRunOptions(byte[]? statutoryLogKey) => new()
+    {
+        Inline = Mode is FirewallMode.Bridge or FirewallMode.Router,
+        FirstQueue = Queues.First,
+        QueueCount = Queues.Count,
+        CopyRange = (uint)CopyRange,
+        QueueMaxLength = (uint)QueueMaxLength,
+        MonitorInterface = Mode == FirewallMode.Monitor ? MonitorInterface : null,
+        Inspection = new Appliance.PacketFilter.Inspection.InspectionOptions
+        {
+            UnnamedFlows = UnnamedFlows,
+            FlowCapacity = FlowTableCapacity,
+            FlowIdle = FlowIdle,
+            MaxDataPackets = Math.Max(1, InspectPackets - 2),   // the SYN and the handshake's ACK are among the packets queued
+            StatutoryLogKey = statutoryLogKey,
+        },
     };
 
     /// <summary>One line for <c>config check</c>.</summary>

@@ -38,7 +38,11 @@ public sealed record HealthReport(
     IReadOnlyList<ListHealth> Lists,
     AlertHealth Alerts,
     FleetHealth? Fleet,
-    ConfigHealth Config);
+    ConfigHealth Config,
+    PacketFilterReport? PacketFilter);
+
+/// <summary>The packet filter (null when it is off): what its workers did, and the kernel's own counters for our queues.</summary>
+public sealed record PacketFilterReport(Appliance.PacketFilter.PacketFilterHealth Filter, IReadOnlyList<Appliance.PacketFilter.Firewall.QueueCounters> Kernel);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(HealthReport))]
@@ -86,7 +90,21 @@ public static class HealthEndpoints
             lists.Statuses.Select(s => new ListHealth(s.Source, s.Outcome.ToString().ToLowerInvariant(), s.Detail, s.Names, s.LastGood, s.Sha256)).ToList(),
             new AlertHealth(alerts.Raised, alerts.Suppressed, alerts.NotStored, alerts.MailEnabled, alerts.MailProblem),
             services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null,
-            Config(services.GetRequiredService<Configuration.ApplianceSettings>()));
+            Config(services.GetRequiredService<Configuration.ApplianceSettings>()),
+            services.GetService<PacketFilterService>()?.Health() is { } filter ? new PacketFilterReport(filter, KernelQueues()) : null);
+    }
+
+    // The kernel's view of our queues (waiting, dropped because full, dropped because we were slow). Absent without netfilter.
+    private static IReadOnlyList<Appliance.PacketFilter.Firewall.QueueCounters> KernelQueues()
+    {
+        try
+        {
+            return Appliance.PacketFilter.Firewall.QueueCounters.Read();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return [];
+        }
     }
 
     private static ConfigHealth Config(Configuration.ApplianceSettings settings)

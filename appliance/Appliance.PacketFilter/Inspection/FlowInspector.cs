@@ -160,11 +160,11 @@ public sealed partial class FlowInspector : IPacketJudge
         return _policy.Decide(new RequestFacts(wireName, 0, client, source, _time.GetUtcNow(), identity));
     }
 
-    private Verdict Unnamed() => _options.UnnamedFlows == UnnamedFlows.Strict
+    private Verdict Unnamed() => _options.UnnamedFlows == UnnamedFlowPolicy.Strict
         ? new Verdict(VerdictAction.Block, ReasonCode.PacketUnnamedBlocked)
         : new Verdict(VerdictAction.Allow, ReasonCode.PacketUnnamedAllowed);
 
-    private Verdict Unreadable() => _options.UnnamedFlows == UnnamedFlows.Strict
+    private Verdict Unreadable() => _options.UnnamedFlows == UnnamedFlowPolicy.Strict
         ? new Verdict(VerdictAction.Block, ReasonCode.PacketUnreadableBlocked)
         : new Verdict(VerdictAction.Allow, ReasonCode.PacketUnreadableAllowed);
 

@@ -1,21 +1,14 @@
 namespace Appliance.PacketFilter.Inspection;
 
-/// <summary>What to do with a flow whose name cannot be judged (packet-path.md §1.4: a default policy behind the packet cap).</summary>
-public enum UnnamedFlows : byte
-{
-    /// <summary>Let it through and log it: nothing a school relies on breaks (the default).</summary>
-    Lenient = 0,
-
-    /// <summary>Reset it: only flows that name an allowed site get through (tunnels and odd clients stop working).</summary>
-    Strict = 1,
-}
-
 /// <summary>How the inspector judges flows.</summary>
 public sealed record InspectionOptions
 {
-    public UnnamedFlows UnnamedFlows { get; init; } = UnnamedFlows.Lenient;
+    public UnnamedFlowPolicy UnnamedFlows { get; init; } = UnnamedFlowPolicy.Lenient;
 
-    /// <summary>Flows held at once per queue; the least recently seen is dropped when full.</summary>
+    /// <summary>
+    /// Flows held at once per queue; the least recently seen is dropped when full. A flow is held from its SYN until it
+    /// has been idle for <see cref="FlowIdle"/> (about 140 bytes each): 16,384 covers 500 new flows a second per queue.
+    /// </summary>
     public int FlowCapacity { get; init; } = 16_384;
 
     /// <summary>A flow not seen for this long is forgotten.</summary>

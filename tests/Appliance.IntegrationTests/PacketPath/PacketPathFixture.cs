@@ -55,20 +55,7 @@ public abstract class PacketPathFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        try
-        {
-            if (_topology is not null)
-            {
-                await _topology.DisposeAsync();
-            }
-        }
-        finally
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-    }
+    public Task DisposeAsync() => Topology.CleanUpAsync(_topology, _dir);
 
     /// <summary><c>appliance firewall ARGS</c> run inside the box namespace.</summary>
     public Task<Processes.Result> FirewallAsync(params string[] args) => Topology.ExecAsync(Topology.Box, ApplianceProcess.Executable, ["firewall", .. args]);

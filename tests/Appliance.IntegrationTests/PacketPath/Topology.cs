@@ -146,7 +146,7 @@ public sealed class Topology : IAsyncDisposable
 
     /// <summary>
     /// Starts a long-running program inside a namespace. <c>ip netns exec</c> execs the program, so the PID is the
-    /// program's own; it is stopped by that PID (SIGTERM, then SIGKILL) on <see cref="DisposeAsync"/> or <see cref="Stop"/>.
+    /// program's own; it is stopped by that PID (SIGTERM, then SIGKILL) on <see cref="DisposeAsync()"/> or <see cref="Stop"/>.
     /// </summary>
     public ChildProcess Start(string ns, string file, params string[] args)
     {
@@ -167,6 +167,22 @@ public sealed class Topology : IAsyncDisposable
         }
 
         process.Dispose();
+    }
+
+    /// <summary>A fixture's clean-up: the topology (if it was built), then the fixture's temporary directory, whatever happens.</summary>
+    public static async Task CleanUpAsync(Topology? topology, string directory)
+    {
+        try
+        {
+            if (topology is not null)
+            {
+                await topology.DisposeAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     public async ValueTask DisposeAsync()

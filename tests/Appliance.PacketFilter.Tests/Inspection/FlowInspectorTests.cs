@@ -71,9 +71,9 @@ public sealed class FlowInspectorTests
     }
 
     [Theory]
-    [InlineData(UnnamedFlows.Lenient, PacketVerdict.Allow, ReasonCode.PacketUnnamedAllowed)]
-    [InlineData(UnnamedFlows.Strict, PacketVerdict.Block, ReasonCode.PacketUnnamedBlocked)]
-    public void A_flow_that_shows_no_name_follows_the_unnamed_policy(UnnamedFlows policy, PacketVerdict expected, ReasonCode reason)
+    [InlineData(UnnamedFlowPolicy.Lenient, PacketVerdict.Allow, ReasonCode.PacketUnnamedAllowed)]
+    [InlineData(UnnamedFlowPolicy.Strict, PacketVerdict.Block, ReasonCode.PacketUnnamedBlocked)]
+    public void A_flow_that_shows_no_name_follows_the_unnamed_policy(UnnamedFlowPolicy policy, PacketVerdict expected, ReasonCode reason)
     {
         var inspector = Inspector(new InspectionOptions { UnnamedFlows = policy });
         Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
@@ -86,9 +86,9 @@ public sealed class FlowInspectorTests
     }
 
     [Theory]
-    [InlineData(UnnamedFlows.Lenient, PacketVerdict.Allow, ReasonCode.PacketUnreadableAllowed)]
-    [InlineData(UnnamedFlows.Strict, PacketVerdict.Block, ReasonCode.PacketUnreadableBlocked)]
-    public void A_ClientHello_that_never_completes_within_the_packet_cap_is_unreadable(UnnamedFlows policy, PacketVerdict expected, ReasonCode reason)
+    [InlineData(UnnamedFlowPolicy.Lenient, PacketVerdict.Allow, ReasonCode.PacketUnreadableAllowed)]
+    [InlineData(UnnamedFlowPolicy.Strict, PacketVerdict.Block, ReasonCode.PacketUnreadableBlocked)]
+    public void A_ClientHello_that_never_completes_within_the_packet_cap_is_unreadable(UnnamedFlowPolicy policy, PacketVerdict expected, ReasonCode reason)
     {
         var inspector = Inspector(new InspectionOptions { UnnamedFlows = policy, MaxDataPackets = 3 });
         var stream = Hellos.Stream("games.example", padding: 2000);

@@ -1,0 +1,121 @@
+using Appliance.TestSupport;
+
+namespace Appliance.IntegrationTests.PacketPath;
+
+/// <summary>
+/// SNI and Host filtering end to end, the appliance inline as a router: real curl and openssl peers, a ClientHello cut
+/// into tiny segments and TLS records, and the box's own counters.
+/// </summary>
+public sealed class InlineRouterTests(InlineRouterFixture box) : IClassFixture<InlineRouterFixture>
+{
+    // send HOST PORT HEX CHUNK: the bytes in CHUNK-byte TCP segments (Nagle off, a pause between them), then what came back.
+    private const string SplitSender = """
+        import socket, sys, time
+        host, port, data, chunk = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3]), int(sys.argv[4])
+        s = socket.create_connection((host, port), timeout=5)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            for i in range(0, len(data), chunk):
+                s.send(data[i:i + chunk])
+                time.sleep(0.02)
+            got = s.recv(4096)
+            print("data" if got else "closed")
+        except ConnectionResetError:
+            print("reset")
+        except socket.timeout:
+            print("timeout")
+        """;
+
+    [Fact]
+    public async Task A_blocked_SNI_is_reset_and_an_allowed_one_completes()
+    {
+        var blocked = await box.CurlAsync("https", InlineFilterFixture.BlockedName);
+        Assert.NotEqual(0, blocked.ExitCode);
+        Assert.Contains("reset", blocked.Stderr, StringComparison.OrdinalIgnoreCase);
+
+        var allowed = await box.CurlAsync("https", InlineFilterFixture.AllowedName);
+        Assert.True(allowed.ExitCode == 0, allowed.All);
+        Assert.Equal("200", allowed.Stdout);
+    }
+
+    [Theory]
+    [InlineData(InlineFilterFixture.BlockedName, false)]
+    [InlineData(InlineFilterFixture.AllowedName, true)]
+    public async Task Openssl_s_client_with_a_blocked_SNI_is_reset(string name, bool completes)
+    {
+        var result = await Topology.ExecAsync(box.Net.Client, "timeout", "10", "openssl", "s_client", "-connect", $"{box.Net.ServerV4}:443",
+            "-servername", name, "-brief");
+        Assert.Equal(completes, result.All.Contains("CONNECTION ESTABLISHED", StringComparison.Ordinal));
+        if (!completes)
+        {
+            Assert.Contains("errno=104", result.All, StringComparison.Ordinal);   // ECONNRESET: the reset rule answered
+        }
+    }
+
+    [Fact]
+    public async Task A_blocked_HTTP_Host_is_reset_and_an_allowed_one_is_served()
+    {
+        var blocked = await box.CurlAsync("http", InlineFilterFixture.BlockedName);
+        Assert.NotEqual(0, blocked.ExitCode);
+        Assert.Contains("reset", blocked.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("200", (await box.CurlAsync("http", InlineFilterFixture.AllowedName)).Stdout);
+    }
+
+    [Theory]
+    [InlineData(InlineFilterFixture.BlockedName, "reset")]
+    [InlineData(InlineFilterFixture.AllowedName, "data")]   // the server's ServerHello: the flow got through
+    public async Task A_ClientHello_across_TLS_records_and_small_segments_split_inside_the_name_is_still_judged(string name, string expected)
+    {
+        // Records of 40 bytes, segments of 25: the SNI straddles both kinds of boundary, and the whole hello takes
+        // 7 segments, within the 12 packets (SYN and ACK among them) the ruleset queues per flow.
+        var hello = Convert.ToHexString(Hellos.Stream(name, recordSize: 40));
+        var result = await Topology.ExecAsync(box.Net.Client, "python3", "-c", SplitSender, box.Net.ServerV4, "443", hello, "25");
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Equal(expected, result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task The_health_report_counts_what_the_queue_judged()
+    {
+        await box.CurlAsync("https", InlineFilterFixture.BlockedName);
+        var health = await box.HealthAsync();
+        var filter = health.GetProperty("packetFilter").GetProperty("filter");
+        Assert.Equal("inline", filter.GetProperty("mode").GetString());
+        Assert.True(filter.GetProperty("named").GetInt64() >= 1, filter.ToString());
+        Assert.True(filter.GetProperty("blocked").GetInt64() >= 1, filter.ToString());
+        var queue = Assert.Single(filter.GetProperty("queues").EnumerateArray());
+        Assert.True(queue.GetProperty("packets").GetInt64() > 0);
+        Assert.Contains(health.GetProperty("packetFilter").GetProperty("kernel").EnumerateArray(), q => q.GetProperty("queue").GetInt32() == 0);
+    }
+}
+
+/// <summary>The same judgement on a transparent bridge: bridged traffic goes through br_netfilter to the queue.</summary>
+public sealed class InlineBridgeTests(InlineBridgeFixture box) : IClassFixture<InlineBridgeFixture>
+{
+    [Fact]
+    public async Task A_blocked_SNI_is_reset_and_an_allowed_one_completes_across_the_bridge()
+    {
+        var blocked = await box.CurlAsync("https", InlineFilterFixture.BlockedName);
+        Assert.NotEqual(0, blocked.ExitCode);
+        Assert.Contains("reset", blocked.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("200", (await box.CurlAsync("https", InlineFilterFixture.AllowedName)).Stdout);
+    }
+}
+
+/// <summary>Fail-open, on a box of its own (the test kills it): a dead service must not cut the school off.</summary>
+public sealed class InlineFailOpenTests(InlineFailOpenFixture box) : IClassFixture<InlineFailOpenFixture>
+{
+    [Fact]
+    public async Task Killing_the_appliance_leaves_traffic_flowing()
+    {
+        Assert.NotEqual(0, (await box.CurlAsync("https", InlineFilterFixture.BlockedName)).ExitCode);
+        box.Appliance.Signal(9);   // SIGKILL: no orderly stop, the queue's listener just vanishes
+        Assert.True(await box.Appliance.WaitForExitAsync(TimeSpan.FromSeconds(10)) != 0 || box.Appliance.HasExited);
+
+        // --queue-bypass: with nobody bound to the queue, the kernel lets the flows through (fail-open).
+        var allowed = await box.CurlAsync("https", InlineFilterFixture.AllowedName);
+        Assert.True(allowed.ExitCode == 0, allowed.All);
+        var unjudged = await box.CurlAsync("https", InlineFilterFixture.BlockedName);
+        Assert.True(unjudged.ExitCode == 0, unjudged.All);
+    }
+}
