@@ -72,6 +72,14 @@ internal static unsafe partial class NetlinkSocket
     [LibraryImport("libc", SetLastError = true)]
     public static partial int recvmmsg(int fd, MmsgHdr* messages, uint count, int flags, void* timeout);
 
+    /// <summary>struct timeval on 64-bit Linux (x64, arm64: the platforms we build for), for SO_RCVTIMEO.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Timeval
+    {
+        public long Seconds;
+        public long Microseconds;
+    }
+
     /// <summary>struct mmsghdr (sys/socket.h).</summary>
     [StructLayout(LayoutKind.Sequential)]
     public struct MmsgHdr
