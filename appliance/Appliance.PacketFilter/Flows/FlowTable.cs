@@ -26,6 +26,16 @@ internal struct Flow
     internal int Newer;       // LRU links (slot indices, -1 for none)
     internal int Older;
 
+    /// <summary>Forgets what was learnt about the flow (not its place in the table): a new connection on the same 5-tuple.</summary>
+    public void Restart()
+    {
+        Release();
+        Stream = default;
+        Phase = FlowPhase.Collecting;
+        Verdict = default;
+        DataPackets = 0;
+    }
+
     /// <summary>Gives back what only an undecided flow needs: the stream buffer, the QUIC decoder.</summary>
     public void Release()
     {

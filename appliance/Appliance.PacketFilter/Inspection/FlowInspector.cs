@@ -66,6 +66,11 @@ public sealed partial class FlowInspector : IPacketJudge
             Counters.FlowsField++;
         }
 
+        if (!created && packet.Has(TransportPacket.Syn) && !packet.Has(TransportPacket.Ack) && packet.Key.Protocol == TransportPacket.Tcp)
+        {
+            flow.Restart();   // a new connection on a 5-tuple we still remember (ports are reused): judge it afresh
+        }
+
         if (flow.Phase == FlowPhase.Decided)
         {
             return flow.Verdict;   // queued before the connection mark was saved: same answer

@@ -20,6 +20,7 @@ public readonly ref struct TransportPacket
     public const byte Fin = 0x01;
     public const byte Syn = 0x02;
     public const byte Rst = 0x04;
+    public const byte Ack = 0x10;
 
     private TransportPacket(FlowKey key, uint sequence, byte flags, ReadOnlySpan<byte> payload)
     {

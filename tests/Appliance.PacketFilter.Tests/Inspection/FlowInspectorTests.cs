@@ -59,6 +59,19 @@ public sealed class FlowInspectorTests
     }
 
     [Fact]
+    public void A_new_connection_on_a_remembered_5_tuple_is_judged_afresh()
+    {
+        var inspector = Inspector();
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Allow, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("lesson.example")));
+
+        // The client reuses its port within the idle time: a fresh SYN, then a hello naming a blocked site.
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 5000, PacketBuilder.Syn, []));
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 5001, PacketBuilder.Ack, Hellos.Stream("games.example")));
+        Assert.Equal(["lesson.example", "games.example"], Drain().Select(e => Name(e)));
+    }
+
+    [Fact]
     public void A_plain_HTTP_Host_is_judged_too()
     {
         var inspector = Inspector();
