@@ -16,4 +16,19 @@ public static class Eventually
             await Task.Delay(50);
         }
     }
+
+    /// <summary>The same for a condition that must be awaited (a process's output, an HTTP answer).</summary>
+    public static async Task True(Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("timed out: " + describe());
+            }
+
+            await Task.Delay(50);
+        }
+    }
 }

@@ -33,7 +33,11 @@ public abstract class InlineFilterFixture : IAsyncLifetime
         server.serve_forever()
         """;
 
-    protected InlineFilterFixture(TopologyKind kind) => _kind = kind;
+    private readonly bool _monitor;
+
+    private readonly string _quic;
+
+    protected InlineFilterFixture(TopologyKind kind, bool monitor = false, string quic = "reject") => (_kind, _monitor, _quic) = (kind, monitor, quic);
 
     public Topology Net => _topology ?? throw new InvalidOperationException("not initialised");
 
@@ -55,9 +59,11 @@ public abstract class InlineFilterFixture : IAsyncLifetime
         var list = Path.Combine(_dir, "games.hosts");
         await File.WriteAllTextAsync(list, $"0.0.0.0 {BlockedName}\n");
         var config = Path.Combine(_dir, "appliance.json");
-        await File.WriteAllTextAsync(config, $$"""
+        await File.WriteAllTextAsync(config, _monitor
+            ? $$"""{ "packetFilter": { "mode": "monitor", "monitorInterface": "{{Net.LanInterface}}" } }"""
+            : $$"""
             { "packetFilter": { "mode": "{{(_kind == TopologyKind.Router ? "router" : "bridge")}}", "lan": ["{{Net.LanInterface}}"],
-                                "wan": "{{Net.WanInterface}}", "resolverPort": 53 } }
+                                "wan": "{{Net.WanInterface}}", "resolverPort": 53, "quic": "{{_quic}}" } }
             """);
         var data = Directory.CreateDirectory(Path.Combine(_dir, "data")).FullName;
         Appliance = Net.Start(Net.Box, ApplianceProcess.Executable, "run", "--config", config, "--dns-listen", "0.0.0.0:53",
@@ -110,3 +116,9 @@ public sealed class InlineRouterFixture() : InlineFilterFixture(TopologyKind.Rou
 public sealed class InlineBridgeFixture() : InlineFilterFixture(TopologyKind.Bridge);
 
 public sealed class InlineFailOpenFixture() : InlineFilterFixture(TopologyKind.Bridge);
+
+/// <summary>Monitor mode: the box routes and only watches its LAN interface (standing in for a mirror port).</summary>
+public sealed class MonitorFixture() : InlineFilterFixture(TopologyKind.Router, monitor: true);
+
+/// <summary>"Allow QUIC but filter it": UDP 443 goes to the queue, and Initials are judged by their SNI.</summary>
+public sealed class QuicFilterFixture() : InlineFilterFixture(TopologyKind.Router, quic: "filter");

@@ -119,3 +119,66 @@ public sealed class InlineFailOpenTests(InlineFailOpenFixture box) : IClassFixtu
         Assert.True(unjudged.ExitCode == 0, unjudged.All);
     }
 }
+
+/// <summary>Monitor mode: libpcap watches the traffic; what the policy would have done is counted, nothing is enforced.</summary>
+public sealed class MonitorModeTests(MonitorFixture box) : IClassFixture<MonitorFixture>
+{
+    [Fact]
+    public async Task A_blocked_name_gets_through_but_is_counted_as_a_would_be_block()
+    {
+        var blocked = await box.CurlAsync("https", InlineFilterFixture.BlockedName);
+        Assert.True(blocked.ExitCode == 0, blocked.All);
+        Assert.True((await box.CurlAsync("http", InlineFilterFixture.BlockedName)).ExitCode == 0);
+
+        var filter = default(System.Text.Json.JsonElement);
+        await Eventually.True(async () =>
+        {
+            filter = (await box.HealthAsync()).GetProperty("packetFilter").GetProperty("filter");
+            return filter.GetProperty("blocked").GetInt64() >= 2;
+        }, TimeSpan.FromSeconds(10), () => filter.ToString());
+        Assert.Equal("monitor", filter.GetProperty("mode").GetString());
+        Assert.True(filter.GetProperty("monitorPackets").GetInt64() > 0);
+        Assert.Empty(filter.GetProperty("queues").EnumerateArray());
+    }
+}
+
+/// <summary>QUIC in "filter" mode: a real UDP exchange through the box, the Initial's SNI decides.</summary>
+public sealed class QuicFilterTests(QuicFilterFixture box) : IClassFixture<QuicFilterFixture>
+{
+    // send HOST PORT HEX: one datagram from a connected UDP socket; "answered" when the echo comes back within 2 s.
+    private const string Datagram = """
+        import socket, sys
+        host, port, data = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        s.connect((host, port))
+        s.send(data)
+        try:
+            s.recv(2048)
+            print("answered")
+        except socket.timeout:
+            print("timeout")
+        except ConnectionRefusedError:
+            print("refused")
+        """;
+
+    [Theory]
+    [InlineData(InlineFilterFixture.AllowedName, "answered")]
+    [InlineData(InlineFilterFixture.BlockedName, "timeout")]   // dropped: the browser falls back to TCP, where it is reset
+    public async Task A_QUIC_Initial_is_judged_by_its_SNI(string name, string expected)
+    {
+        var echo = await SocketProbes.ListenAsync(box.Net, box.Net.Server, "udp", 443);
+        try
+        {
+            byte[] dcid = [.. Guid.NewGuid().ToByteArray()[..8]];
+            var initial = InitialPackets.ProtectPadded(1, dcid, InitialPackets.Crypto(0, Hellos.Message(name)));
+            var result = await Topology.ExecAsync(box.Net.Client, "python3", "-c", Datagram, box.Net.ServerV4, "443", Convert.ToHexString(initial));
+            Assert.True(result.ExitCode == 0, result.All);
+            Assert.Equal(expected, result.Stdout.Trim());
+        }
+        finally
+        {
+            box.Net.Stop(echo);
+        }
+    }
+}
