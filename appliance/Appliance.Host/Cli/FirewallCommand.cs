@@ -42,13 +42,15 @@ public static class FirewallCommand
         options.AddTo(command);
         command.SetAction((parse, cancel) => Run(async () =>
         {
-            var plan = await options.PlanAsync(parse, cancel);
+            var (settings, plan) = await options.ResolveAsync(parse, cancel);
             Console.WriteLine($"mode {FirewallPlan.ModeName(plan.Options.Mode)}, form {(plan.Form == RulesetForm.Nft ? "native nft" : "iptables-nft")} ({plan.FormReason})");
-            foreach (var line in await new FirewallInstaller(new ProcessToolRunner()).ApplyAsync(plan, cancel))
+            var lines = await new FirewallInstaller(new ProcessToolRunner()).ApplyAsync(plan, cancel);
+            foreach (var line in lines)
             {
                 Console.WriteLine(line);
             }
 
+            Audit(settings, "firewall.applied", FirewallPlan.ModeName(plan.Options.Mode), plan.Render(), lines);
             return ExitCodes.Ok;
         }));
         return command;
@@ -56,17 +58,40 @@ public static class FirewallCommand
 
     private static Command Remove()
     {
+        var options = new FirewallOptionsCli();
         var command = new Command("remove", "Remove the product's chains and table, leaving every other rule as it is; a no-op when none are installed");
+        options.AddTo(command);
         command.SetAction((parse, cancel) => Run(async () =>
         {
-            foreach (var line in await new FirewallInstaller(new ProcessToolRunner()).RemoveAsync(cancel))
+            var settings = options.Settings(parse);
+            var lines = await new FirewallInstaller(new ProcessToolRunner()).RemoveAsync(cancel);
+            foreach (var line in lines)
             {
                 Console.WriteLine(line);
             }
 
+            Audit(settings, "firewall.removed", "all", "", lines);
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    // Every change to the box's ruleset is in the audit log (who ran it, the ruleset's SHA-256, what changed), like a
+    // policy change: the firewall decides what the school can reach as much as the policy does.
+    private static void Audit(ApplianceSettings settings, string action, string subject, string ruleset, IReadOnlyList<string> changes)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(ruleset)));
+        try
+        {
+            Directory.CreateDirectory(settings.DataDir);
+            using var audit = Hosting.AuditSetup.Open(settings);
+            audit.Append($"cli:{Environment.UserName}", action, subject,
+                Appliance.Core.Events.AuditDetail.Of(("rulesetSha256", hash), ("changes", string.Join("; ", changes))));
+        }
+        catch (Exception ex) when (ex is ConfigException or Appliance.Journal.JournalException or IOException or UnauthorizedAccessException)
+        {
+            throw new FirewallException($"the ruleset was changed, but the audit log could not record it: {ex.Message}", ex);
+        }
     }
 
     private static async Task<int> Run(Func<Task<int>> action)
@@ -96,20 +121,37 @@ public static class FirewallCommand
         private readonly Option<int?> _resolverPort = new("--resolver-port") { Description = "Replaces packetFilter.resolverPort: where LAN DNS is redirected (the resolver must listen on 0.0.0.0/[::] there)", HelpName = "PORT" };
         private readonly Option<string?> _queues = new("--queues") { Description = "Replaces packetFilter.queues: NFQUEUE numbers FIRST:COUNT, e.g. 0:4 for queues 0 to 3", HelpName = "FIRST:COUNT" };
         private readonly Option<bool> _noIpv6 = new("--no-ipv6") { Description = "No IPv6 rules (and remove ours from ip6tables)" };
+        private readonly Option<string?> _dataDir = new("--data-dir") { Description = "Replaces dataDir: where the audit log that records the change is", HelpName = "DIR" };
         private readonly Option<string> _form = new("--form") { Description = "auto (native nft when the kernel has nft's queue expression, else iptables-nft), iptables or nft", HelpName = "FORM", DefaultValueFactory = _ => "auto" };
 
         public FirewallOptionsCli() => _form.AcceptOnlyFromAmong("auto", "iptables", "nft");
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { _config, _mode, _lan, _resolverPort, _queues, _noIpv6, _form })
+            foreach (var option in new Option[] { _config, _mode, _lan, _resolverPort, _queues, _noIpv6, _dataDir, _form })
             {
                 command.Options.Add(option);
             }
         }
 
         /// <exception cref="ConfigException">The file or an override is wrong.</exception>
-        public Task<FirewallPlan> PlanAsync(ParseResult parse, CancellationToken cancel)
+        public async Task<FirewallPlan> PlanAsync(ParseResult parse, CancellationToken cancel) => (await ResolveAsync(parse, cancel)).Plan;
+
+        /// <exception cref="ConfigException">The file or an override is wrong.</exception>
+        public async Task<(ApplianceSettings Settings, FirewallPlan Plan)> ResolveAsync(ParseResult parse, CancellationToken cancel)
+        {
+            var settings = Settings(parse);
+            RulesetForm? form = parse.GetValue(_form) switch
+            {
+                "iptables" => RulesetForm.Iptables,
+                "nft" => RulesetForm.Nft,
+                _ => null,
+            };
+            return (settings, await FirewallPlan.CreateAsync(settings.PacketFilter.ToFirewallOptions(), new ProcessToolRunner(), form, cancel));
+        }
+
+        /// <exception cref="ConfigException">The file or an override is wrong.</exception>
+        public ApplianceSettings Settings(ParseResult parse)
         {
             var file = parse.GetValue(_config);
             var config = file is null ? null : ConfigLoader.Load(file.FullName);
@@ -120,15 +162,9 @@ public static class FirewallCommand
                 ResolverPort = parse.GetValue(_resolverPort),
                 Queues = parse.GetValue(_queues),
                 NoIpv6 = parse.GetValue(_noIpv6),
+                DataDir = parse.GetValue(_dataDir),
             };
-            var settings = SettingsBuilder.Build(config, file?.FullName ?? "local default", overrides);
-            RulesetForm? form = parse.GetValue(_form) switch
-            {
-                "iptables" => RulesetForm.Iptables,
-                "nft" => RulesetForm.Nft,
-                _ => null,
-            };
-            return FirewallPlan.CreateAsync(settings.PacketFilter.ToFirewallOptions(), new ProcessToolRunner(), form, cancel);
+            return SettingsBuilder.Build(config, file?.FullName ?? "local default", overrides);
         }
     }
 }

@@ -6,6 +6,27 @@ namespace Appliance.IntegrationTests.PacketPath;
 public sealed partial class FirewallRouterTests
 {
     [Fact]
+    public async Task ApplyAndRemove_AreInTheAuditLog_WithTheRulesetsHash()
+    {
+        try
+        {
+            await _box.ApplyAsync();
+        }
+        finally
+        {
+            await _box.RemoveAsync();
+        }
+
+        var show = await Processes.RunAsync(ApplianceProcess.Executable, ["audit", "show", "--data-dir", _box.CliDataDir]);
+        Assert.True(show.ExitCode == 0, show.All);
+        Assert.Contains("firewall.applied", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rulesetSha256", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("firewall.removed", show.Stdout, StringComparison.Ordinal);
+        var verify = await Processes.RunAsync(ApplianceProcess.Executable, ["audit", "verify", "--data-dir", _box.CliDataDir]);
+        Assert.True(verify.ExitCode == 0, verify.All);
+    }
+
+    [Fact]
     public async Task Print_ThisKernel_IptablesFormBecauseNftHasNoNativeQueue()
     {
         var result = await _box.FirewallAsync("print", "--config", _box.ConfigFile);

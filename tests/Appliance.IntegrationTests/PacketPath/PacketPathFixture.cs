@@ -57,8 +57,12 @@ public abstract class PacketPathFixture : IAsyncLifetime
 
     public Task DisposeAsync() => Topology.CleanUpAsync(_topology, _dir);
 
-    /// <summary><c>appliance firewall ARGS</c> run inside the box namespace.</summary>
-    public Task<Processes.Result> FirewallAsync(params string[] args) => Topology.ExecAsync(Topology.Box, ApplianceProcess.Executable, ["firewall", .. args]);
+    /// <summary>The data directory the CLI records its changes in (the audit log), apart from the running appliance's.</summary>
+    public string CliDataDir => Path.Combine(_dir, "cli-data");
+
+    /// <summary><c>appliance firewall ARGS</c> run inside the box namespace (apply and remove record to <see cref="CliDataDir"/>).</summary>
+    public Task<Processes.Result> FirewallAsync(params string[] args) => Topology.ExecAsync(Topology.Box, ApplianceProcess.Executable,
+        ["firewall", .. args, .. args.Length > 0 && args[0] is "apply" or "remove" ? (string[])["--data-dir", CliDataDir] : []]);
 
     /// <summary>Applies with the configuration file; fails the test with the CLI's output when it does not exit 0.</summary>
     public async Task<Processes.Result> ApplyAsync(params string[] extra)
