@@ -24,8 +24,13 @@ public sealed partial class PacketFilterService : BackgroundService
     private readonly ILogger<PacketFilterService> _logger;
     private PacketFilterRunner? _runner;
 
-    public PacketFilterService(ApplianceSettings settings, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILogger<PacketFilterService> logger)
+    private readonly Appliance.Core.Identity.IIdentityMap? _identities;
+
+    /// <param name="identities">Who is behind an address, when something (RADIUS accounting, issue 7) registers a map; flows are placed by subnet without.</param>
+    public PacketFilterService(ApplianceSettings settings, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILogger<PacketFilterService> logger,
+        Appliance.Core.Identity.IIdentityMap? identities = null)
     {
+        _identities = identities;
         _settings = settings.PacketFilter;
         _statutoryLogKey = settings.Dns.StatutoryLogKey;
         _policy = policy;
@@ -57,7 +62,7 @@ public sealed partial class PacketFilterService : BackgroundService
             }
 
             var runner = new PacketFilterRunner(_settings.ToRunOptions(_statutoryLogKey));
-            runner.Start(_policy, null, _events, _time);
+            runner.Start(_policy, _identities, _events, _time);
             _runner = runner;
             var (name, described) = (FirewallPlan.ModeName(mode), _settings.Describe());
             Log.Started(_logger, name, described);
