@@ -26,7 +26,7 @@ public sealed partial class PacketFilterService : BackgroundService
 
     private readonly Appliance.Core.Identity.IIdentityMap? _identities;
 
-    /// <param name="identities">Who is behind an address, when something (RADIUS accounting, issue 7) registers a map; flows are placed by subnet without.</param>
+    // identities: who is behind an address, once something (RADIUS accounting, issue 7) registers a map; without, by subnet.
     public PacketFilterService(ApplianceSettings settings, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILogger<PacketFilterService> logger,
         Appliance.Core.Identity.IIdentityMap? identities = null)
     {
