@@ -27,8 +27,11 @@ public sealed record PacketFilterConfig
     /// <summary>The first packets of each flow the verdict loop sees at most (default 12).</summary>
     public int? InspectPackets { get; init; }
 
-    /// <summary>A TCP 80/443 flow that shows no name or garbage: "lenient" allows it (default), "strict" resets it.</summary>
+    /// <summary>A TCP 80/443 flow that shows no name (not TLS or HTTP, no SNI, an IP literal): "lenient" allows it (default), "strict" resets it.</summary>
     public string? UnnamedFlows { get; init; }
+
+    /// <summary>"strict" (default) or "lenient": a flow that claims TLS or HTTP but whose name cannot be read.</summary>
+    public string? UnreadableFlows { get; init; }
 
     /// <summary>UDP 443: "reject" (default; browsers fall back to TCP) or "filter" (queued for the QUIC Initial's name).</summary>
     public string? Quic { get; init; }

@@ -26,6 +26,8 @@ public sealed record PacketFilterSettings
 
     public UnnamedFlowPolicy UnnamedFlows { get; init; } = UnnamedFlowPolicy.Lenient;
 
+    public UnnamedFlowPolicy UnreadableFlows { get; init; } = UnnamedFlowPolicy.Strict;
+
     public QuicPolicy Quic { get; init; } = QuicPolicy.Reject;
 
     public int FlowTableCapacity { get; init; } = 16_384;
@@ -67,9 +69,10 @@ public sealed record PacketFilterSettings
         Inspection = new Appliance.PacketFilter.Inspection.InspectionOptions
         {
             UnnamedFlows = UnnamedFlows,
+            UnreadableFlows = UnreadableFlows,
             FlowCapacity = FlowTableCapacity,
             FlowIdle = FlowIdle,
-            MaxDataPackets = Math.Max(1, InspectPackets - 2),   // the SYN and the handshake's ACK are among the packets queued
+            MaxPackets = InspectPackets,   // the connbytes 0:N of the ruleset
             StatutoryLogKey = statutoryLogKey,
         },
     };
@@ -82,7 +85,7 @@ public sealed record PacketFilterSettings
         FirewallMode.Monitor => $"monitor on {MonitorInterface} (no ruleset, no verdicts)",
         _ => $"{FirewallPlan.ModeName(Mode)} on {string.Join(", ", Lan)}{(Wan is null ? "" : $" (uplink {Wan})")}; DNS to port {ResolverPort}; "
            + $"queues {Queues.First}-{Queues.Last}, max {QueueMaxLength} each, copy {CopyRange} B, first {InspectPackets} packets of a flow; "
-           + $"unnamed flows {UnnamedFlows.ToString().ToLowerInvariant()}; QUIC {Quic.ToString().ToLowerInvariant()}; "
+           + $"unnamed flows {UnnamedFlows.ToString().ToLowerInvariant()}, unreadable {UnreadableFlows.ToString().ToLowerInvariant()}; QUIC {Quic.ToString().ToLowerInvariant()}; "
            + $"flow table {FlowTableCapacity}, idle {FlowIdle.TotalSeconds} s; DoH addresses {DohAddresses.Count} ({DohAddressesFile ?? "built-in"}); IPv6 {(Ipv6 ? "on" : "off")}",
     };
 }

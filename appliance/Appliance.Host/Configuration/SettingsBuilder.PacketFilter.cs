@@ -66,6 +66,7 @@ public sealed partial class SettingsBuilder
             CopyRange = Range(pf.CopyRange, "packetFilter.copyRange", 128, 65_535, defaults.CopyRange),
             InspectPackets = Range(pf.InspectPackets, "packetFilter.inspectPackets", FirewallOptions.MinInspectPackets, FirewallOptions.MaxInspectPackets, defaults.InspectPackets),
             UnnamedFlows = Choice<UnnamedFlowPolicy>(pf.UnnamedFlows, "packetFilter.unnamedFlows", defaults.UnnamedFlows),
+            UnreadableFlows = Choice<UnnamedFlowPolicy>(pf.UnreadableFlows, "packetFilter.unreadableFlows", defaults.UnreadableFlows),
             Quic = Choice<QuicPolicy>(pf.Quic, "packetFilter.quic", defaults.Quic),
             FlowTableCapacity = Range(flowTable.Capacity, "packetFilter.flowTable.capacity", 1_024, 1 << 24, defaults.FlowTableCapacity),
             FlowIdle = TimeSpan.FromSeconds(Range(flowTable.IdleSeconds, "packetFilter.flowTable.idleSeconds", 5, 3_600, (int)defaults.FlowIdle.TotalSeconds)),

@@ -21,7 +21,7 @@ internal struct Flow
     public StreamAssembler Stream;
     public FlowPhase Phase;
     public PacketVerdict Verdict;
-    public byte DataPackets;
+    public byte Packets;      // queued packets seen, SYN and pure ACKs included (what the ruleset's connbytes counts)
     public object? Quic;      // the QUIC Initial decoder of a UDP flow we filter
     internal int Newer;       // LRU links (slot indices, -1 for none)
     internal int Older;
@@ -33,7 +33,7 @@ internal struct Flow
         Stream = default;
         Phase = FlowPhase.Collecting;
         Verdict = default;
-        DataPackets = 0;
+        Packets = 0;
     }
 
     /// <summary>Gives back what only an undecided flow needs: the stream buffer, the QUIC decoder.</summary>
@@ -121,6 +121,15 @@ internal sealed class FlowTable
         if (_index.TryGetValue(key, out var slot))
         {
             Remove(slot);
+        }
+    }
+
+    /// <summary>Forgets every flow, giving back their buffers and decoders.</summary>
+    public void Clear()
+    {
+        while (_oldest >= 0)
+        {
+            Remove(_oldest);
         }
     }
 

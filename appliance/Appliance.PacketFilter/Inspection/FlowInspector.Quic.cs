@@ -14,8 +14,9 @@ public sealed partial class FlowInspector
     /// <summary>
     /// "Allow QUIC but filter it" (and monitor mode): the client's Initial packets are opened with the keys anyone can
     /// derive from the connection ID (RFC 9001 §5.2) and their CRYPTO frames put back together, so the ClientHello's
-    /// SNI is judged as a TCP flow's would be. A blocked or unreadable QUIC flow is dropped, not reset: the browser
-    /// then falls back to TCP, where the name is visible (packet-path.md §2.3). Creating a decoder allocates (keys and
+    /// SNI is judged as a TCP flow's would be. A blocked or unreadable QUIC flow is refused (ICMP port unreachable from
+    /// the ruleset): the browser then falls back to TCP, where the name is visible (packet-path.md §2.3). A second
+    /// QUIC connection on a 5-tuple already allowed is not seen: the connection mark lets the flow bypass the queue. Creating a decoder allocates (keys and
     /// cipher objects, about 1 KB); that is once per QUIC connection attempt, not per packet.
     /// </summary>
     private PacketVerdict InspectQuic(ref Flow flow, in TransportPacket packet)
@@ -31,7 +32,6 @@ public sealed partial class FlowInspector
             flow.Quic = decoder;
         }
 
-        flow.DataPackets++;
         if (decoder.Add(packet.Payload) == ParseStatus.Malformed)
         {
             return Settle(ref flow, QuicUnreadable, RequestSource.QuicSni);
@@ -42,7 +42,7 @@ public sealed partial class FlowInspector
             ParseStatus.Ok when hello.HasServerName && !Protocols.Dns.DnsName.IsIpLiteral(hello.ServerName)
                 => JudgeName(ref flow, hello.ServerName, RequestSource.QuicSni),
             ParseStatus.Ok => Settle(ref flow, Unnamed(), RequestSource.QuicSni),
-            ParseStatus.NeedMoreData when flow.DataPackets < _options.MaxDataPackets => PacketVerdict.Pass,
+            ParseStatus.NeedMoreData when flow.Packets < _options.MaxPackets => PacketVerdict.Pass,
             _ => Settle(ref flow, QuicUnreadable, RequestSource.QuicSni),
         };
     }

@@ -18,7 +18,7 @@ namespace Appliance.PacketFilter.Inspection;
 /// codes. A flow is held until its name is whole (each partial segment passes undecided), then allowed with the
 /// decided mark or reset. One inspector per queue worker: not thread-safe, allocation-free once warm.
 /// </summary>
-public sealed partial class FlowInspector : IPacketJudge
+public sealed partial class FlowInspector : IPacketJudge, IDisposable
 {
     private static readonly byte[] RootName = [0];
 
@@ -51,59 +51,68 @@ public sealed partial class FlowInspector : IPacketJudge
 
     public PacketVerdict Judge(in QueuedPacket packet) => Inspect(packet.Payload);
 
+    /// <summary>Gives back the buffers and QUIC decoders of flows still being read.</summary>
+    public void Dispose() => _flows.Clear();
+
     /// <summary>Judges one packet from its IP header on (an NFQUEUE payload, or a mirrored packet in monitor mode).</summary>
     public PacketVerdict Inspect(ReadOnlySpan<byte> ip)
     {
         if (!TransportPacket.TryRead(ip, out var packet))
         {
+            // The ruleset queues only whole TCP 80/443 and UDP 443 packets (conntrack has reassembled fragments): one we
+            // cannot read was made that way, so inline it is dropped rather than let through unjudged.
             Counters.NotIpField++;
-            return PacketVerdict.Pass;
+            return Enforced(PacketVerdict.Drop);
         }
 
         ref var flow = ref _flows.GetOrAdd(packet.Key, _time.GetTimestamp(), out var created);
+        var tcp = packet.Key.Protocol == TransportPacket.Tcp;
         if (created)
         {
             Counters.FlowsField++;
         }
-
-        if (!created && packet.Has(TransportPacket.Syn) && !packet.Has(TransportPacket.Ack) && packet.Key.Protocol == TransportPacket.Tcp)
+        else if (tcp && packet.Has(TransportPacket.Syn) && !packet.Has(TransportPacket.Ack))
         {
             flow.Restart();   // a new connection on a 5-tuple we still remember (ports are reused): judge it afresh
         }
 
+        flow.Packets = (byte)Math.Min(flow.Packets + 1, byte.MaxValue);   // every queued packet counts, as connbytes counts them
         if (flow.Phase == FlowPhase.Decided)
         {
-            return flow.Verdict;   // queued before the connection mark was saved: same answer
+            return Enforced(flow.Verdict);   // queued before the connection mark was saved: same answer
         }
 
-        if (packet.Key.Protocol == TransportPacket.Udp)
-        {
-            return InspectQuic(ref flow, packet);
-        }
+        return tcp ? InspectTcp(ref flow, packet) : InspectQuic(ref flow, packet);
+    }
 
-        if (packet.Has(TransportPacket.Rst))
-        {
-            _flows.Remove(packet.Key);
-            return PacketVerdict.Pass;
-        }
-
+    private PacketVerdict InspectTcp(ref Flow flow, in TransportPacket packet)
+    {
+        var source = !packet.Payload.IsEmpty && packet.Payload[0] != 0x16 ? RequestSource.HttpHost : RequestSource.TlsSni;
+        var sequence = packet.Sequence;
         if (packet.Has(TransportPacket.Syn))
         {
-            flow.Stream.Start(packet.Sequence);
-            return PacketVerdict.Pass;
+            flow.Stream.Start(sequence);
+            sequence++;   // data on a SYN (TCP Fast Open, RFC 7413) starts after it
+        }
+        else if (flow.Packets == 1)
+        {
+            // The first packet we see is not a SYN: we lost the flow (idle, evicted, or the box restarted) and cannot
+            // tell where the stream starts, and a client must not get a second start by pausing mid-hello.
+            return Settle(ref flow, Unreadable(), source);
         }
 
+        // RSTs change nothing here: the flow goes idle, and a client that keeps sending after its own RST is still judged.
         if (packet.Payload.IsEmpty)
         {
-            return PacketVerdict.Pass;
+            return Wait(ref flow, source);
         }
 
-        flow.DataPackets++;
-        var source = packet.Payload[0] == 0x16 ? RequestSource.TlsSni : RequestSource.HttpHost;
-        return flow.Stream.Add(packet.Sequence, packet.Payload) == SegmentResult.Stored
+        return flow.Stream.Add(sequence, packet.Payload) == SegmentResult.Stored
             ? ReadName(ref flow)
             : Settle(ref flow, Unreadable(), source);
     }
+
+    private PacketVerdict Enforced(PacketVerdict verdict) => _options.Enforce ? verdict : PacketVerdict.Pass;
 
     private PacketVerdict ReadName(ref Flow flow)
     {
@@ -137,9 +146,10 @@ public sealed partial class FlowInspector : IPacketJudge
         };
     }
 
-    // Undecided: pass this packet and wait for the next, unless this was the last packet the ruleset sends us.
+    // Undecided: pass this packet and wait for the next, unless this was the last packet the ruleset sends us (after
+    // it the kernel stops queueing the flow, and whatever follows would pass unjudged).
     private PacketVerdict Wait(ref Flow flow, RequestSource source) =>
-        flow.DataPackets >= _options.MaxDataPackets ? Settle(ref flow, Unreadable(), source) : PacketVerdict.Pass;
+        flow.Packets >= _options.MaxPackets ? Settle(ref flow, Unreadable(), source) : PacketVerdict.Pass;
 
     private PacketVerdict JudgeName(ref Flow flow, ReadOnlySpan<byte> name, RequestSource source)
     {
@@ -158,6 +168,12 @@ public sealed partial class FlowInspector : IPacketJudge
         return Settle(ref flow, verdict with { Action = blocked ? VerdictAction.Block : VerdictAction.Allow }, source, wire);
     }
 
+    private byte GroupOf(in FlowKey key, RequestSource source)
+    {
+        _identities.TryResolve(key.Client, out var identity);
+        return (byte)PolicyEngine.GroupOf(_policy.Snapshot, new RequestFacts(RootName, 0, key.Client, source, _time.GetUtcNow(), identity));
+    }
+
     private Verdict Decide(in FlowKey key, ReadOnlySpan<byte> wireName, RequestSource source)
     {
         var client = key.Client;
@@ -169,7 +185,7 @@ public sealed partial class FlowInspector : IPacketJudge
         ? new Verdict(VerdictAction.Block, ReasonCode.PacketUnnamedBlocked)
         : new Verdict(VerdictAction.Allow, ReasonCode.PacketUnnamedAllowed);
 
-    private Verdict Unreadable() => _options.UnnamedFlows == UnnamedFlowPolicy.Strict
+    private Verdict Unreadable() => _options.UnreadableFlows == UnnamedFlowPolicy.Strict
         ? new Verdict(VerdictAction.Block, ReasonCode.PacketUnreadableBlocked)
         : new Verdict(VerdictAction.Allow, ReasonCode.PacketUnreadableAllowed);
 
@@ -190,12 +206,15 @@ public sealed partial class FlowInspector : IPacketJudge
             Counters.BlockedField++;
         }
 
-        var group = wireName.IsEmpty ? Decide(flow.Key, RootName, source).Group : verdict.Group;
+        var group = wireName.IsEmpty ? GroupOf(flow.Key, source) : verdict.Group;
         Log(flow.Key, verdict, group, source, wireName);
         flow.Phase = FlowPhase.Decided;
-        flow.Verdict = blocked ? (flow.Key.Protocol == TransportPacket.Udp ? PacketVerdict.Drop : PacketVerdict.Block) : PacketVerdict.Allow;
+
+        // UDP too: the repeated packet meets the ruleset's ICMP-unreachable rule and the connmark keeps rejecting the
+        // flow after the packets we are sent run out (a silent drop would only last as long as the queueing does).
+        flow.Verdict = blocked ? PacketVerdict.Block : PacketVerdict.Allow;
         flow.Release();
-        return _options.Enforce ? flow.Verdict : PacketVerdict.Pass;
+        return Enforced(flow.Verdict);
     }
 
     private void Log(in FlowKey key, in Verdict verdict, byte group, RequestSource source, ReadOnlySpan<byte> wireName) =>
@@ -203,13 +222,15 @@ public sealed partial class FlowInspector : IPacketJudge
 
     private QueryEvent NewEvent(in Appliance.Core.Net.ClientAddress client, in Verdict verdict, bool blocked, byte group, RequestSource source, ReadOnlySpan<byte> wireName)
     {
-        var flags = blocked ? QueryEventFlags.Blocked : QueryEventFlags.None;
+        // Monitor mode: the reason says what the policy would have done, but nothing was blocked, so the event is not
+        // flagged Blocked (alerts, reports and the LA's block stream count only what was enforced).
+        var flags = !_options.Enforce ? QueryEventFlags.NotEnforced : blocked ? QueryEventFlags.Blocked : QueryEventFlags.None;
         var e = new QueryEvent
         {
             Time = _time.GetUtcNow(),
             Client = client,
             Reason = verdict.Reason,
-            Flags = _options.Enforce ? flags : flags | QueryEventFlags.NotEnforced,
+            Flags = flags,
             Group = group,
             Categories = verdict.Categories,
             Source = source,

@@ -135,7 +135,8 @@ public static class ClientHelloReader
     /// <summary>
     /// RFC 6066 §3: <c>ServerNameList server_name_list&lt;1..2^16-1&gt;</c> of (name_type, opaque&lt;1..2^16-1&gt;).
     /// Every entry is checked, whatever its type (§3 requires future types to start with a 16-bit length too), and
-    /// the first host_name wins. A list of unknown types only is valid and names no host.
+    /// a second host_name is Malformed (the server and we might pick different ones). A list of unknown types only is
+    /// valid and names no host.
     /// </summary>
     private static bool TryReadServerName(ReadOnlySpan<byte> data, out ReadOnlySpan<byte> hostName, out bool found)
     {
@@ -155,8 +156,13 @@ public static class ClientHelloReader
                 return false;
             }
 
-            if (nameType == 0 && !found)   // NameType host_name(0)
+            if (nameType == 0)   // NameType host_name(0)
             {
+                if (found)
+                {
+                    return false;   // RFC 6066 §3: not more than one name of a type; a server and we might pick different ones
+                }
+
                 hostName = name;
                 found = true;
             }

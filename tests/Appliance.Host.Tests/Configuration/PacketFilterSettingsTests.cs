@@ -37,13 +37,16 @@ public sealed class PacketFilterSettingsTests : IDisposable
         var settings = Build($$"""
             { "packetFilter": { "mode": "router", "lan": ["eth1", "eth2"], "wan": "eth0", "resolverPort": 5300,
                                 "queues": { "first": 2, "count": 4 }, "queueMaxLength": 1024, "copyRange": 2048, "inspectPackets": 16,
-                                "unnamedFlows": "strict", "quic": "filter", "flowTable": { "capacity": 4096, "idleSeconds": 60 },
+                                "unnamedFlows": "strict", "unreadableFlows": "lenient", "quic": "filter", "flowTable": { "capacity": 4096, "idleSeconds": 60 },
                                 "dohAddressesFile": "{{doh}}", "ipv6": false } }
             """);
 
         Assert.Equal((FirewallMode.Router, "eth1,eth2", "eth0", 5300), (settings.Mode, string.Join(',', settings.Lan), settings.Wan, settings.ResolverPort));
         Assert.Equal((new QueueRange(2, 4), 1024, 2048, 16), (settings.Queues, settings.QueueMaxLength, settings.CopyRange, settings.InspectPackets));
-        Assert.Equal((UnnamedFlowPolicy.Strict, QuicPolicy.Filter, 4096, TimeSpan.FromMinutes(1)), (settings.UnnamedFlows, settings.Quic, settings.FlowTableCapacity, settings.FlowIdle));
+        Assert.Equal((UnnamedFlowPolicy.Strict, UnnamedFlowPolicy.Lenient, QuicPolicy.Filter, 4096, TimeSpan.FromMinutes(1)),
+            (settings.UnnamedFlows, settings.UnreadableFlows, settings.Quic, settings.FlowTableCapacity, settings.FlowIdle));
+        var run = settings.ToRunOptions(null).Inspection;
+        Assert.Equal((UnnamedFlowPolicy.Strict, UnnamedFlowPolicy.Lenient, 16), (run.UnnamedFlows, run.UnreadableFlows, run.MaxPackets));
         Assert.Equal((doh, 2, false), (settings.DohAddressesFile, settings.DohAddresses.Count, settings.Ipv6));
 
         var firewall = settings.ToFirewallOptions();
@@ -78,7 +81,7 @@ public sealed class PacketFilterSettingsTests : IDisposable
         var lines = Errors("""
             { "packetFilter": { "mode": "transparent", "lan": ["eth1", "eth1 -j ACCEPT"], "wan": "a/b", "resolverPort": 70000,
                                 "queues": { "first": 65535, "count": 2 }, "queueMaxLength": 1, "copyRange": 64, "inspectPackets": 1,
-                                "unnamedFlows": "maybe", "quic": "allow", "flowTable": { "capacity": 10, "idleSeconds": 0 },
+                                "unnamedFlows": "maybe", "unreadableFlows": "never", "quic": "allow", "flowTable": { "capacity": 10, "idleSeconds": 0 },
                                 "dohAddressesFile": "/nonexistent/doh.txt" } }
             """);
 
@@ -92,6 +95,7 @@ public sealed class PacketFilterSettingsTests : IDisposable
             "school.json: packetFilter.copyRange: is 64; it must be from 128 to 65535",
             "school.json: packetFilter.inspectPackets: is 1; it must be from 3 to 100",
             "school.json: packetFilter.unnamedFlows: is 'maybe'; expected one of: lenient, strict",
+            "school.json: packetFilter.unreadableFlows: is 'never'; expected one of: lenient, strict",
             "school.json: packetFilter.quic: is 'allow'; expected one of: reject, filter",
             "school.json: packetFilter.flowTable.capacity: is 10; it must be from 1024 to 16777216",
             "school.json: packetFilter.flowTable.idleSeconds: is 0; it must be from 5 to 3600",

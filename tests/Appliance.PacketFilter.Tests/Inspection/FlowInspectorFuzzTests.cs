@@ -16,7 +16,7 @@ public sealed class FlowInspectorFuzzTests
     {
         var random = new Random(606);
         var events = new EventRing<QueryEvent>(256);
-        var inspector = new FlowInspector(new PolicyEngine(), null, events, TimeProvider.System, new InspectionOptions { FlowCapacity = 64, MaxDataPackets = 6 });
+        var inspector = new FlowInspector(new PolicyEngine(), null, events, TimeProvider.System, new InspectionOptions { FlowCapacity = 64, MaxPackets = 6 });
         byte[][] seeds =
         [
             Hellos.Stream("www.example.test", recordSize: 9),

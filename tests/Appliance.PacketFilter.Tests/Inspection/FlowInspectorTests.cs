@@ -103,7 +103,7 @@ public sealed class FlowInspectorTests
     [InlineData(UnnamedFlowPolicy.Strict, PacketVerdict.Block, ReasonCode.PacketUnreadableBlocked)]
     public void A_ClientHello_that_never_completes_within_the_packet_cap_is_unreadable(UnnamedFlowPolicy policy, PacketVerdict expected, ReasonCode reason)
     {
-        var inspector = Inspector(new InspectionOptions { UnnamedFlows = policy, MaxDataPackets = 3 });
+        var inspector = Inspector(new InspectionOptions { UnreadableFlows = policy, MaxPackets = 4 });
         var stream = Hellos.Stream("games.example", padding: 2000);
         Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
         Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, stream.AsSpan(0, 10)));
@@ -132,11 +132,61 @@ public sealed class FlowInspectorTests
         Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
         Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("games.example")));
         var e = SingleEvent();
-        Assert.Equal(QueryEventFlags.Blocked | QueryEventFlags.NotEnforced, e.Flags);
+        Assert.Equal(QueryEventFlags.NotEnforced, e.Flags);   // what would have been blocked, by its reason, but not a block
+        Assert.Equal(ReasonCode.DnsBlockedCategory, e.Reason);
     }
 
     [Fact]
-    public void A_QUIC_Initial_split_over_two_datagrams_is_judged_by_its_SNI_and_a_blocked_one_dropped()
+    public void Unreadable_flows_are_reset_by_default_even_where_unnamed_ones_pass()
+    {
+        var inspector = Inspector();   // unnamed: lenient, unreadable: strict
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, "GET / HTTP/1.1\r\nHost: games.example\r\nX: a\u0001b\r\n\r\n"u8));
+        Assert.Equal(ReasonCode.PacketUnreadableBlocked, SingleEvent().Reason);   // a control byte in a header: Malformed
+    }
+
+    [Fact]
+    public void Pure_ACKs_count_towards_the_cap_so_padding_cannot_outlast_the_queueing()
+    {
+        var inspector = Inspector(new InspectionOptions { MaxPackets = 5 });
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, []));
+        }
+
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, []));   // the 5th: the kernel sends no more
+        Assert.Equal(ReasonCode.PacketUnreadableBlocked, SingleEvent().Reason);
+    }
+
+    [Fact]
+    public void A_flow_first_seen_mid_stream_is_unreadable_not_a_new_start()
+    {
+        var inspector = Inspector();
+        var stream = Hellos.Stream("games.example");
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, stream.AsSpan(0, 20)));
+        Assert.Equal(ReasonCode.PacketUnreadableBlocked, SingleEvent().Reason);
+    }
+
+    [Fact]
+    public void A_ClientHello_on_the_SYN_itself_is_judged_TCP_Fast_Open()
+    {
+        var inspector = Inspector();
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn, PacketBuilder.Syn, Hellos.Stream("games.example")));
+        Assert.Equal("games.example", Name(SingleEvent()));
+    }
+
+    [Fact]
+    public void A_queued_packet_that_cannot_be_read_is_dropped_inline()
+    {
+        var inspector = Inspector();
+        var cut = PacketBuilder.Tcp(Client, 40000, Server, 443, Isn, PacketBuilder.Syn, [])[..30];
+        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(cut));
+        Assert.Equal(1, inspector.Counters.NotIp);
+    }
+
+    [Fact]
+    public void A_QUIC_Initial_split_over_two_datagrams_is_judged_by_its_SNI_and_a_blocked_one_refused()
     {
         var inspector = Inspector();
         byte[] dcid = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -146,7 +196,7 @@ public sealed class FlowInspectorTests
         var first = InitialPackets.ProtectPadded(1, dcid, InitialPackets.Crypto(0, hello.AsSpan(0, half)), packetNumber: 0);
 
         Assert.Equal(PacketVerdict.Pass, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, second)));   // out of order
-        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, first)));
+        Assert.Equal(PacketVerdict.Block, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, first)));
         var e = SingleEvent();
         Assert.Equal(RequestSource.QuicSni, e.Source);
         Assert.Equal(ReasonCode.DnsBlockedCategory, e.Reason);
@@ -157,13 +207,13 @@ public sealed class FlowInspectorTests
     }
 
     [Fact]
-    public void QUIC_that_cannot_be_read_is_dropped_so_the_browser_falls_back_to_TCP()
+    public void QUIC_that_cannot_be_read_is_refused_so_the_browser_falls_back_to_TCP()
     {
         var inspector = Inspector();
         var initial = InitialPackets.ProtectPadded(1, [9, 9, 9, 9], InitialPackets.Crypto(0, Hellos.Message("lesson.example")));
         initial[^1] ^= 0xff;   // the AEAD tag no longer matches
-        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, initial)));
-        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(PacketBuilder.Udp(Client, 50001, Server, 443, "not quic at all"u8)));
+        Assert.Equal(PacketVerdict.Block, inspector.Inspect(PacketBuilder.Udp(Client, 50000, Server, 443, initial)));
+        Assert.Equal(PacketVerdict.Block, inspector.Inspect(PacketBuilder.Udp(Client, 50001, Server, 443, "not quic at all"u8)));
         Assert.All(Drain(), e => Assert.Equal(ReasonCode.PacketQuicUnreadable, e.Reason));
         Assert.Equal(2, inspector.Counters.Unreadable);
     }
@@ -179,7 +229,8 @@ public sealed class FlowInspectorTests
         Assert.Equal(RequestSource.DnsUdp, e.Source);
         Assert.Equal("games.example", Name(e));
         Assert.Equal(Client, e.Client.ToIPAddress().ToString());   // the answer's destination is the client
-        Assert.Equal(QueryEventFlags.Blocked | QueryEventFlags.NotEnforced, e.Flags);
+        Assert.Equal(QueryEventFlags.NotEnforced, e.Flags);
+        Assert.Equal(ReasonCode.DnsBlockedCategory, e.Reason);
     }
 
     [Fact]

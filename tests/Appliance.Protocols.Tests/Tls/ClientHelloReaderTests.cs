@@ -94,10 +94,9 @@ public class ClientHelloReaderTests
     }
 
     [Theory]
-    [InlineData("several host names: the first wins", "00 000d 66697273742e6578616d706c65 | 00 000e 7365636f6e642e6578616d706c65", "first.example")]
     [InlineData("unknown name type first: skipped by its length", "07 0006 6f7061717565 | 00 000c 7265616c2e6578616d706c65", "real.example")]
     [InlineData("only an unknown name type: no name", "07 0006 6f7061717565", null)]
-    public void TryRead_ServerNameList_TakesTheFirstHostName(string what, string entriesHex, string? expected)
+    public void TryRead_ServerNameList_TakesTheHostName(string what, string entriesHex, string? expected)
     {
         var entries = DnsVectors.FromHex(entriesHex.Replace("|", "", StringComparison.Ordinal));
         var message = new ClientHelloBuilder().Extension(0, Vector16(entries)).Build();
@@ -105,6 +104,16 @@ public class ClientHelloReaderTests
         Assert.Equal(ParseStatus.Ok, ClientHelloReader.TryRead(message, out var hello));
         Assert.True(expected is not null == hello.HasServerName, what);
         Assert.Equal(expected ?? "", Encoding.ASCII.GetString(hello.ServerName));
+    }
+
+    [Fact]
+    public void TryRead_TwoHostNames_Malformed()
+    {
+        // RFC 6066 §3: no more than one name of the same type. A server might take the second where we judged the first.
+        var entries = DnsVectors.FromHex("00 000d 66697273742e6578616d706c65 00 000e 7365636f6e642e6578616d706c65");
+        var message = new ClientHelloBuilder().Extension(0, Vector16(entries)).Build();
+
+        Assert.Equal(ParseStatus.Malformed, ClientHelloReader.TryRead(message, out _));
     }
 
     [Fact]
