@@ -32,7 +32,7 @@ public sealed record PacketFilterHealth(string Mode, IReadOnlyList<QueueHealth> 
     long Unnamed, long Unreadable, int FlowsHeld, long FlowsEvicted, string? Problem);
 
 /// <summary>One queue's worker: what it has answered.</summary>
-public sealed record QueueHealth(ushort Queue, long Packets, long Allowed, long Blocked, long Passed, long KernelErrors, long Truncated);
+public sealed record QueueHealth(ushort Queue, long Packets, long Allowed, long Blocked, long Passed, long KernelErrors, long Truncated, long JudgeFailures);
 
 /// <summary>
 /// The packet filter in the running box: the queue workers (one <see cref="NfQueue"/> and one <see cref="FlowInspector"/>
@@ -86,20 +86,19 @@ public sealed class PacketFilterRunner : IDisposable
         }
     }
 
-    /// <summary>Runs the queue workers until cancelled; a worker that fails is reported in <see cref="Health"/> (traffic then bypasses the queue).</summary>
-    public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(_workers.Select(w => Task.Factory.StartNew(
-        async () =>
+    /// <summary>Runs the queue workers until cancelled, each on its own thread; a worker that fails is reported in <see cref="Health"/> (traffic then bypasses the queue).</summary>
+    public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(_workers.Select(async w =>
+    {
+        try
         {
-            try
-            {
-                await w.Queue.RunAsync(w.Inspector, cancellationToken);
-            }
-            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException or PacketFilterException)
-            {
-                _problem = $"queue {w.Queue.Number} stopped: {ex.Message}; its traffic now bypasses the filter (--queue-bypass)";
-                throw;
-            }
-        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
+            await w.Queue.RunAsync(w.Inspector, cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException or PacketFilterException)
+        {
+            _problem = $"queue {w.Queue.Number} stopped: {ex.Message}; its traffic now bypasses the filter (--queue-bypass)";
+            throw;
+        }
+    }));
 
     public PacketFilterHealth Health()
     {
@@ -107,7 +106,7 @@ public sealed class PacketFilterRunner : IDisposable
         return new PacketFilterHealth(
             _options.Inline ? "inline" : _monitor is not null ? "monitor" : "off",
             [.. _workers.Select(w => new QueueHealth(w.Queue.Number, w.Queue.Counters.Packets, w.Queue.Counters.Allowed, w.Queue.Counters.Blocked,
-                w.Queue.Counters.Passed, w.Queue.Counters.KernelErrors, w.Queue.Counters.Truncated))],
+                w.Queue.Counters.Passed, w.Queue.Counters.KernelErrors, w.Queue.Counters.Truncated, w.Queue.Counters.JudgeFailures))],
             _monitor?.Packets ?? 0,
             inspectors.Sum(i => i.Counters.Flows),
             inspectors.Sum(i => i.Counters.Named),
@@ -116,18 +115,30 @@ public sealed class PacketFilterRunner : IDisposable
             inspectors.Sum(i => i.Counters.Unreadable),
             inspectors.Sum(i => i.FlowTableState.Held),
             inspectors.Sum(i => i.FlowTableState.Evicted),
-            _problem);
+            _problem ?? Failure());
+    }
+
+    // A packet whose judging threw (it was let through): a bug to see in health, not a reason to stop.
+    private string? Failure()
+    {
+        var queued = _workers.Select(w => w.Queue.Counters.LastFailure).FirstOrDefault(f => f is not null);
+        return queued is not null ? $"a queued packet could not be judged (let through): {queued}"
+            : _monitor?.LastFailure is { } mirrored ? $"a mirrored packet could not be judged: {mirrored}"
+            : null;
     }
 
     public void Dispose()
     {
-        foreach (var (queue, _) in _workers)
+        foreach (var (queue, inspector) in _workers)
         {
             queue.Dispose();
+            inspector.Dispose();
         }
 
         _workers.Clear();
         _monitor?.Dispose();
         _monitor = null;
+        _monitorInspector?.Dispose();
+        _monitorInspector = null;
     }
 }

@@ -101,7 +101,7 @@ public static class HealthEndpoints
         {
             return Appliance.PacketFilter.Firewall.QueueCounters.Read();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidDataException)
         {
             return [];
         }

@@ -25,12 +25,14 @@ public sealed partial class PacketFilterService : BackgroundService
     private PacketFilterRunner? _runner;
 
     private readonly Appliance.Core.Identity.IIdentityMap? _identities;
+    private readonly Appliance.Journal.Audit.AuditLog? _audit;
 
     // identities: who is behind an address, once something (RADIUS accounting, issue 7) registers a map; without, by subnet.
     public PacketFilterService(ApplianceSettings settings, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILogger<PacketFilterService> logger,
-        Appliance.Core.Identity.IIdentityMap? identities = null)
+        Appliance.Core.Identity.IIdentityMap? identities = null, Appliance.Journal.Audit.AuditLog? audit = null)
     {
         _identities = identities;
+        _audit = audit;
         _settings = settings.PacketFilter;
         _statutoryLogKey = settings.Dns.StatutoryLogKey;
         _policy = policy;
@@ -55,9 +57,18 @@ public sealed partial class PacketFilterService : BackgroundService
             if (mode is FirewallMode.Bridge or FirewallMode.Router)
             {
                 var plan = await FirewallPlan.CreateAsync(_settings.ToFirewallOptions(), new ProcessToolRunner(), cancellationToken: cancellationToken);
-                foreach (var line in await new FirewallInstaller(new ProcessToolRunner()).ApplyAsync(plan, cancellationToken))
+                var lines = await new FirewallInstaller(new ProcessToolRunner()).ApplyAsync(plan, cancellationToken);
+                foreach (var line in lines)
                 {
                     Log.Ruleset(_logger, line);
+                }
+
+                // A start that changed the ruleset (a new box, a changed packetFilter section) is a change like any other.
+                if (lines.Any(l => l.Contains(": installed", StringComparison.Ordinal) || l.Contains(": removed", StringComparison.Ordinal)))
+                {
+                    var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(plan.Render())));
+                    ((IAuditSink?)_audit)?.Record("system", "firewall.applied", FirewallPlan.ModeName(mode),
+                        AuditDetail.Of(("rulesetSha256", hash), ("changes", string.Join("; ", lines))));
                 }
             }
 

@@ -14,7 +14,7 @@ public sealed partial class FlowInspector
     /// <returns>False when the packet is not a readable DNS response.</returns>
     public bool ObserveDnsAnswer(ReadOnlySpan<byte> ip)
     {
-        if (!TransportPacket.TryRead(ip, out var packet) || packet.Key.Protocol != TransportPacket.Udp)
+        if (!TransportPacket.TryRead(ip, out var packet) || packet.Key.Protocol != TransportPacket.Udp || packet.Key.Client.Port != 53)
         {
             return false;
         }

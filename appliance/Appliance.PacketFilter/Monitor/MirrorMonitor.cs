@@ -26,6 +26,7 @@ public sealed class MirrorMonitor : IDisposable
     private readonly Lock _lock = new();
     private long _packets;
     private long _unreadable;
+    private long _failures;
 
     private MirrorMonitor(LibPcapLiveDevice device, FlowInspector inspector)
     {
@@ -37,6 +38,11 @@ public sealed class MirrorMonitor : IDisposable
 
     /// <summary>Frames that were not IPv4/IPv6 behind Ethernet, 802.1Q or Linux cooked headers.</summary>
     public long Unreadable => Interlocked.Read(ref _unreadable);
+
+    /// <summary>Packets whose judging threw (should stay 0), and the last such failure.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    public string? LastFailure { get; private set; }
 
     /// <summary>Starts watching <paramref name="interface"/> in promiscuous mode (a mirror port's traffic is not addressed to us).</summary>
     /// <exception cref="CaptureException">No such interface, no libpcap, or no permission; the message says which.</exception>
@@ -73,9 +79,18 @@ public sealed class MirrorMonitor : IDisposable
 
         lock (_lock)   // one capture thread in practice; the inspector is not thread-safe, so make sure
         {
-            if (!_inspector.ObserveDnsAnswer(ip))
+            try
             {
-                _inspector.Inspect(ip);
+                if (!_inspector.ObserveDnsAnswer(ip))
+                {
+                    _inspector.Inspect(ip);
+                }
+            }
+            catch (Exception ex)
+            {
+                // An exception here would end the process (libpcap's thread); one bad packet is counted instead.
+                Interlocked.Increment(ref _failures);
+                LastFailure = $"{ex.GetType().Name}: {ex.Message}";
             }
         }
     }

@@ -119,18 +119,14 @@ public readonly ref struct TransportPacket
         protocol);
 
     // RFC 8200 §4: hop-by-hop (0), routing (43) and destination options (60) are skipped; a fragment header (44) means
-    // a fragment, which we do not inspect. At most 8 extension headers: more is an evasion attempt, not a browser.
+    // a fragment, which we do not inspect. No count limit: each header moves on by at least 8 bytes, so the packet's
+    // length bounds the walk, and a limit would only give a client a way to make its packets unreadable.
     private static bool TrySkipExtensions(ReadOnlySpan<byte> ip, out byte protocol, out int offset)
     {
         protocol = ip[6];
         offset = 40;
-        for (var i = 0; i < 8; i++)
+        while (protocol is 0 or 43 or 60)
         {
-            if (protocol is not (0 or 43 or 60))
-            {
-                return protocol != 44;
-            }
-
             if (ip.Length < offset + 8)
             {
                 return false;
@@ -140,6 +136,6 @@ public readonly ref struct TransportPacket
             offset += (ip[offset + 1] + 1) * 8;
         }
 
-        return false;
+        return protocol != 44;
     }
 }

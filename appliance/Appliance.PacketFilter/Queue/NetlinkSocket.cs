@@ -8,8 +8,8 @@ namespace Appliance.PacketFilter.Queue;
 /// <summary>
 /// A raw <c>AF_NETLINK</c>/<c>NETLINK_NETFILTER</c> socket (netlink(7)), which .NET's <see cref="Socket"/> cannot
 /// create itself ("Address family not supported", dotnet/corefx#34015): we create and bind the descriptor through
-/// libc and wrap it with <see cref="Socket(SafeSocketHandle)"/> (dotnet/runtime#862), which gives the epoll engine
-/// and allocation-free <see cref="Socket.ReceiveAsync(Memory{byte}, SocketFlags, CancellationToken)"/>.
+/// libc and wrap it with <see cref="Socket(SafeSocketHandle)"/> (dotnet/runtime#862), which owns the descriptor's
+/// lifetime and gives allocation-free sends; the verdict loop receives with recvmmsg on the descriptor itself.
 /// A netlink socket belongs to the network namespace of the thread that created it.
 /// </summary>
 internal static unsafe partial class NetlinkSocket

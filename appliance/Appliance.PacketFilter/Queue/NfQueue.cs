@@ -219,7 +219,19 @@ public sealed class NfQueue : IDisposable
                 Counters.TruncatedField++;
             }
 
-            var verdict = judge.Judge(packet);
+            PacketVerdict verdict;
+            try
+            {
+                verdict = judge.Judge(packet);
+            }
+            catch (Exception ex)
+            {
+                // A bug in judging one packet must not stop the loop (every later packet would wait for a verdict that
+                // never comes): this one passes, the fault is counted and kept for health.
+                Counters.JudgeFailuresField++;
+                Counters.LastFailure = $"{ex.GetType().Name}: {ex.Message}";
+                verdict = PacketVerdict.Pass;
+            }
             if (written + NfQueueProtocol.MaxVerdictLength > _verdicts.Length)
             {
                 _socket.Send(_verdicts.AsSpan(0, written));   // more messages than slots (the kernel may pack several)

@@ -12,7 +12,7 @@ public sealed record NfQueueOptions
     /// <summary>Packets the kernel holds for us; beyond it FAIL_OPEN lets them pass rather than drop.</summary>
     public uint MaxLength { get; init; } = 4096;
 
-    /// <summary>Packets read per wakeup (one receive plus a recvmmsg drain), all answered in one write.</summary>
+    /// <summary>Packets read per wakeup (one recvmmsg), all answered in one write.</summary>
     public int BatchSize { get; init; } = 64;
 
     /// <summary>The socket's receive buffer (SO_RCVBUFFORCE).</summary>
@@ -49,6 +49,8 @@ public sealed class NfQueueCounters
     internal long UnreadableField;
     internal long KernelErrorsField;
     internal long TruncatedField;
+    internal long JudgeFailuresField;
+    private volatile string? _lastFailure;
 
     public long Packets => Volatile.Read(ref PacketsField);
     public long Batches => Volatile.Read(ref BatchesField);
@@ -65,4 +67,10 @@ public sealed class NfQueueCounters
 
     /// <summary>Packets longer than the copy range (judged on what was copied).</summary>
     public long Truncated => Volatile.Read(ref TruncatedField);
+
+    /// <summary>Packets whose judging threw (each was let through); should stay 0.</summary>
+    public long JudgeFailures => Volatile.Read(ref JudgeFailuresField);
+
+    /// <summary>The last such failure, for health.</summary>
+    public string? LastFailure { get => _lastFailure; internal set => _lastFailure = value; }
 }

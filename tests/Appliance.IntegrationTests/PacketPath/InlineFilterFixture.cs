@@ -43,6 +43,9 @@ public abstract class InlineFilterFixture : IAsyncLifetime
 
     public ChildProcess Appliance { get; private set; } = null!;
 
+    /// <summary>The running appliance's data directory (its journal and audit log).</summary>
+    public string DataDir => Path.Combine(_dir, "data");
+
     public async Task InitializeAsync()
     {
         _topology = await Topology.CreateAsync(_kind);
@@ -65,7 +68,7 @@ public abstract class InlineFilterFixture : IAsyncLifetime
             { "packetFilter": { "mode": "{{(_kind == TopologyKind.Router ? "router" : "bridge")}}", "lan": ["{{Net.LanInterface}}"],
                                 "wan": "{{Net.WanInterface}}", "resolverPort": 53, "quic": "{{_quic}}" } }
             """);
-        var data = Directory.CreateDirectory(Path.Combine(_dir, "data")).FullName;
+        var data = Directory.CreateDirectory(DataDir).FullName;
         Appliance = Net.Start(Net.Box, ApplianceProcess.Executable, "run", "--config", config, "--dns-listen", "0.0.0.0:53",
             "--web-listen", "127.0.0.1:8080", "--data-dir", data, "--upstream", "127.0.0.1:9", "--block", list + ":games");
         if (!await Appliance.WaitForOutputAsync(o => o.Contains(" ready; web UI", StringComparison.Ordinal), TimeSpan.FromSeconds(30)))

@@ -75,6 +75,16 @@ public sealed class InlineRouterTests(InlineRouterFixture box) : IClassFixture<I
     }
 
     [Fact]
+    public async Task The_ruleset_the_appliance_installed_at_start_is_in_its_audit_log()
+    {
+        var show = await Peers.Processes.RunAsync(Peers.ApplianceProcess.Executable, ["audit", "show", "--data-dir", box.DataDir]);
+        Assert.True(show.ExitCode == 0, show.All);
+        var line = Assert.Single(show.Stdout.Split('\n'), l => l.Contains("firewall.applied", StringComparison.Ordinal));
+        Assert.Contains("system", line, StringComparison.Ordinal);
+        Assert.Contains("router", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_health_report_counts_what_the_queue_judged()
     {
         await box.CurlAsync("https", InlineFilterFixture.BlockedName);
@@ -164,7 +174,7 @@ public sealed class QuicFilterTests(QuicFilterFixture box) : IClassFixture<QuicF
 
     [Theory]
     [InlineData(InlineFilterFixture.AllowedName, "answered")]
-    [InlineData(InlineFilterFixture.BlockedName, "timeout")]   // dropped: the browser falls back to TCP, where it is reset
+    [InlineData(InlineFilterFixture.BlockedName, "refused")]   // ICMP port unreachable: the browser falls back to TCP, where it is reset
     public async Task A_QUIC_Initial_is_judged_by_its_SNI(string name, string expected)
     {
         var echo = await SocketProbes.ListenAsync(box.Net, box.Net.Server, "udp", 443);

@@ -21,10 +21,13 @@ public sealed class NfQueueTests : IDisposable
     [Fact]
     public async Task Allowed_packets_pass_with_the_decided_mark_and_blocked_ones_meet_the_reset_rule()
     {
-        // Marks first (a repeated packet re-enters the chain), then the queue; no --queue-bypass, so nothing passes unjudged.
+        // The school's own mark bit is set first (mangle OUTPUT runs before filter OUTPUT). Then the block mark's rule (a
+        // repeated packet re-enters the chain), then the queue; no --queue-bypass, so nothing passes unjudged. A rule in
+        // mangle POSTROUTING counts allowed packets that carry both our Decided bit and the school's bit.
+        _ns.Exec("iptables", "-t", "mangle", "-A", "OUTPUT", "-p", "tcp", "-j", "MARK", "--set-xmark", "0x1/0x1");
         _ns.Exec("iptables", "-A", "OUTPUT", "-p", "tcp", "-m", "mark", "--mark", "0x20000000/0x20000000", "-j", "REJECT", "--reject-with", "tcp-reset");
-        _ns.Exec("iptables", "-A", "OUTPUT", "-p", "tcp", "-m", "mark", "--mark", "0x40000000/0x40000000", "-j", "ACCEPT");
         _ns.Exec("iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", $"{AllowedPort}:{BlockedPort}", "-j", "NFQUEUE", "--queue-num", "3");
+        _ns.Exec("iptables", "-t", "mangle", "-A", "POSTROUTING", "-p", "tcp", "--dport", $"{AllowedPort}", "-m", "mark", "--mark", "0x40000001/0x40000001");
 
         using var queue = _ns.Enter(() => NfQueue.Open(new NfQueueOptions { Queue = 3 }));
         var judge = new PortJudge();
@@ -48,6 +51,9 @@ public sealed class NfQueueTests : IDisposable
         Assert.Equal(0, queue.Counters.Unreadable);
         Assert.Equal(0, queue.Counters.KernelErrors);
         Assert.Contains(judge.Seen, p => p == AllowedPort);
+        var counted = _ns.Exec("iptables", "-t", "mangle", "-L", "POSTROUTING", "-v", "-x", "-n").Split('\n').Single(l => l.Contains("mark match", StringComparison.Ordinal));
+        var marked = long.Parse(counted.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(marked == queue.Counters.Allowed, $"{marked} packets left with Decided and the school's bit, {queue.Counters.Allowed} allowed: {counted}");
     }
 
     [Fact]
