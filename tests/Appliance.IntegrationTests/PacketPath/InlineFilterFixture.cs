@@ -66,7 +66,8 @@ public abstract class InlineFilterFixture : IAsyncLifetime
             ? $$"""{ "packetFilter": { "mode": "monitor", "monitorInterface": "{{Net.LanInterface}}" } }"""
             : $$"""
             { "packetFilter": { "mode": "{{(_kind == TopologyKind.Router ? "router" : "bridge")}}", "lan": ["{{Net.LanInterface}}"],
-                                "wan": "{{Net.WanInterface}}", "resolverPort": 53, "quic": "{{_quic}}" } }
+                                "wan": "{{Net.WanInterface}}", "resolverPort": 53, "quic": "{{_quic}}",
+                                "queues": { "first": 0, "count": {{(_kind == TopologyKind.Router ? 2 : 1)}} } } }
             """);
         var data = Directory.CreateDirectory(DataDir).FullName;
         Appliance = Net.Start(Net.Box, ApplianceProcess.Executable, "run", "--config", config, "--dns-listen", "0.0.0.0:53",
