@@ -75,6 +75,33 @@ public sealed class InlineRouterTests(InlineRouterFixture box) : IClassFixture<I
     }
 
     [Fact]
+    public async Task A_judged_flow_is_in_the_journal_with_its_source_and_the_policys_reason()
+    {
+        var before = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());   // the journal keeps milliseconds
+        await box.CurlAsync("https", InlineFilterFixture.BlockedName);
+        await box.CurlAsync("http", InlineFilterFixture.AllowedName);
+
+        // The drain writes once a second; the journal is read as the DSL's timeline would be.
+        var entries = new List<Appliance.Journal.JournalEntry>();
+        await Eventually.True(() =>
+        {
+            using var journal = Appliance.Journal.QueryJournal.Open(Path.Combine(box.DataDir, "journal.db"));
+            entries = [.. journal.Timeline(box.Net.ClientV4, before, TimeSpan.FromMinutes(5)).Where(e => e.At >= before)];   // not the fixture's own checks
+            return entries.Any(e => e.Source == Appliance.Core.Policy.RequestSource.HttpHost);
+        }, TimeSpan.FromSeconds(10), () => string.Join("; ", entries.Select(e => $"{e.Source} {e.Name} {e.Reason}")));
+
+        var all = string.Join("; ", entries.Select(e => $"{e.At:HH:mm:ss.fff} {e.Client} {e.Source} {e.Name} {e.Reason} {e.Flags}"));
+        var matches = entries.Where(e => e.Source == Appliance.Core.Policy.RequestSource.TlsSni && e.Name == InlineFilterFixture.BlockedName).ToList();
+        Assert.True(matches.Count == 1, all);
+        var sni = matches[0];
+        Assert.Equal((ushort)Appliance.Core.Policy.ReasonCode.DnsBlockedCategory, sni.Reason);   // the same code a DNS block has
+        Assert.True((sni.Flags & (byte)Appliance.Core.Events.QueryEventFlags.Blocked) != 0);
+        var http = Assert.Single(entries, e => e.Source == Appliance.Core.Policy.RequestSource.HttpHost);
+        Assert.Equal(InlineFilterFixture.AllowedName, http.Name);
+        Assert.Equal((ushort)Appliance.Core.Policy.ReasonCode.DnsAllowedDefault, http.Reason);
+    }
+
+    [Fact]
     public async Task The_ruleset_the_appliance_installed_at_start_is_in_its_audit_log()
     {
         var show = await Peers.Processes.RunAsync(Peers.ApplianceProcess.Executable, ["audit", "show", "--data-dir", box.DataDir]);
