@@ -46,6 +46,7 @@ public sealed class PacketFilterRunner : IDisposable
     private FlowInspector? _monitorInspector;
     private MirrorMonitor? _monitor;
     private volatile string? _problem;
+    private Task? _running;
 
     public PacketFilterRunner(PacketFilterRunOptions options) => _options = options;
 
@@ -68,6 +69,9 @@ public sealed class PacketFilterRunner : IDisposable
                         Queue = (ushort)(_options.FirstQueue + i),
                         CopyRange = _options.CopyRange,
                         MaxLength = _options.QueueMaxLength,
+
+                        // A packet whose judging throws is treated as an unreadable flow: reset when those are (strict).
+                        FailureVerdict = _options.Inspection.UnreadableFlows == UnnamedFlowPolicy.Strict ? PacketVerdict.Block : PacketVerdict.Allow,
                     });
                     _workers.Add((queue, new FlowInspector(policy, identities, events, time, _options.Inspection)));
                 }
@@ -87,7 +91,7 @@ public sealed class PacketFilterRunner : IDisposable
     }
 
     /// <summary>Runs the queue workers until cancelled, each on its own thread; a worker that fails is reported in <see cref="Health"/> (traffic then bypasses the queue).</summary>
-    public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(_workers.Select(async w =>
+    public Task RunAsync(CancellationToken cancellationToken) => _running = Task.WhenAll(_workers.Select(async w =>
     {
         try
         {
@@ -97,6 +101,10 @@ public sealed class PacketFilterRunner : IDisposable
         {
             _problem = $"queue {w.Queue.Number} stopped: {ex.Message}; its traffic now bypasses the filter (--queue-bypass)";
             throw;
+        }
+        finally
+        {
+            w.Inspector.Dispose();   // only once its loop has stopped: the flow table is the loop thread's alone
         }
     }));
 
@@ -122,23 +130,30 @@ public sealed class PacketFilterRunner : IDisposable
     private string? Failure()
     {
         var queued = _workers.Select(w => w.Queue.Counters.LastFailure).FirstOrDefault(f => f is not null);
-        return queued is not null ? $"a queued packet could not be judged (let through): {queued}"
+        return queued is not null ? $"a queued packet could not be judged (it got the failure verdict): {queued}"
             : _monitor?.LastFailure is { } mirrored ? $"a mirrored packet could not be judged: {mirrored}"
             : null;
     }
 
     public void Dispose()
     {
-        foreach (var (queue, inspector) in _workers)
+        // The loops notice cancellation within their 250 ms receive timeout; close nothing under a loop still running.
+        try
+        {
+            _running?.Wait(TimeSpan.FromSeconds(2));
+        }
+        catch (AggregateException)
+        {
+            // reported in Health by the worker itself
+        }
+
+        foreach (var (queue, _) in _workers)
         {
             queue.Dispose();
-            inspector.Dispose();
         }
 
         _workers.Clear();
-        _monitor?.Dispose();
+        _monitor?.Dispose();   // stops the capture, then gives back the monitor inspector's buffers under its lock
         _monitor = null;
-        _monitorInspector?.Dispose();
-        _monitorInspector = null;
     }
 }

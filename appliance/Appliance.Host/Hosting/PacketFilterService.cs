@@ -67,8 +67,11 @@ public sealed partial class PacketFilterService : BackgroundService
                 if (lines.Any(l => l.Contains(": installed", StringComparison.Ordinal) || l.Contains(": removed", StringComparison.Ordinal)))
                 {
                     var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(plan.Render())));
-                    ((IAuditSink?)_audit)?.Record("system", "firewall.applied", FirewallPlan.ModeName(mode),
-                        AuditDetail.Of(("rulesetSha256", hash), ("changes", string.Join("; ", lines))));
+                    if (_audit is not null && !((IAuditSink)_audit).Record("system", "firewall.applied", FirewallPlan.ModeName(mode),
+                        AuditDetail.Of(("rulesetSha256", hash), ("changes", string.Join("; ", lines)))))
+                    {
+                        Log.NotAudited(_logger, _audit.Path);
+                    }
                 }
             }
 
@@ -123,6 +126,9 @@ public sealed partial class PacketFilterService : BackgroundService
 
         [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Firewall: {Line}")]
         public static partial void Ruleset(ILogger logger, string line);
+
+        [LoggerMessage(EventId = 63, Level = LogLevel.Error, Message = "The ruleset was changed, but the audit log {Path} could not record it")]
+        public static partial void NotAudited(ILogger logger, string path);
 
         [LoggerMessage(EventId = 62, Level = LogLevel.Error, Message = "Packet filter stopped: {Reason}; traffic now bypasses it (--queue-bypass)")]
         public static partial void Failed(ILogger logger, string reason);

@@ -45,6 +45,9 @@ internal struct StreamAssembler
 
     public readonly ReadOnlySpan<byte> Prefix => _buffer is null ? [] : _buffer.AsSpan(0, Contiguous);
 
+    /// <summary>Whether the stream was started by a SYN with this sequence number (or not started at all).</summary>
+    public readonly bool StartsAt(uint synSequence) => !_hasBase || _base == synSequence + 1;
+
     /// <summary>The SYN's sequence number: data starts one after it.</summary>
     public void Start(uint synSequence)
     {
@@ -56,8 +59,8 @@ internal struct StreamAssembler
     {
         if (!_hasBase)
         {
-            // We missed the SYN (the box started mid-flow): the first data we see is taken as the start. Earlier bytes
-            // arriving later cannot be placed and are ignored; the caller's packet cap then applies its default.
+            // No SYN seen: the first data is taken as the start. The inspector never lets it come to that (a flow first
+            // seen without a SYN is unreadable); the assembler on its own stays usable.
             _base = sequence;
             _hasBase = true;
         }

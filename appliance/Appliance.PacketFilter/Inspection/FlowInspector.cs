@@ -60,20 +60,29 @@ public sealed partial class FlowInspector : IPacketJudge, IDisposable
         if (!TransportPacket.TryRead(ip, out var packet))
         {
             // The ruleset queues only whole TCP 80/443 and UDP 443 packets (conntrack has reassembled fragments): one we
-            // cannot read was made that way, so inline it is dropped rather than let through unjudged.
+            // cannot read was made that way. Blocked, not dropped: the block mark goes into the connection mark, so the
+            // rest of that connection is refused too, though we cannot tell which flow it is.
             Counters.NotIpField++;
-            return Enforced(PacketVerdict.Drop);
+            return Enforced(PacketVerdict.Block);
+        }
+
+        var tcp = packet.Key.Protocol == TransportPacket.Tcp;
+        if (!tcp && packet.Key.Server.Port != 443)
+        {
+            return PacketVerdict.Pass;   // monitor mode's DNS answers that could not be read: not QUIC
         }
 
         ref var flow = ref _flows.GetOrAdd(packet.Key, _time.GetTimestamp(), out var created);
-        var tcp = packet.Key.Protocol == TransportPacket.Tcp;
         if (created)
         {
             Counters.FlowsField++;
         }
-        else if (tcp && packet.Has(TransportPacket.Syn) && !packet.Has(TransportPacket.Ack))
+        else if (tcp && packet.Has(TransportPacket.Syn) && !packet.Has(TransportPacket.Ack) && flow.Phase == FlowPhase.Decided)
         {
-            flow.Restart();   // a new connection on a 5-tuple we still remember (ports are reused): judge it afresh
+            // A new connection on a 5-tuple we still remember (ports are reused quickly): conntrack made a new entry, or
+            // its connection mark would have kept this SYN from us. Judge it afresh. A SYN while a flow is still being
+            // read is a retransmission (counted below, as the kernel counts it) or a forged restart (InspectTcp).
+            flow.Restart();
         }
 
         flow.Packets = (byte)Math.Min(flow.Packets + 1, byte.MaxValue);   // every queued packet counts, as connbytes counts them
@@ -88,14 +97,29 @@ public sealed partial class FlowInspector : IPacketJudge, IDisposable
     private PacketVerdict InspectTcp(ref Flow flow, in TransportPacket packet)
     {
         var source = !packet.Payload.IsEmpty && packet.Payload[0] != 0x16 ? RequestSource.HttpHost : RequestSource.TlsSni;
-        var sequence = packet.Sequence;
         if (packet.Has(TransportPacket.Syn))
         {
-            flow.Stream.Start(sequence);
-            sequence++;   // data on a SYN (TCP Fast Open, RFC 7413) starts after it
+            if (flow.Packets > 1 && !flow.Stream.StartsAt(packet.Sequence))
+            {
+                return Settle(ref flow, Unreadable(), source);   // a second start for a flow being read: a forged restart
+            }
+
+            flow.Stream.Start(packet.Sequence);
+
+            // Data on a SYN (TCP Fast Open, RFC 7413) is acted on only if it names a blocked site: a server without a
+            // valid cookie throws it away, so a hello for an allowed site there could stand in for a different one sent
+            // after the handshake. That one is judged as usual.
+            return packet.Payload.IsEmpty ? Wait(ref flow, source) : JudgeSynData(ref flow, packet.Payload, source);
         }
-        else if (flow.Packets == 1)
+
+        if (flow.Packets == 1)
         {
+            if (packet.Payload.IsEmpty && (packet.Has(TransportPacket.Rst) || packet.Has(TransportPacket.Fin)))
+            {
+                _flows.Remove(packet.Key);   // the close of a flow we have forgotten: nothing to judge
+                return PacketVerdict.Pass;
+            }
+
             // The first packet we see is not a SYN: we lost the flow (idle, evicted, or the box restarted) and cannot
             // tell where the stream starts, and a client must not get a second start by pausing mid-hello.
             return Settle(ref flow, Unreadable(), source);
@@ -107,9 +131,35 @@ public sealed partial class FlowInspector : IPacketJudge, IDisposable
             return Wait(ref flow, source);
         }
 
-        return flow.Stream.Add(sequence, packet.Payload) == SegmentResult.Stored
+        return flow.Stream.Add(packet.Sequence, packet.Payload) == SegmentResult.Stored
             ? ReadName(ref flow)
             : Settle(ref flow, Unreadable(), source);
+    }
+
+    private PacketVerdict JudgeSynData(ref Flow flow, ReadOnlySpan<byte> data, RequestSource source)
+    {
+        ParseStatus status;
+        ReadOnlySpan<byte> name;
+        if (source == RequestSource.TlsSni)
+        {
+            status = ClientHelloScanner.Scan(data, _scratch, out var hello);
+            name = status == ParseStatus.Ok && hello.HasServerName ? hello.ServerName : [];
+        }
+        else
+        {
+            status = HttpRequestHead.TryReadHost(data, out name);
+        }
+
+        if (status == ParseStatus.Ok && !name.IsEmpty && DnsName.TryEncodeHostName(name, _wireName, out var written))
+        {
+            var verdict = Decide(flow.Key, _wireName.AsSpan(0, written), source);
+            if (verdict.Action is VerdictAction.Block or VerdictAction.NxDomain)
+            {
+                return JudgeName(ref flow, name, source);
+            }
+        }
+
+        return Wait(ref flow, source);
     }
 
     private PacketVerdict Enforced(PacketVerdict verdict) => _options.Enforce ? verdict : PacketVerdict.Pass;

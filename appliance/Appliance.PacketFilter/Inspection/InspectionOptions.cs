@@ -61,6 +61,6 @@ public sealed class InspectionCounters
     /// <summary>Flows whose name could not be read.</summary>
     public long Unreadable => Volatile.Read(ref UnreadableField);
 
-    /// <summary>Queued packets that were not IPv4/IPv6 TCP or UDP (passed untouched).</summary>
+    /// <summary>Queued packets that were not readable IPv4/IPv6 TCP or UDP (blocked inline: the connection mark refuses the rest).</summary>
     public long NotIp => Volatile.Read(ref NotIpField);
 }

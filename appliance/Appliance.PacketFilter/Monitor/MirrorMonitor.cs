@@ -138,5 +138,9 @@ public sealed class MirrorMonitor : IDisposable
         }
 
         _device.Close();
+        lock (_lock)
+        {
+            _inspector.Dispose();
+        }
     }
 }

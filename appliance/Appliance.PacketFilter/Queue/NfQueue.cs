@@ -227,10 +227,11 @@ public sealed class NfQueue : IDisposable
             catch (Exception ex)
             {
                 // A bug in judging one packet must not stop the loop (every later packet would wait for a verdict that
-                // never comes): this one passes, the fault is counted and kept for health.
+                // never comes). Passing it undecided would let its flow outlast the queueing unjudged, so it gets the
+                // failure verdict (with a mark, which the connection keeps); the fault is counted and kept for health.
                 Counters.JudgeFailuresField++;
                 Counters.LastFailure = $"{ex.GetType().Name}: {ex.Message}";
-                verdict = PacketVerdict.Pass;
+                verdict = _options.FailureVerdict;
             }
             if (written + NfQueueProtocol.MaxVerdictLength > _verdicts.Length)
             {

@@ -15,6 +15,9 @@ public sealed record NfQueueOptions
     /// <summary>Packets read per wakeup (one recvmmsg), all answered in one write.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>The verdict for a packet whose judging threw (a bug): Block (the connection is refused) or Allow.</summary>
+    public PacketVerdict FailureVerdict { get; init; } = PacketVerdict.Block;
+
     /// <summary>The socket's receive buffer (SO_RCVBUFFORCE).</summary>
     public int ReceiveBuffer { get; init; } = 8 * 1024 * 1024;
 
@@ -68,7 +71,7 @@ public sealed class NfQueueCounters
     /// <summary>Packets longer than the copy range (judged on what was copied).</summary>
     public long Truncated => Volatile.Read(ref TruncatedField);
 
-    /// <summary>Packets whose judging threw (each was let through); should stay 0.</summary>
+    /// <summary>Packets whose judging threw (each got <see cref="NfQueueOptions.FailureVerdict"/>); should stay 0.</summary>
     public long JudgeFailures => Volatile.Read(ref JudgeFailuresField);
 
     /// <summary>The last such failure, for health.</summary>

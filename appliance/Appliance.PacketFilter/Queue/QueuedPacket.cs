@@ -103,9 +103,9 @@ public readonly ref struct QueuedPacket
             at += NfQueueProtocol.Align(length);
         }
 
-        if (!haveHeader)
+        if (!haveHeader || at < message.Length)
         {
-            return false;
+            return false;   // no packet header, or stray bytes after the last attribute (a cut or broken message)
         }
 
         packet = new QueuedPacket(id, protocol, hook, mark, payload, Math.Max(capturedLength, (uint)payload.Length), inDevice, outDevice);

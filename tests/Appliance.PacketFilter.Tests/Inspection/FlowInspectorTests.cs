@@ -177,12 +177,47 @@ public sealed class FlowInspectorTests
     }
 
     [Fact]
-    public void A_queued_packet_that_cannot_be_read_is_dropped_inline()
+    public void A_queued_packet_that_cannot_be_read_is_blocked_inline_so_its_connection_is_refused()
     {
         var inspector = Inspector();
         var cut = PacketBuilder.Tcp(Client, 40000, Server, 443, Isn, PacketBuilder.Syn, [])[..30];
-        Assert.Equal(PacketVerdict.Drop, inspector.Inspect(cut));
+        Assert.Equal(PacketVerdict.Block, inspector.Inspect(cut));
         Assert.Equal(1, inspector.Counters.NotIp);
+    }
+
+    [Fact]
+    public void A_retransmitted_SYN_is_counted_and_changes_nothing_but_a_forged_restart_is_unreadable()
+    {
+        var inspector = Inspector();
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn, PacketBuilder.Syn, []));   // lossy Wi-Fi: the same SYN again
+        Assert.Equal(PacketVerdict.Allow, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("lesson.example")));
+
+        Send(inspector, 40001, Isn, PacketBuilder.Syn, []);
+        Send(inspector, 40001, Isn + 1, PacketBuilder.Ack, []);
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40001, Isn + 90_000, PacketBuilder.Syn, []));   // a new start mid-read
+        Assert.Equal(ReasonCode.PacketUnreadableBlocked, Drain().Last().Reason);
+    }
+
+    [Fact]
+    public void An_allowed_hello_on_the_SYN_decides_nothing_the_hello_after_the_handshake_is_judged()
+    {
+        // A server without a TFO cookie drops the SYN's data; a hello for an allowed site there must not stand in for
+        // the one the client sends after the handshake.
+        var inspector = Inspector();
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn, PacketBuilder.Syn, Hellos.Stream("lesson.example")));
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("games.example")));
+        Assert.Equal("games.example", Name(SingleEvent()));
+    }
+
+    [Fact]
+    public void The_close_of_a_forgotten_flow_passes_without_a_judgement()
+    {
+        var inspector = Inspector();
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40000, Isn + 500, PacketBuilder.Ack | 0x04, []));   // RST
+        Assert.Equal(PacketVerdict.Pass, Send(inspector, 40001, Isn + 500, PacketBuilder.Ack | 0x01, []));   // FIN
+        Assert.Empty(Drain());
+        Assert.Equal(0, inspector.FlowTableState.Held);
     }
 
     [Fact]
@@ -225,6 +260,8 @@ public sealed class FlowInspectorTests
         byte[] answer = [0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 5, .. "games"u8, 7, .. "example"u8, 0, 0, 1, 0, 1];
         Assert.True(inspector.ObserveDnsAnswer(PacketBuilder.Udp(Server, 53, Client, 40000, answer)));
         Assert.False(inspector.ObserveDnsAnswer(PacketBuilder.Udp(Client, 40000, Server, 53, answer.AsSpan(0, 6))));
+        Assert.False(inspector.ObserveDnsAnswer(PacketBuilder.Udp(Server, 5353, Client, 40000, answer)));   // not from port 53
+        Assert.Equal(PacketVerdict.Pass, inspector.Inspect(PacketBuilder.Udp(Server, 53, Client, 40000, answer.AsSpan(0, 6))));   // not QUIC either
         var e = SingleEvent();
         Assert.Equal(RequestSource.DnsUdp, e.Source);
         Assert.Equal("games.example", Name(e));

@@ -14,6 +14,7 @@ public sealed class NfQueueTests : IDisposable
 {
     private const int AllowedPort = 7000;
     private const int BlockedPort = 7001;
+    private const int ThrowingPort = 7002;
     private readonly NetworkNamespace _ns = NetworkNamespace.Create("nfq");
 
     public void Dispose() => _ns.Dispose();
@@ -26,7 +27,7 @@ public sealed class NfQueueTests : IDisposable
         // mangle POSTROUTING counts allowed packets that carry both our Decided bit and the school's bit.
         _ns.Exec("iptables", "-t", "mangle", "-A", "OUTPUT", "-p", "tcp", "-j", "MARK", "--set-xmark", "0x1/0x1");
         _ns.Exec("iptables", "-A", "OUTPUT", "-p", "tcp", "-m", "mark", "--mark", "0x20000000/0x20000000", "-j", "REJECT", "--reject-with", "tcp-reset");
-        _ns.Exec("iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", $"{AllowedPort}:{BlockedPort}", "-j", "NFQUEUE", "--queue-num", "3");
+        _ns.Exec("iptables", "-A", "OUTPUT", "-p", "tcp", "--dport", $"{AllowedPort}:{ThrowingPort}", "-j", "NFQUEUE", "--queue-num", "3");
         _ns.Exec("iptables", "-t", "mangle", "-A", "POSTROUTING", "-p", "tcp", "--dport", $"{AllowedPort}", "-m", "mark", "--mark", "0x40000001/0x40000001");
 
         using var queue = _ns.Enter(() => NfQueue.Open(new NfQueueOptions { Queue = 3 }));
@@ -42,6 +43,11 @@ public sealed class NfQueueTests : IDisposable
             Assert.Null(allowed);
             var blocked = _ns.Enter(() => Connect(BlockedPort));
             Assert.Equal(SocketError.ConnectionRefused, blocked);   // the reset rule answered the repeated SYN
+
+            // A judge that throws: the packet gets the failure verdict (Block by default), and the loop carries on.
+            using var throwingListener = _ns.Enter(() => Listen(ThrowingPort));
+            Assert.Equal(SocketError.ConnectionRefused, _ns.Enter(() => Connect(ThrowingPort)));
+            Assert.Null(_ns.Enter(() => Connect(AllowedPort)));
         }
 
         await stop.CancelAsync();
@@ -50,6 +56,8 @@ public sealed class NfQueueTests : IDisposable
         Assert.True(queue.Counters.Blocked >= 1, $"blocked {queue.Counters.Blocked}");
         Assert.Equal(0, queue.Counters.Unreadable);
         Assert.Equal(0, queue.Counters.KernelErrors);
+        Assert.True(queue.Counters.JudgeFailures >= 1);
+        Assert.Contains("thrown on purpose", queue.Counters.LastFailure, StringComparison.Ordinal);
         Assert.Contains(judge.Seen, p => p == AllowedPort);
         var counted = _ns.Exec("iptables", "-t", "mangle", "-L", "POSTROUTING", "-v", "-x", "-n").Split('\n').Single(l => l.Contains("mark match", StringComparison.Ordinal));
         var marked = long.Parse(counted.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture);
@@ -96,7 +104,8 @@ public sealed class NfQueueTests : IDisposable
             var ip = packet.Payload;
             var port = BinaryPrimitives.ReadUInt16BigEndian(ip[((ip[0] & 0x0f) * 4 + 2)..]);
             Seen.Add(port);
-            return port == BlockedPort ? PacketVerdict.Block : PacketVerdict.Allow;
+            return port == ThrowingPort ? throw new InvalidOperationException("thrown on purpose")
+                : port == BlockedPort ? PacketVerdict.Block : PacketVerdict.Allow;
         }
     }
 }
