@@ -20,6 +20,7 @@ packages=(
   libpcap0.8      # the panel's evidence capture (SharpPcap) of recent DNS and TLS ClientHello packets
   iptables        # the packet filter's ruleset (NFQUEUE through nft compat) in the tests' network namespaces
   nftables        # nft: to read back and check the installed ruleset
+  freeradius-utils # radclient: the real RADIUS client the RADIUS server's tests talk to
   python3         # the packet-path tests' listeners, socket probes and stand-in verdict loop (standard library only)
 )
 

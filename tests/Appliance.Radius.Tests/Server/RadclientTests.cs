@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Appliance.Radius.Clients;
+using Appliance.Radius.Server;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Appliance.Radius.Tests.Server;
+
+/// <summary>
+/// The server against FreeRADIUS's own client, radclient (Debian's freeradius-utils), on loopback: PAP accept and
+/// reject, Status-Server, accounting, and the drops BlastRADIUS asks for.
+/// </summary>
+public sealed class RadclientTests : IAsyncLifetime
+{
+    private const string Secret = "a-long-shared-secret-for-tests";
+    private RadiusServer _server = null!;
+
+    public Task InitializeAsync()
+    {
+        var clients = RadiusClients.Build([new RadiusClientDefinition("loopback", "127.0.0.0/8", Secret)]);
+        _server = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), clients,
+            new Passwords(), TimeProvider.System, NullLogger.Instance);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task PAP_with_the_right_password_is_accepted_and_with_a_wrong_one_rejected()
+    {
+        var accepted = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Message-Authenticator = 0x00");
+        Assert.Contains("Received Access-Accept", accepted, StringComparison.Ordinal);
+
+        var rejected = await Radclient("auth", "User-Name = alice, User-Password = wrong, Message-Authenticator = 0x00");
+        Assert.Contains("Received Access-Reject", rejected, StringComparison.Ordinal);
+        Assert.Equal((1, 1), (_server.Counters.Accepts, _server.Counters.Rejects));
+    }
+
+    [Fact]
+    public async Task An_Access_Request_without_Message_Authenticator_is_dropped_BlastRADIUS()
+    {
+        var output = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\"");
+        Assert.Contains("No reply from server", output, StringComparison.Ordinal);
+        Assert.Equal(1, _server.Counters.MissingMessageAuthenticator);
+        Assert.Equal(0, _server.Counters.Accepts);
+    }
+
+    [Fact]
+    public async Task A_request_signed_with_another_secret_is_dropped()
+    {
+        var output = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Message-Authenticator = 0x00", secret: "not-the-shared-secret-at-all");
+        Assert.Contains("No reply from server", output, StringComparison.Ordinal);
+        Assert.Equal(1, _server.Counters.BadAuthenticator);
+    }
+
+    [Fact]
+    public async Task A_request_from_an_address_that_is_no_client_is_dropped()
+    {
+        var clients = RadiusClients.Build([new RadiusClientDefinition("ap", "192.0.2.0/24", Secret)]);
+        await using var elsewhere = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), clients,
+            new Passwords(), TimeProvider.System, NullLogger.Instance);
+        var output = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Message-Authenticator = 0x00", port: elsewhere.AuthEndPoint.Port);
+        Assert.Contains("No reply from server", output, StringComparison.Ordinal);
+        Assert.Equal(1, elsewhere.Counters.UnknownClient);
+    }
+
+    [Fact]
+    public async Task Status_Server_and_accounting_are_answered()
+    {
+        Assert.Contains("Received Access-Accept", await Radclient("status", "Message-Authenticator = 0x00"), StringComparison.Ordinal);
+        var accounting = await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s1, Framed-IP-Address = 192.0.2.20");
+        Assert.True(accounting.Contains("Received Accounting-Response", StringComparison.Ordinal), accounting + $" counters: bad {_server.Counters.BadAuthenticator} malformed {_server.Counters.Malformed} requests {_server.Counters.Requests}");
+        Assert.Equal(1, _server.Counters.Accounting);
+    }
+
+    private async Task<string> Radclient(string command, string attributes, string secret = Secret, int? port = null)
+    {
+        port ??= command == "acct" ? _server.AccountingEndPoint.Port : _server.AuthEndPoint.Port;
+        var start = new ProcessStartInfo("radclient")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[] { "-x", "-r", "1", "-t", "2", $"127.0.0.1:{port}", command, secret })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteLineAsync(attributes);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return await stdout + await stderr;
+    }
+
+    private sealed class Passwords : IPasswordVerifier
+    {
+        public bool Verify(string userName, ReadOnlySpan<byte> password) =>
+            userName == "alice" && password.SequenceEqual(Encoding.UTF8.GetBytes("correct horse"));
+    }
+}
