@@ -51,7 +51,7 @@ public sealed class RadiusCounters
 /// their Request Authenticator (RFC 2866 §3). PAP (RFC 2865 §5.2) goes to the <see cref="IPasswordVerifier"/>; EAP
 /// comes later (issue 7).
 /// </summary>
-public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters counters)
+public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters counters, Accounting.AccountingIdentityMap? identities = null)
 {
     /// <returns>The reply's length in <paramref name="reply"/>, or 0 to drop the request.</returns>
     public int Handle(ReadOnlySpan<byte> datagram, RadiusClient client, Span<byte> reply)
@@ -95,12 +95,37 @@ public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters co
                 }
 
                 Interlocked.Increment(ref counters.AccountingField);
+                identities?.Apply(Nas(datagram[20..], client), ReadAccounting(datagram[20..], out var session, out var user, out var address), session, user, address);
                 return Reply(reply, RadiusCode.AccountingResponse, request.Identifier, request.Authenticator, client);
 
             default:
                 Interlocked.Increment(ref counters.MalformedField);   // not a code a client sends to a server
                 return 0;
         }
+    }
+
+    // Which access point: NAS-Identifier, else NAS-IP-Address (RFC 2865 §5.32, §5.4), else the client entry; several APs
+    // behind one client entry (a controller's subnet) must not share sessions, or one AP's Accounting-On would end all.
+    private static string Nas(ReadOnlySpan<byte> attributes, RadiusClient client) =>
+        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.NasIdentifier, out var id) == ParseStatus.Ok && !id.IsEmpty
+            ? $"{client.Name}/{System.Text.Encoding.UTF8.GetString(id)}"
+            : RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.NasIpAddress, out var ip) == ParseStatus.Ok && ip.Length == 4
+                ? $"{client.Name}/{new System.Net.IPAddress(ip)}"
+                : client.Name;
+
+    // Acct-Status-Type, Acct-Session-Id, User-Name and Framed-IP-Address (RFC 2866 §5, RFC 2865 §5.8) of one record.
+    private static Accounting.AccountingStatus ReadAccounting(ReadOnlySpan<byte> attributes, out string? session, out string? user,
+        out Appliance.Core.Net.ClientAddress? address)
+    {
+        session = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.AcctSessionId, out var s) == ParseStatus.Ok && !s.IsEmpty
+            ? System.Text.Encoding.UTF8.GetString(s) : null;
+        user = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserName, out var u) == ParseStatus.Ok && !u.IsEmpty
+            ? System.Text.Encoding.UTF8.GetString(u) : null;
+        address = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.FramedIpAddress, out var ip) == ParseStatus.Ok && ip.Length == 4
+            ? Appliance.Core.Net.ClientAddress.FromBytes(ip, 0) : null;
+        return RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.AcctStatusType, out var t) == ParseStatus.Ok && t.Length == 4
+            ? (Accounting.AccountingStatus)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(t)
+            : 0;
     }
 
     private bool CheckPap(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> authenticator, RadiusClient client)

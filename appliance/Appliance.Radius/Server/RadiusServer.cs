@@ -23,12 +23,13 @@ public sealed partial class RadiusServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _loops;
 
-    private RadiusServer(Socket auth, Socket accounting, RadiusClients clients, IPasswordVerifier passwords, TimeProvider time, ILogger logger)
+    private RadiusServer(Socket auth, Socket accounting, RadiusClients clients, IPasswordVerifier passwords, TimeProvider time, ILogger logger,
+        Accounting.AccountingIdentityMap? identities)
     {
         _auth = auth;
         _accounting = accounting;
         _clients = clients;
-        _handler = new RadiusHandler(passwords, Counters);
+        _handler = new RadiusHandler(passwords, Counters, identities);
         _cache = new ReplyCache(time, TimeSpan.FromSeconds(5));
         _logger = logger;
         _loops = [Task.Run(() => LoopAsync(_auth)), Task.Run(() => LoopAsync(_accounting))];
@@ -42,12 +43,13 @@ public sealed partial class RadiusServer : IAsyncDisposable
 
     /// <summary>Binds both ports (1812 and 1813 by default) and starts answering.</summary>
     /// <exception cref="SocketException">A port is taken or not ours to bind.</exception>
-    public static RadiusServer Start(IPEndPoint auth, IPEndPoint accounting, RadiusClients clients, IPasswordVerifier passwords, TimeProvider time, ILogger logger)
+    public static RadiusServer Start(IPEndPoint auth, IPEndPoint accounting, RadiusClients clients, IPasswordVerifier passwords, TimeProvider time, ILogger logger,
+        Accounting.AccountingIdentityMap? identities = null)
     {
         var authSocket = Bind(auth);
         try
         {
-            return new RadiusServer(authSocket, Bind(accounting), clients, passwords, time, logger);
+            return new RadiusServer(authSocket, Bind(accounting), clients, passwords, time, logger, identities);
         }
         catch
         {

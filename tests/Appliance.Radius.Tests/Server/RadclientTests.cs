@@ -15,12 +15,13 @@ public sealed class RadclientTests : IAsyncLifetime
 {
     private const string Secret = "a-long-shared-secret-for-tests";
     private RadiusServer _server = null!;
+    private readonly Appliance.Radius.Accounting.AccountingIdentityMap _identities = new(user => user == "alice" ? "pupils" : null);
 
     public Task InitializeAsync()
     {
         var clients = RadiusClients.Build([new RadiusClientDefinition("loopback", "127.0.0.0/8", Secret)]);
         _server = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), clients,
-            new Passwords(), TimeProvider.System, NullLogger.Instance);
+            new Passwords(), TimeProvider.System, NullLogger.Instance, _identities);
         return Task.CompletedTask;
     }
 
@@ -63,6 +64,27 @@ public sealed class RadclientTests : IAsyncLifetime
         var output = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Message-Authenticator = 0x00", port: elsewhere.AuthEndPoint.Port);
         Assert.Contains("No reply from server", output, StringComparison.Ordinal);
         Assert.Equal(1, elsewhere.Counters.UnknownClient);
+    }
+
+    [Fact]
+    public async Task Accounting_Start_maps_the_address_to_the_user_Stop_and_Accounting_On_end_it()
+    {
+        var pupil = Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.20"), 0));
+        Assert.False(_identities.TryResolve(pupil, out _));
+
+        await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s1, Framed-IP-Address = 192.0.2.20, NAS-Identifier = hall-ap");
+        Assert.True(_identities.TryResolve(pupil, out var identity));
+        Assert.Equal(("alice", "pupils"), (identity.User, identity.Group));
+
+        await Radclient("acct", "User-Name = alice, Acct-Status-Type = Stop, Acct-Session-Id = s1, Framed-IP-Address = 192.0.2.20, NAS-Identifier = hall-ap");
+        Assert.False(_identities.TryResolve(pupil, out _));
+
+        await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s2, Framed-IP-Address = 192.0.2.20, NAS-Identifier = hall-ap");
+        await Radclient("acct", "User-Name = bob, Acct-Status-Type = Start, Acct-Session-Id = s3, Framed-IP-Address = 192.0.2.21, NAS-Identifier = gym-ap");
+        await Radclient("acct", "Acct-Status-Type = Accounting-On, NAS-Identifier = hall-ap");   // the hall AP rebooted
+        Assert.False(_identities.TryResolve(pupil, out _));
+        Assert.True(_identities.TryResolve(Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.21"), 0)), out var bob));
+        Assert.Equal("bob", bob.User);
     }
 
     [Fact]

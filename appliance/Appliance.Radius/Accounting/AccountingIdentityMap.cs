@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using Appliance.Core.Identity;
+using Appliance.Core.Net;
+
+namespace Appliance.Radius.Accounting;
+
+/// <summary>Acct-Status-Type (RFC 2866 §5.1).</summary>
+public enum AccountingStatus : uint
+{
+    Start = 1,
+    Stop = 2,
+    InterimUpdate = 3,
+    AccountingOn = 7,
+    AccountingOff = 8,
+}
+
+/// <summary>
+/// IP → user from RADIUS accounting (DESIGN §5 "Identity"): a session is keyed by (NAS, Acct-Session-Id) and holds the
+/// user and the address the access point reported (Framed-IP-Address). Start and Interim-Update set it, Stop ends it,
+/// Accounting-On/Off from a NAS end all of that NAS's sessions (it rebooted). The policy engine and the packet filter
+/// read it on every query and flow: the read is one dictionary lookup, no allocation.
+/// </summary>
+public sealed class AccountingIdentityMap : IIdentityMap
+{
+    private readonly ConcurrentDictionary<ClientAddress, ClientIdentity> _byAddress = new();
+    private readonly ConcurrentDictionary<(string Nas, string Session), (ClientAddress Address, string User)> _sessions = new();
+    private readonly Func<string, string?> _groupOf;
+    private readonly Lock _lock = new();
+
+    /// <param name="groupOf">The user's group as the policy names it (the user store), or null: placed by subnet.</param>
+    public AccountingIdentityMap(Func<string, string?>? groupOf = null) => _groupOf = groupOf ?? (_ => null);
+
+    public int Sessions => _sessions.Count;
+
+    public bool TryResolve(in ClientAddress client, out ClientIdentity identity) => _byAddress.TryGetValue(client.WithoutPort(), out identity);
+
+    /// <summary>Applies one accounting record; <paramref name="address"/> and <paramref name="user"/> may be absent (Accounting-On/Off).</summary>
+    public void Apply(string nas, AccountingStatus status, string? session, string? user, ClientAddress? address)
+    {
+        lock (_lock)   // a session's address and the address's identity change together
+        {
+            switch (status)
+            {
+                case AccountingStatus.Start or AccountingStatus.InterimUpdate when session is not null && user is not null && address is { } ip:
+                    End(nas, session);
+                    var key = ip.WithoutPort();
+                    _sessions[(nas, session)] = (key, user);
+                    _byAddress[key] = new ClientIdentity(user, _groupOf(user));
+                    break;
+                case AccountingStatus.Stop when session is not null:
+                    End(nas, session);
+                    break;
+                case AccountingStatus.AccountingOn or AccountingStatus.AccountingOff:
+                    foreach (var (nasSession, _) in _sessions.Where(s => s.Key.Nas == nas).ToList())
+                    {
+                        End(nasSession.Nas, nasSession.Session);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private void End(string nas, string session)
+    {
+        if (_sessions.TryRemove((nas, session), out var ended)
+            && _byAddress.TryGetValue(ended.Address, out var identity) && identity.User == ended.User)
+        {
+            _byAddress.TryRemove(ended.Address, out _);   // unless another session has taken the address since
+        }
+    }
+}
