@@ -21,4 +21,23 @@ internal static class Devices
 
         return device ?? throw new CaptureException($"{setting}: there is no interface '{name}' to capture on");
     }
+
+    /// <summary>
+    /// Detaches <paramref name="handler"/> and stops and closes the capture. The device list is a process-wide
+    /// singleton: without this, a restarted service's old capture would go on receiving (and holding) packets.
+    /// </summary>
+    public static void Stop(LibPcapLiveDevice device, PacketArrivalEventHandler handler)
+    {
+        device.OnPacketArrival -= handler;
+        try
+        {
+            device.StopCapture();
+        }
+        catch (PcapException)
+        {
+            // already stopped
+        }
+
+        device.Close();
+    }
 }

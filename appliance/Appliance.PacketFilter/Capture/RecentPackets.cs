@@ -142,19 +142,7 @@ public sealed class RecentPackets : IRecentPackets, IDisposable
 
     public void Dispose()
     {
-        // The device list is a process-wide singleton: without this, a restarted service's old capture would go on
-        // receiving (and holding) packets.
-        _device.OnPacketArrival -= OnPacket;
-        try
-        {
-            _device.StopCapture();
-        }
-        catch (PcapException)
-        {
-            // already stopped
-        }
-
-        _device.Close();
+        Devices.Stop(_device, OnPacket);
         lock (_lock)
         {
             _packets.Clear();

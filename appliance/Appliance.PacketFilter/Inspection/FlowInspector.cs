@@ -152,10 +152,12 @@ public sealed partial class FlowInspector : IPacketJudge, IDisposable
 
         if (status == ParseStatus.Ok && !name.IsEmpty && DnsName.TryEncodeHostName(name, _wireName, out var written))
         {
-            var verdict = Decide(flow.Key, _wireName.AsSpan(0, written), source);
+            var wire = _wireName.AsSpan(0, written);
+            var verdict = Decide(flow.Key, wire, source);
             if (verdict.Action is VerdictAction.Block or VerdictAction.NxDomain)
             {
-                return JudgeName(ref flow, name, source);
+                Counters.NamedField++;
+                return Settle(ref flow, verdict with { Action = VerdictAction.Block }, source, wire);
             }
         }
 

@@ -128,16 +128,7 @@ public sealed class MirrorMonitor : IDisposable
 
     public void Dispose()
     {
-        _device.OnPacketArrival -= OnPacket;
-        try
-        {
-            _device.StopCapture();
-        }
-        catch (PcapException)
-        {
-        }
-
-        _device.Close();
+        Devices.Stop(_device, OnPacket);
         lock (_lock)
         {
             _inspector.Dispose();

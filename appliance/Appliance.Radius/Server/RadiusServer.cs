@@ -10,7 +10,9 @@ namespace Appliance.Radius.Server;
 /// The RADIUS server's UDP side (RFC 2865 §3, RFC 2866 §3): an authentication and an accounting socket, each with one
 /// receive loop. A datagram from an address that is no client is dropped unanswered; a retransmission gets the reply
 /// the first copy got (<see cref="ReplyCache"/>, RFC 5080 §2.2.2). Receives and sends use <see cref="SocketAddress"/>,
-/// as the DNS listeners do, so the loop itself does not allocate per datagram.
+/// as the DNS listeners do. Unlike the DNS path this one is not allocation-free and need not be (a school sends a few
+/// requests a second): the client lookup makes an <see cref="IPAddress"/>, PAP a user-name string, the cache a copy
+/// of each reply.
 /// </summary>
 public sealed partial class RadiusServer : IAsyncDisposable
 {
