@@ -14,14 +14,10 @@ internal static class NfQueueProtocol
     public const int HeaderLength = NlmsgHeaderLength + NfgenmsgLength;
 
     // nlmsghdr.nlmsg_type: netlink's own control messages, then (NFNL_SUBSYS_QUEUE = 3) << 8 | message.
-    public const ushort NlmsgNoop = 1;
     public const ushort NlmsgError = 2;
-    public const ushort NlmsgDone = 3;
-    public const ushort NlmsgOverrun = 4;
     public const ushort QueuePacket = 0x0300;
     public const ushort QueueVerdict = 0x0301;
     public const ushort QueueConfig = 0x0302;
-    public const ushort QueueVerdictBatch = 0x0303;
 
     public const ushort FlagRequest = 0x1;   // NLM_F_REQUEST
     public const ushort FlagAck = 0x4;       // NLM_F_ACK
@@ -35,7 +31,6 @@ internal static class NfQueueProtocol
     public const ushort AttrOutDevice = 6;
     public const ushort AttrPayload = 10;
     public const ushort AttrCapturedLength = 13;
-    public const ushort AttrSkbInfo = 14;
 
     public const ushort CfgCommand = 1;
     public const ushort CfgParams = 2;
