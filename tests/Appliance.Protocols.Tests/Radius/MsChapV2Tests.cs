@@ -174,6 +174,26 @@ public class MsChapV2Tests
     }
 
     [Fact]
+    public void VerifyAndAuthenticatorResponse_AllocateNothing()
+    {
+        var authenticator = new byte[MsChapV2.AuthenticatorResponseLength];
+        void Login()
+        {
+            Assert.True(MsChapV2.VerifyNtResponse(AuthenticatorChallenge, PeerChallenge, UserName, NtPasswordHash, NtResponse));
+            MsChapV2.GenerateAuthenticatorResponse(NtPasswordHash, NtResponse, PeerChallenge, AuthenticatorChallenge, UserName, authenticator);
+        }
+
+        Login();   // warm up (JIT, OpenSSL's SHA-1 context)
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 200; i++)
+        {
+            Login();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void WrongFixedLengths_Throw()
     {
         var buffer = new byte[64];
