@@ -39,7 +39,7 @@ public readonly ref struct EapMsChapV2Response(byte msChapV2Id, ReadOnlySpan<byt
 ///   Success   (server):  "S=&lt;40 hex&gt; M=&lt;message&gt;"        Success (peer): the OpCode octet alone
 ///   Failure   (server):  "E=691 R=0 C=&lt;32 hex&gt; V=3 M=…"     Failure (peer): the OpCode octet alone
 /// </code>
-/// Readers use MS-LENGTH to end the Name: less Type-Data than MS-Length is a truncation
+/// Readers use MS-Length to end the Name: less Type-Data than MS-Length is a truncation
 /// (<see cref="ParseStatus.NeedMoreData"/>); octets past it are ignored, like EAP padding (RFC 3748 §4.1).
 /// </summary>
 public static class EapMsChapV2
