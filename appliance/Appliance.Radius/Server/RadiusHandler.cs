@@ -1,57 +1,21 @@
+using System.Text;
 using Appliance.Protocols;
 using Appliance.Protocols.Radius;
 using Appliance.Radius.Clients;
+using Appliance.Radius.Eap;
+using Appliance.Radius.Users;
+using Microsoft.Extensions.Logging;
 
 namespace Appliance.Radius.Server;
-
-/// <summary>Checks a user's password (PAP, TTLS-PAP). The user store implements it; tests use a dictionary.</summary>
-public interface IPasswordVerifier
-{
-    /// <returns>True when <paramref name="userName"/> exists, is enabled and <paramref name="password"/> is theirs.</returns>
-    bool Verify(string userName, ReadOnlySpan<byte> password);
-}
-
-/// <summary>What the server has done since it started (written by its receive loops, read by health).</summary>
-public sealed class RadiusCounters
-{
-    internal long RequestsField;
-    internal long AcceptsField;
-    internal long RejectsField;
-    internal long AccountingField;
-    internal long UnknownClientField;
-    internal long MissingMessageAuthenticatorField;
-    internal long BadAuthenticatorField;
-    internal long MalformedField;
-    internal long DuplicatesField;
-
-    public long Requests => Interlocked.Read(ref RequestsField);
-    public long Accepts => Interlocked.Read(ref AcceptsField);
-    public long Rejects => Interlocked.Read(ref RejectsField);
-    public long Accounting => Interlocked.Read(ref AccountingField);
-
-    /// <summary>Dropped: from an address that is no client of ours.</summary>
-    public long UnknownClient => Interlocked.Read(ref UnknownClientField);
-
-    /// <summary>Dropped: an Access-Request or Status-Server without Message-Authenticator (BlastRADIUS, CVE-2024-3596).</summary>
-    public long MissingMessageAuthenticator => Interlocked.Read(ref MissingMessageAuthenticatorField);
-
-    /// <summary>Dropped: a Message-Authenticator or accounting authenticator that does not match (wrong secret, forgery).</summary>
-    public long BadAuthenticator => Interlocked.Read(ref BadAuthenticatorField);
-
-    public long Malformed => Interlocked.Read(ref MalformedField);
-
-    /// <summary>Retransmissions answered from the reply cache (or dropped while the first was in progress).</summary>
-    public long Duplicates => Interlocked.Read(ref DuplicatesField);
-}
 
 /// <summary>
 /// One RADIUS request in, one reply out (or none: a drop). BlastRADIUS defences by default (CVE-2024-3596): an
 /// Access-Request or Status-Server without a valid Message-Authenticator is dropped, and every reply carries
 /// Message-Authenticator as its first attribute (the writer puts it there). Accounting requests are checked against
-/// their Request Authenticator (RFC 2866 §3). PAP (RFC 2865 §5.2) goes to the <see cref="IPasswordVerifier"/>; EAP
-/// comes later (issue 7).
+/// their Request Authenticator (RFC 2866 §3). EAP (RFC 3579) goes to the <see cref="EapServer"/>, PAP (RFC 2865 §5.2) to
+/// the user store; an Access-Accept carries the user's attributes (<see cref="AccessReply"/>).
 /// </summary>
-public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters counters, Accounting.AccountingIdentityMap? identities = null)
+public sealed partial class RadiusHandler(RadiusServices services, RadiusCounters counters)
 {
     /// <returns>The reply's length in <paramref name="reply"/>, or 0 to drop the request.</returns>
     public int Handle(ReadOnlySpan<byte> datagram, RadiusClient client, Span<byte> reply)
@@ -73,30 +37,39 @@ public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters co
                         break;
                     case MessageAuthenticatorCheck.Missing:
                         Interlocked.Increment(ref counters.MissingMessageAuthenticatorField);
+                        Log.MissingMessageAuthenticator(services.Logger, client.Name);
                         return 0;
                     case MessageAuthenticatorCheck.Invalid:
                         Interlocked.Increment(ref counters.BadAuthenticatorField);
+                        Log.BadMessageAuthenticator(services.Logger, client.Name);
                         return 0;
                     default:
                         Interlocked.Increment(ref counters.MalformedField);
                         return 0;
                 }
 
-                // RFC 5997 §3: Status-Server is answered with Access-Accept (we are up); else PAP.
-                var accepted = request.Code == RadiusCode.StatusServer || CheckPap(datagram, request.Authenticator, client);
-                Interlocked.Increment(ref accepted ? ref counters.AcceptsField : ref counters.RejectsField);
-                return Reply(reply, accepted ? RadiusCode.AccessAccept : RadiusCode.AccessReject, request.Identifier, request.Authenticator, client);
+                var writer = new AccessReply(reply, request.Identifier, request.Authenticator, client, services, counters);
+                if (request.Code == RadiusCode.StatusServer)
+                {
+                    return writer.Accept(null, null);   // RFC 5997 §3: Access-Accept, we are up
+                }
+
+                var attributes = datagram[20..];
+                return RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.EapMessage, out _) == ParseStatus.Ok
+                    ? Eap(attributes, client, writer)
+                    : Pap(attributes, request.Authenticator, client, writer);
 
             case RadiusCode.AccountingRequest:
                 if (!RadiusAuthenticators.VerifyAccountingRequest(datagram, client.Secret))
                 {
                     Interlocked.Increment(ref counters.BadAuthenticatorField);
+                    Log.BadAccountingAuthenticator(services.Logger, client.Name);
                     return 0;
                 }
 
                 Interlocked.Increment(ref counters.AccountingField);
-                identities?.Apply(Nas(datagram[20..], client), ReadAccounting(datagram[20..], out var session, out var user, out var address), session, user, address);
-                return Reply(reply, RadiusCode.AccountingResponse, request.Identifier, request.Authenticator, client);
+                AccountingRecord.Apply(datagram[20..], client, services);
+                return AccessReply.AccountingResponse(reply, request.Identifier, request.Authenticator, client);
 
             default:
                 Interlocked.Increment(ref counters.MalformedField);   // not a code a client sends to a server
@@ -104,63 +77,103 @@ public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters co
         }
     }
 
-    // Which access point: NAS-Identifier, else NAS-IP-Address (RFC 2865 §5.32, §5.4), else the client entry; several APs
-    // behind one client entry (a controller's subnet) must not share sessions, or one AP's Accounting-On would end all.
-    private static string Nas(ReadOnlySpan<byte> attributes, RadiusClient client) =>
-        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.NasIdentifier, out var id) == ParseStatus.Ok && !id.IsEmpty
-            ? $"{client.Name}/{System.Text.Encoding.UTF8.GetString(id)}"
-            : RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.NasIpAddress, out var ip) == ParseStatus.Ok && ip.Length == 4
-                ? $"{client.Name}/{new System.Net.IPAddress(ip)}"
-                : client.Name;
-
-    // Acct-Status-Type, Acct-Session-Id, User-Name and Framed-IP-Address (RFC 2866 §5, RFC 2865 §5.8) of one record.
-    private static Accounting.AccountingStatus ReadAccounting(ReadOnlySpan<byte> attributes, out string? session, out string? user,
-        out Appliance.Core.Net.ClientAddress? address)
+    private int Eap(ReadOnlySpan<byte> attributes, RadiusClient client, AccessReply writer)
     {
-        session = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.AcctSessionId, out var s) == ParseStatus.Ok && !s.IsEmpty
-            ? System.Text.Encoding.UTF8.GetString(s) : null;
-        user = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserName, out var u) == ParseStatus.Ok && !u.IsEmpty
-            ? System.Text.Encoding.UTF8.GetString(u) : null;
-        address = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.FramedIpAddress, out var ip) == ParseStatus.Ok && ip.Length == 4
-            ? Appliance.Core.Net.ClientAddress.FromBytes(ip, 0) : null;
-        return RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.AcctStatusType, out var t) == ParseStatus.Ok && t.Length == 4
-            ? (Accounting.AccountingStatus)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(t)
-            : 0;
+        Span<byte> packet = stackalloc byte[RadiusLimits.MaxPacketLength];
+        var length = 0;
+        if (services.Eap is null || EapPacketReader.TryReassemble(attributes, packet, out length) != ParseStatus.Ok || length == 0)
+        {
+            RejectedLog(attributes, client, "EAP", services.Eap is null ? "EAP is not enabled (no certificate)" : "malformed or empty EAP-Message");
+            return writer.Reject(services.Eap is null ? null : [(byte)EapCode.Failure, length > 1 ? packet[1] : (byte)0, 0, 4]);
+        }
+
+        _ = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.State, out var state);
+        var outcome = services.Eap.Handle(packet[..length], state, client.Name);
+        switch (outcome.Verdict)
+        {
+            case EapVerdict.Challenge:
+                return writer.Challenge(outcome.EapPacket, outcome.State!);
+            case EapVerdict.Accept:
+                AcceptedLog(outcome.Check.User!.Name, attributes, client, outcome.Method!);
+                return writer.Accept(outcome.Check.User, outcome.EapPacket, outcome.Msk);
+            default:
+                RejectedLog(attributes, client, outcome.Method ?? "EAP", outcome.Reason ?? outcome.Check.Outcome.ToString());
+                return writer.Reject(outcome.EapPacket);
+        }
     }
 
-    private bool CheckPap(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> authenticator, RadiusClient client)
+    private int Pap(ReadOnlySpan<byte> attributes, ReadOnlySpan<byte> authenticator, RadiusClient client, AccessReply writer)
     {
-        var attributes = datagram[20..];
-        if (RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserName, out var name) != ParseStatus.Ok || name.IsEmpty
-            || RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserPassword, out var hidden) != ParseStatus.Ok)
+        var name = Name(attributes);
+        if (name.Length == 0 || RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserPassword, out var hidden) != ParseStatus.Ok)
         {
-            return false;
+            RejectedLog(attributes, client, "PAP", "no User-Name and User-Password (CHAP is not supported)");
+            return writer.Reject(null);
         }
 
         Span<byte> password = stackalloc byte[RadiusLimits.MaxUserPasswordLength];
-        if (!RadiusUserPassword.TryDecrypt(hidden, client.Secret, authenticator, password, out var written))
-        {
-            return false;
-        }
-
+        CredentialCheck check;
         try
         {
-            return passwords.Verify(System.Text.Encoding.UTF8.GetString(name), password[..written]);
+            check = RadiusUserPassword.TryDecrypt(hidden, client.Secret, authenticator, password, out var written)
+                ? services.Users.CheckPassword(name, password[..written])
+                : new CredentialCheck(CredentialOutcome.WrongPassword, null);
         }
         finally
         {
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(password);   // no password left on the stack
         }
+
+        if (!check.Accepted)
+        {
+            RejectedLog(attributes, client, "PAP", check.Outcome.ToString());
+            return writer.Reject(null);
+        }
+
+        AcceptedLog(check.User!.Name, attributes, client, "PAP");
+        return writer.Accept(check.User, null);
     }
 
-    // Access replies carry Message-Authenticator first (BlastRADIUS). An Accounting-Response does not: RFC 2866 has none,
-    // and RFC 3579 leaves its computation for accounting open — FreeRADIUS's radclient checks it over a zeroed
-    // authenticator and refused ours (computed, like the Access replies', over the request's); the Response
-    // Authenticator (RFC 2866 §4) is what protects it.
-    private static int Reply(Span<byte> buffer, RadiusCode code, byte identifier, ReadOnlySpan<byte> requestAuthenticator, RadiusClient client)
+    private void AcceptedLog(string user, ReadOnlySpan<byte> attributes, RadiusClient client, string method)
     {
-        var writer = new RadiusPacketWriter(buffer);
-        return writer.TryWriteHeader(code, identifier, requestAuthenticator, withMessageAuthenticator: code != RadiusCode.AccountingResponse)
-            && writer.TryFinish(client.Secret, out var length) ? length : 0;
+        if (services.Logger.IsEnabled(LogLevel.Information))
+        {
+            var station = Station(attributes);
+            Log.Accepted(services.Logger, user, client.Name, station, method);
+        }
+    }
+
+    private void RejectedLog(ReadOnlySpan<byte> attributes, RadiusClient client, string method, string reason)
+    {
+        if (services.Logger.IsEnabled(LogLevel.Warning))
+        {
+            var (name, station) = (Name(attributes), Station(attributes));
+            Log.Rejected(services.Logger, name, client.Name, station, method, reason);
+        }
+    }
+
+    private static string Name(ReadOnlySpan<byte> attributes) =>
+        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserName, out var name) == ParseStatus.Ok ? Encoding.UTF8.GetString(name) : "";
+
+    // The device's MAC as the access point reports it (RFC 3580 §3.21), for the log.
+    private static string Station(ReadOnlySpan<byte> attributes) =>
+        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.CallingStationId, out var station) == ParseStatus.Ok ? Encoding.UTF8.GetString(station) : "-";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 310, Level = LogLevel.Information, Message = "RADIUS accept: {User} via {Client} from {Station} ({Method})")]
+        public static partial void Accepted(ILogger logger, string user, string client, string station, string method);
+
+        [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "RADIUS reject: {User} via {Client} from {Station} ({Method}): {Reason}")]
+        public static partial void Rejected(ILogger logger, string user, string client, string station, string method, string reason);
+
+        [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "RADIUS request from {Client} dropped: no Message-Authenticator (BlastRADIUS defence; configure the access point to send it)")]
+        public static partial void MissingMessageAuthenticator(ILogger logger, string client);
+
+        [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "RADIUS request from {Client} dropped: its Message-Authenticator does not match (wrong shared secret?)")]
+        public static partial void BadMessageAuthenticator(ILogger logger, string client);
+
+        [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "RADIUS accounting from {Client} dropped: its authenticator does not match (wrong shared secret?)")]
+        public static partial void BadAccountingAuthenticator(ILogger logger, string client);
     }
 }

@@ -25,15 +25,14 @@ public sealed partial class RadiusServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _loops;
 
-    private RadiusServer(Socket auth, Socket accounting, RadiusClients clients, IPasswordVerifier passwords, TimeProvider time, ILogger logger,
-        Accounting.AccountingIdentityMap? identities)
+    private RadiusServer(Socket auth, Socket accounting, RadiusServices services)
     {
         _auth = auth;
         _accounting = accounting;
-        _clients = clients;
-        _handler = new RadiusHandler(passwords, Counters, identities);
-        _cache = new ReplyCache(time, TimeSpan.FromSeconds(5));
-        _logger = logger;
+        _clients = services.Clients;
+        _handler = new RadiusHandler(services, Counters);
+        _cache = new ReplyCache(services.Time, TimeSpan.FromSeconds(5));
+        _logger = services.Logger;
         _loops = [Task.Run(() => LoopAsync(_auth)), Task.Run(() => LoopAsync(_accounting))];
     }
 
@@ -45,13 +44,12 @@ public sealed partial class RadiusServer : IAsyncDisposable
 
     /// <summary>Binds both ports (1812 and 1813 by default) and starts answering.</summary>
     /// <exception cref="SocketException">A port is taken or not ours to bind.</exception>
-    public static RadiusServer Start(IPEndPoint auth, IPEndPoint accounting, RadiusClients clients, IPasswordVerifier passwords, TimeProvider time, ILogger logger,
-        Accounting.AccountingIdentityMap? identities = null)
+    public static RadiusServer Start(IPEndPoint auth, IPEndPoint accounting, RadiusServices services)
     {
         var authSocket = Bind(auth);
         try
         {
-            return new RadiusServer(authSocket, Bind(accounting), clients, passwords, time, logger, identities);
+            return new RadiusServer(authSocket, Bind(accounting), services);
         }
         catch
         {

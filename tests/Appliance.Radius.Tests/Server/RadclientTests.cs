@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 using Appliance.Radius.Clients;
 using Appliance.Radius.Server;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,8 +19,13 @@ public sealed class RadclientTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         var clients = RadiusClients.Build([new RadiusClientDefinition("loopback", "127.0.0.0/8", Secret)]);
-        _server = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), clients,
-            new Passwords(), TimeProvider.System, NullLogger.Instance, _identities);
+        _server = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), new RadiusServices
+        {
+            Clients = clients,
+            Users = Users(),
+            Identities = _identities,
+            Logger = NullLogger.Instance,
+        });
         return Task.CompletedTask;
     }
 
@@ -59,8 +63,8 @@ public sealed class RadclientTests : IAsyncLifetime
     public async Task A_request_from_an_address_that_is_no_client_is_dropped()
     {
         var clients = RadiusClients.Build([new RadiusClientDefinition("ap", "192.0.2.0/24", Secret)]);
-        await using var elsewhere = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), clients,
-            new Passwords(), TimeProvider.System, NullLogger.Instance);
+        await using var elsewhere = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0),
+            new RadiusServices { Clients = clients, Users = Users(), Logger = NullLogger.Instance });
         var output = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Message-Authenticator = 0x00", port: elsewhere.AuthEndPoint.Port);
         Assert.Contains("No reply from server", output, StringComparison.Ordinal);
         Assert.Equal(1, elsewhere.Counters.UnknownClient);
@@ -119,9 +123,5 @@ public sealed class RadclientTests : IAsyncLifetime
         return await stdout + await stderr;
     }
 
-    private sealed class Passwords : IPasswordVerifier
-    {
-        public bool Verify(string userName, ReadOnlySpan<byte> password) =>
-            userName == "alice" && password.SequenceEqual(Encoding.UTF8.GetBytes("correct horse"));
-    }
+    private static TestDirectory Users() => new TestDirectory().Add("alice", "correct horse", "pupils", Appliance.Radius.Users.UserKind.Pupil);
 }

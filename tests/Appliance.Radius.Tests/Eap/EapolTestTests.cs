@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using Appliance.Radius.Clients;
+using Appliance.Radius.Eap;
+using Appliance.Radius.Server;
+using Appliance.Radius.Tests.Tls;
+using Appliance.Radius.Tls;
+using Appliance.Radius.Users;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Appliance.Radius.Tests.Eap;
+
+/// <summary>
+/// Logins by hostapd's <c>eapol_test</c> (Debian's eapoltest), the supplicant FreeRADIUS's own CI uses: it runs the whole
+/// 802.1X conversation against the server on loopback and exits 0 only on EAP-Success with MS-MPPE keys equal to the MSK
+/// it derived itself (radius.md §4) — the check an access point makes by dropping the station when they differ.
+/// </summary>
+public sealed class EapolTestTests : IAsyncLifetime
+{
+    private const string Secret = "a-long-shared-secret-for-tests";
+    private readonly TestCertificates _certificates = new();
+    private readonly TestDirectory _users = new TestDirectory()
+        .Add("alice", "correct horse battery", "pupils", UserKind.Pupil)
+        .Add("mr.jones", "staffroom-kettle", "staff")
+        .Add("old.account", "still-the-password", refusal: CredentialOutcome.Disabled)
+        .Add("guest-7", "visitor-pass-1", "guests", UserKind.Guest, refusal: CredentialOutcome.Expired);
+
+    private EapTlsContext _tls = null!;
+    private RadiusServer _server = null!;
+
+    public Task InitializeAsync()
+    {
+        _tls = EapTlsContext.Load(_certificates.ChainPath, _certificates.KeyPath);
+        _server = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), new RadiusServices
+        {
+            Clients = RadiusClients.Build([new RadiusClientDefinition("loopback", "127.0.0.0/8", Secret)]),
+            Users = _users,
+            Eap = new EapServer(_tls, _users, TimeProvider.System),
+            Policy = new AccessPolicy { VlanByGroup = new Dictionary<string, int> { ["pupils"] = 20 } },
+            Logger = NullLogger.Instance,
+        });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _tls.Dispose();
+        _certificates.Dispose();
+    }
+
+    [Theory]
+    [InlineData("PEAP", "auth=MSCHAPV2")]
+    [InlineData("TTLS", "auth=PAP")]
+    [InlineData("TTLS", "auth=MSCHAPV2")]
+    public async Task Login_succeeds_with_matching_MPPE_keys(string method, string phase2)
+    {
+        var (exit, output) = await EapolTest(method, phase2, "alice", "correct horse battery");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("MPPE keys OK: 1  mismatch: 0", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
+        Assert.Equal(1, _server.Counters.Accepts);
+        Assert.Equal(0, _server.Counters.Rejects);
+    }
+
+    [Theory]
+    [InlineData("PEAP", "auth=MSCHAPV2", "alice", "wrong password")]
+    [InlineData("TTLS", "auth=PAP", "alice", "wrong password")]
+    [InlineData("TTLS", "auth=MSCHAPV2", "alice", "wrong password")]
+    [InlineData("PEAP", "auth=MSCHAPV2", "old.account", "still-the-password")]
+    [InlineData("TTLS", "auth=PAP", "guest-7", "visitor-pass-1")]
+    [InlineData("PEAP", "auth=MSCHAPV2", "nobody", "whatever-it-is")]
+    public async Task Login_fails_for_a_wrong_password_a_disabled_user_an_expired_guest_and_an_unknown_user(string method, string phase2, string user, string password)
+    {
+        var (exit, output) = await EapolTest(method, phase2, user, password);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("FAILURE", output, StringComparison.Ordinal);
+        Assert.Equal(0, _server.Counters.Accepts);
+        Assert.Equal(1, _server.Counters.Rejects);
+    }
+
+    private async Task<(int Exit, string Output)> EapolTest(string method, string phase2, string identity, string password)
+    {
+        var config = Path.Combine(_certificates.Directory, $"{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(config, $$"""
+            network={
+              ssid="school"
+              key_mgmt=WPA-EAP
+              eap={{method}}
+              identity="{{identity}}"
+              anonymous_identity="anonymous@school.test"
+              password="{{password}}"
+              ca_cert="{{_certificates.CaPath}}"
+              phase2="{{phase2}}"
+            }
+            """);
+        var start = new ProcessStartInfo("eapol_test") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-c", config, "-a", "127.0.0.1", "-p", _server.AuthEndPoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-s", Secret, "-r", "0", "-t", "10" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
