@@ -13,6 +13,7 @@ public sealed class RadiusCounters
     internal long BadAuthenticatorField;
     internal long MalformedField;
     internal long DuplicatesField;
+    internal long OverloadedField;
 
     public long Requests => Interlocked.Read(ref RequestsField);
 
@@ -38,4 +39,7 @@ public sealed class RadiusCounters
 
     /// <summary>Retransmissions answered from the reply cache (or dropped while the first was in progress).</summary>
     public long Duplicates => Interlocked.Read(ref DuplicatesField);
+
+    /// <summary>Dropped unanswered because every worker was busy and the queue full (the access point retransmits).</summary>
+    public long Overloaded => Interlocked.Read(ref OverloadedField);
 }

@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Appliance.Core.Net;
+using Appliance.Protocols.Radius;
 using Appliance.Radius.Clients;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +11,7 @@ namespace Appliance.Radius.Server;
 
 /// <summary>
 /// The RADIUS server's UDP side (RFC 2865 §3, RFC 2866 §3): an authentication and an accounting socket, each with one
-/// receive loop. A datagram from an address that is no client is dropped unanswered; a retransmission gets the reply
+/// receive loop feeding a pool of workers (one per core). A datagram from an address that is no client is dropped unanswered; a retransmission gets the reply
 /// the first copy got (<see cref="ReplyCache"/>, RFC 5080 §2.2.2). Receives and sends use <see cref="SocketAddress"/>,
 /// as the DNS listeners do. Unlike the DNS path this one is not allocation-free and need not be (a school sends a few
 /// requests a second): the client lookup makes an <see cref="IPAddress"/>, PAP a user-name string, the cache a copy
@@ -24,6 +27,10 @@ public sealed partial class RadiusServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _loops;
+    private readonly Channel<Work> _work;
+
+    /// <summary>Requests waiting for a worker; past this they are dropped (a burst after an AP reboot is a few hundred).</summary>
+    private const int QueueLength = 1024;
 
     private RadiusServer(Socket auth, Socket accounting, RadiusServices services)
     {
@@ -33,7 +40,9 @@ public sealed partial class RadiusServer : IAsyncDisposable
         _handler = new RadiusHandler(services, Counters);
         _cache = new ReplyCache(services.Time, TimeSpan.FromSeconds(5));
         _logger = services.Logger;
-        _loops = [Task.Run(() => LoopAsync(_auth)), Task.Run(() => LoopAsync(_accounting))];
+        _work = Channel.CreateBounded<Work>(new BoundedChannelOptions(QueueLength) { FullMode = BoundedChannelFullMode.DropWrite });
+        var workers = Math.Max(2, Environment.ProcessorCount);
+        _loops = [Task.Run(() => ReceiveAsync(_auth)), Task.Run(() => ReceiveAsync(_accounting)), .. Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync))];
     }
 
     public RadiusCounters Counters { get; } = new();
@@ -73,45 +82,75 @@ public sealed partial class RadiusServer : IAsyncDisposable
         }
     }
 
-    private async Task LoopAsync(Socket socket)
+    // Receives only: each datagram goes to a worker, so a slow answer (a PBKDF2 check, a TLS handshake's RSA signature)
+    // does not hold up the next request. When every worker is busy and the queue is full the datagram is dropped and
+    // counted; the access point retransmits (RFC 2865 §2.4).
+    private async Task ReceiveAsync(Socket socket)
     {
-        var request = GC.AllocateUninitializedArray<byte>(4096, pinned: true);
-        var reply = GC.AllocateUninitializedArray<byte>(4096, pinned: true);
-        var from = new SocketAddress(socket.AddressFamily);
         while (!_stop.IsCancellationRequested)
         {
+            var buffer = ArrayPool<byte>.Shared.Rent(RadiusLimits.MaxPacketLength);
+            var from = new SocketAddress(socket.AddressFamily);
             int received;
             try
             {
-                received = await socket.ReceiveFromAsync(request, SocketFlags.None, from, _stop.Token);
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, from, _stop.Token);
             }
             catch (OperationCanceledException)
             {
+                ArrayPool<byte>.Shared.Return(buffer);
                 return;
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
             {
+                ArrayPool<byte>.Shared.Return(buffer);
                 continue;   // an ICMP error for an earlier reply, or an oversized datagram: nothing to answer
             }
 
-            var length = Answer(request.AsSpan(0, received), from, reply);
-            if (length > 0)
+            if (!_work.Writer.TryWrite(new Work(socket, buffer, received, from)))
             {
-                try
-                {
-                    await socket.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, from, _stop.Token);
-                }
-                catch (SocketException ex)
-                {
-                    Log.SendFailed(_logger, ex.SocketErrorCode);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                Interlocked.Increment(ref Counters.OverloadedField);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
+
+    private async Task WorkAsync()
+    {
+        var reply = new byte[RadiusLimits.MaxPacketLength];
+        try
+        {
+            await foreach (var work in _work.Reader.ReadAllAsync(_stop.Token))
+            {
+                int length;
+                try
+                {
+                    length = Answer(work.Datagram.AsSpan(0, work.Length), work.From, reply);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(work.Datagram);
+                }
+
+                if (length > 0)
+                {
+                    try
+                    {
+                        await work.Socket.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, work.From, _stop.Token);
+                    }
+                    catch (SocketException ex)
+                    {
+                        Log.SendFailed(_logger, ex.SocketErrorCode);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private readonly record struct Work(Socket Socket, byte[] Datagram, int Length, SocketAddress From);
 
     // The reply's length in reply, or 0 to send nothing.
     private int Answer(ReadOnlySpan<byte> datagram, SocketAddress from, Span<byte> reply)

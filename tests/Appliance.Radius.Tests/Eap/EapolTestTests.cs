@@ -81,7 +81,36 @@ public sealed class EapolTestTests : IAsyncLifetime
         Assert.Equal(1, _server.Counters.Rejects);
     }
 
-    private async Task<(int Exit, string Output)> EapolTest(string method, string phase2, string identity, string password)
+    [Fact]
+    public async Task A_peer_that_fragments_its_messages_is_reassembled_and_acknowledged()
+    {
+        // fragment_size=100 makes eapol_test split its ClientKeyExchange/Finished flight and its inner messages into
+        // 100-octet EAP-TLS fragments with L and M set (RFC 5216 §2.1.5); each needs our empty acknowledgement.
+        var (exit, output) = await EapolTest("PEAP", "auth=MSCHAPV2", "alice", "correct horse battery", "fragment_size=100");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("MPPE keys OK: 1  mismatch: 0", output, StringComparison.Ordinal);
+        Assert.Contains("SSL: sending 100 bytes, more fragments will follow", output, StringComparison.Ordinal);
+        Assert.Contains("SSL: Received packet(len=6) - Flags 0x00", output, StringComparison.Ordinal);   // our acknowledgement
+    }
+
+    [Fact]
+    public async Task The_Accept_names_the_inner_user_not_the_outer_identity_and_carries_the_groups_VLAN()
+    {
+        var (exit, output) = await EapolTest("TTLS", "auth=PAP", "alice", "correct horse battery");
+
+        Assert.True(exit == 0, output);
+        var accept = output[output.LastIndexOf("code=2 (Access-Accept)", StringComparison.Ordinal)..];
+        Assert.Matches(@"Attribute 80 \(Message-Authenticator\)[^\n]*\n[^\n]*\n\s+Attribute 79 \(EAP-Message\)", accept);   // first
+        Assert.Matches(@"Attribute 1 \(User-Name\) length=7\s+Value: 'alice'", accept);
+        Assert.Matches(@"Attribute 25 \(Class\) length=\d+\s+Value: 7367313a616c6963653a", accept);   // "sg1:alice:" + MAC
+        Assert.Matches(@"Attribute 64 \(Tunnel-Type\) length=6\s+Value: 0000000d", accept);          // VLAN (13)
+        Assert.Matches(@"Attribute 65 \(Tunnel-Medium-Type\) length=6\s+Value: 00000006", accept);   // IEEE-802
+        Assert.Matches(@"Attribute 81 \(Tunnel-Private-Group-Id\) length=4\s+Value: 3230", accept);  // "20"
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(accept[..accept.IndexOf("STA ", StringComparison.Ordinal)], @"Attribute 26 \(Vendor-Specific\) length=58\s+Value: 00000137"));   // both MPPE keys
+    }
+
+    private async Task<(int Exit, string Output)> EapolTest(string method, string phase2, string identity, string password, string extra = "")
     {
         var config = Path.Combine(_certificates.Directory, $"{Guid.NewGuid():N}.conf");
         await File.WriteAllTextAsync(config, $$"""
@@ -94,6 +123,7 @@ public sealed class EapolTestTests : IAsyncLifetime
               password="{{password}}"
               ca_cert="{{_certificates.CaPath}}"
               phase2="{{phase2}}"
+              {{extra}}
             }
             """);
         var start = new ProcessStartInfo("eapol_test") { RedirectStandardOutput = true, RedirectStandardError = true };
