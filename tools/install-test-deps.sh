@@ -21,6 +21,7 @@ packages=(
   iptables        # the packet filter's ruleset (NFQUEUE through nft compat) in the tests' network namespaces
   nftables        # nft: to read back and check the installed ruleset
   freeradius-utils # radclient: the real RADIUS client the RADIUS server's tests talk to
+  libplist-utils  # plistutil: reads back the Apple .mobileconfig the RADIUS certificates page offers
   python3         # the packet-path tests' listeners, socket probes and stand-in verdict loop (standard library only)
 )
 
