@@ -54,7 +54,8 @@ public sealed class RadiusCounters
 public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters counters, Accounting.AccountingIdentityMap? identities = null)
 {
     /// <returns>The reply's length in <paramref name="reply"/>, or 0 to drop the request.</returns>
-    public int Handle(ReadOnlySpan<byte> datagram, RadiusClient client, Span<byte> reply)
+    // source: the request's source address, kept with accounting sessions as where the NAS takes Disconnect-Requests.
+    public int Handle(ReadOnlySpan<byte> datagram, RadiusClient client, Span<byte> reply, System.Net.IPAddress? source = null)
     {
         if (RadiusPacketReader.TryRead(datagram, out var request) != ParseStatus.Ok)
         {
@@ -95,7 +96,8 @@ public sealed class RadiusHandler(IPasswordVerifier passwords, RadiusCounters co
                 }
 
                 Interlocked.Increment(ref counters.AccountingField);
-                identities?.Apply(Nas(datagram[20..], client), ReadAccounting(datagram[20..], out var session, out var user, out var address), session, user, address);
+                identities?.Apply(Nas(datagram[20..], client), ReadAccounting(datagram[20..], out var session, out var user, out var address), session, user, address,
+                    Accounting.AccountingDetails.Read(datagram[20..], client, source));
                 return Reply(reply, RadiusCode.AccountingResponse, request.Identifier, request.Authenticator, client);
 
             default:
