@@ -60,11 +60,18 @@ public sealed class AccountingIdentityMap : IIdentityMap
         {
             switch (status)
             {
-                case AccountingStatus.Start or AccountingStatus.InterimUpdate when session is not null && user is not null && address is { } ip:
+                // A session is kept even before its address is known (Framed-IP-Address often comes only with the first
+                // Interim-Update, after DHCP): it can still be ended by a Disconnect-Request. A record without the address
+                // keeps the one the session already had.
+                case AccountingStatus.Start or AccountingStatus.InterimUpdate when session is not null && user is not null:
+                    var key = address?.WithoutPort() ?? (_sessions.TryGetValue((nas, session), out var known) ? known.Address : null);
                     End(nas, session);
-                    var key = ip.WithoutPort();
                     _sessions[(nas, session)] = new AccountingSession(nas, session, user, key, details);
-                    _byAddress[key] = new ClientIdentity(user, _groupOf(user));
+                    if (key is { } ip)
+                    {
+                        _byAddress[ip] = new ClientIdentity(user, _groupOf(user));
+                    }
+
                     break;
                 case AccountingStatus.Stop when session is not null:
                     End(nas, session);
@@ -82,10 +89,10 @@ public sealed class AccountingIdentityMap : IIdentityMap
 
     private void End(string nas, string session)
     {
-        if (_sessions.TryRemove((nas, session), out var ended)
-            && _byAddress.TryGetValue(ended.Address, out var identity) && identity.User == ended.User)
+        if (_sessions.TryRemove((nas, session), out var ended) && ended.Address is { } address
+            && _byAddress.TryGetValue(address, out var identity) && identity.User == ended.User)
         {
-            _byAddress.TryRemove(ended.Address, out _);   // unless another session has taken the address since
+            _byAddress.TryRemove(address, out _);   // unless another session has taken the address since
         }
     }
 }

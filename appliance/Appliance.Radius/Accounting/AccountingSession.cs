@@ -33,6 +33,6 @@ public sealed record AccountingDetails(RadiusClient Client, IPAddress? Source, I
 /// <param name="Nas">The NAS as the map tells them apart (client entry, then NAS-Identifier or NAS-IP-Address).</param>
 /// <param name="SessionId">Acct-Session-Id (RFC 2866 §5.5).</param>
 /// <param name="User">User-Name as the NAS reported it (RFC 2865 §5.1: the Access-Accept's, when we sent one).</param>
-/// <param name="Address">Framed-IP-Address: the device's IP.</param>
+/// <param name="Address">Framed-IP-Address: the device's IP; null until the NAS reports it (often the first Interim-Update, after DHCP).</param>
 /// <param name="Details">Null when the record came without them (an older caller of <see cref="AccountingIdentityMap.Apply(string, AccountingStatus, string?, string?, ClientAddress?)"/>).</param>
-public sealed record AccountingSession(string Nas, string SessionId, string User, ClientAddress Address, AccountingDetails? Details);
+public sealed record AccountingSession(string Nas, string SessionId, string User, ClientAddress? Address, AccountingDetails? Details);
