@@ -35,7 +35,7 @@ public sealed class HostapdDisconnectTests : IDisposable
         var result = await Client().SendAsync(Request(), CancellationToken.None);
 
         Assert.True(result == new DisconnectResult(DisconnectOutcome.Nakked, 1, (uint)DisconnectErrorCause.SessionContextNotFound), $"{result}\n{_nas.Logs()}");
-        Assert.Contains("RADIUS DAS: No matching session found", _nas.NasLog, StringComparison.Ordinal);
+        await _nas.NasLoggedAsync("RADIUS DAS: No matching session found");
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class HostapdDisconnectTests : IDisposable
         var result = await Client(options).SendAsync(Request(secret: "not-the-secret-hostapd-knows"), CancellationToken.None);
 
         Assert.Equal(new DisconnectResult(DisconnectOutcome.TimedOut, 2), result);
-        Assert.Contains("DAS: Invalid authenticator or Message-Authenticator", _nas.NasLog, StringComparison.Ordinal);
+        await _nas.NasLoggedAsync("DAS: Invalid authenticator or Message-Authenticator");
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class HostapdDisconnectTests : IDisposable
         var result = await sweeper.SweepOnceAsync(CancellationToken.None);
 
         Assert.True(result.Acked == 1, $"{result}\n{_nas.Logs()}");
-        Assert.Contains("RADIUS DAS: Found a matching session", _nas.NasLog, StringComparison.Ordinal);
+        await _nas.NasLoggedAsync("RADIUS DAS: Found a matching session");
         await Eventually.True(() => identities.Snapshot().All(s => s.SessionId != session.SessionId), TimeSpan.FromSeconds(10),
             () => "hostapd's Accounting-Stop did not end the session\n" + _nas.Logs());
     }

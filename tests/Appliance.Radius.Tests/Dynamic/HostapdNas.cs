@@ -113,7 +113,10 @@ internal sealed class HostapdNas : IDisposable
     /// <summary>A UDP socket inside the NAS's namespace: the Disconnect client's, so that it reaches hostapd on 127.0.0.1.</summary>
     public Socket CreateSocket(IPEndPoint endPoint) => Nas.Enter(() => new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp));
 
-    public string NasLog => _processes.Count > 1 ? Output(1) : "";
+    /// <summary>Waits until the NAS has logged <paramref name="text"/>: its output reaches us through a pipe, a little after it acts.</summary>
+    public Task NasLoggedAsync(string text) =>
+        Eventually.True(() => _processes.Count > 1 && Output(1).Contains(text, StringComparison.Ordinal), TimeSpan.FromSeconds(5),
+            () => $"hostapd did not log \"{text}\"\n{Logs()}");
 
     /// <summary>Everything every process wrote, for a failure message.</summary>
     public string Logs()
