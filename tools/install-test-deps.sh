@@ -22,6 +22,10 @@ packages=(
   nftables        # nft: to read back and check the installed ruleset
   freeradius-utils # radclient: the real RADIUS client the RADIUS server's tests talk to
   eapoltest       # eapol_test (hostapd): the real 802.1X supplicant for PEAP/TTLS logins against the RADIUS server, MPPE keys checked
+  libplist-utils  # plistutil: reads back the Apple .mobileconfig the RADIUS certificates page offers
+  hostapd         # a real NAS (wired 802.1X, RADIUS DAS on 3799) for the Disconnect-Request tests, and their EAP-MD5 RADIUS server
+  wpasupplicant   # the wired 802.1X client those tests authenticate through hostapd
+  coreutils       # stdbuf: line-buffered hostapd/wpa_supplicant logs in those tests
   python3         # the packet-path tests' listeners, socket probes and stand-in verdict loop (standard library only)
 )
 

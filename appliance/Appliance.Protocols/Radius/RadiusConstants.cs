@@ -42,6 +42,7 @@ public static class RadiusAttributeType
     public const byte ProxyState = 33;
     public const byte AcctStatusType = 40;
     public const byte AcctSessionId = 44;
+    public const byte EventTimestamp = 55;   // RFC 2869 §5.3; RFC 5176 §3 uses it against replayed Disconnect/CoA requests
     public const byte NasPortType = 61;
     public const byte TunnelType = 64;
     public const byte TunnelMediumType = 65;
@@ -49,6 +50,7 @@ public static class RadiusAttributeType
     public const byte MessageAuthenticator = 80;
     public const byte TunnelPrivateGroupId = 81;
     public const byte AcctInterimInterval = 85;
+    public const byte ErrorCause = 101;   // RFC 5176 §3.5: why a Disconnect/CoA request was refused
 }
 
 /// <summary>SMI network management private enterprise codes used in Vendor-Specific attributes.</summary>

@@ -3,11 +3,18 @@ using System.Text;
 
 namespace Appliance.Radius.Clients;
 
-/// <summary>An access point or controller allowed to ask us (RFC 2865 §3: a shared secret per client).</summary>
-public sealed record RadiusClient(string Name, IPNetwork Network, byte[] Secret);
+/// <summary>
+/// An access point or controller allowed to ask us (RFC 2865 §3: a shared secret per client), and the port where it
+/// takes Disconnect-Requests (RFC 5176 §2.3; 3799 unless configured).
+/// </summary>
+public sealed record RadiusClient(string Name, IPNetwork Network, byte[] Secret, int DisconnectPort = RadiusClient.DefaultDisconnectPort)
+{
+    /// <summary>RFC 5176 §2.3: the Dynamic Authorization port, UDP 3799.</summary>
+    public const int DefaultDisconnectPort = 3799;
+}
 
-/// <summary>A client as configured: a name, an address or subnet, and the secret.</summary>
-public sealed record RadiusClientDefinition(string Name, string Address, string Secret);
+/// <summary>A client as configured: a name, an address or subnet, the secret, and (if not 3799) its Disconnect-Request port.</summary>
+public sealed record RadiusClientDefinition(string Name, string Address, string Secret, int? DisconnectPort = null);
 
 /// <summary>
 /// The clients we answer, found by the request's source address; the most specific network wins, so one AP can have
@@ -62,7 +69,13 @@ public sealed class RadiusClients
                 continue;
             }
 
-            clients.Add(new RadiusClient(d.Name, network, secret));
+            if (d.DisconnectPort is < 1 or > 65535)
+            {
+                problems.Add($"{at}: the Disconnect-Request port {d.DisconnectPort} is not 1 to 65535");
+                continue;
+            }
+
+            clients.Add(new RadiusClient(d.Name, network, secret, d.DisconnectPort ?? RadiusClient.DefaultDisconnectPort));
         }
 
         return problems.Count > 0

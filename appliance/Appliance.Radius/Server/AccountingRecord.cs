@@ -9,7 +9,7 @@ namespace Appliance.Radius.Server;
 /// <summary>Reads one Accounting-Request (RFC 2866 §5) into the identity map.</summary>
 internal static class AccountingRecord
 {
-    public static void Apply(ReadOnlySpan<byte> attributes, RadiusClient client, RadiusServices services)
+    public static void Apply(ReadOnlySpan<byte> attributes, RadiusClient client, System.Net.IPAddress? source, RadiusServices services)
     {
         if (services.Identities is not { } identities)
         {
@@ -23,7 +23,7 @@ internal static class AccountingRecord
         var address = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.FramedIpAddress, out var ip) == ParseStatus.Ok && ip.Length == 4
             ? Appliance.Core.Net.ClientAddress.FromBytes(ip, 0)
             : (Appliance.Core.Net.ClientAddress?)null;
-        identities.Apply(Nas(attributes, client), status, session, User(attributes, services), address);
+        identities.Apply(Nas(attributes, client), status, session, User(attributes, services), address, AccountingDetails.Read(attributes, client, source));
     }
 
     // The user our Access-Accept named, from the Class the NAS echoes (RFC 2865 §5.25), is the authenticated inner

@@ -18,7 +18,8 @@ namespace Appliance.Radius.Server;
 public sealed partial class RadiusHandler(RadiusServices services, RadiusCounters counters)
 {
     /// <returns>The reply's length in <paramref name="reply"/>, or 0 to drop the request.</returns>
-    public int Handle(ReadOnlySpan<byte> datagram, RadiusClient client, Span<byte> reply)
+    // source: the request's source address, kept with accounting sessions as where the NAS takes Disconnect-Requests.
+    public int Handle(ReadOnlySpan<byte> datagram, RadiusClient client, Span<byte> reply, System.Net.IPAddress? source = null)
     {
         if (RadiusPacketReader.TryRead(datagram, out var request) != ParseStatus.Ok)
         {
@@ -68,7 +69,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
                 }
 
                 Interlocked.Increment(ref counters.AccountingField);
-                AccountingRecord.Apply(datagram[20..], client, services);
+                AccountingRecord.Apply(datagram[20..], client, source, services);
                 return AccessReply.AccountingResponse(reply, request.Identifier, request.Authenticator, client);
 
             default:

@@ -161,7 +161,8 @@ public sealed partial class RadiusServer : IAsyncDisposable
             return 0;
         }
 
-        var client = _clients.Find(source.ToIPAddress());
+        var sourceAddress = source.ToIPAddress();
+        var client = _clients.Find(sourceAddress);
         if (client is null)
         {
             Interlocked.Increment(ref Counters.UnknownClientField);
@@ -180,7 +181,7 @@ public sealed partial class RadiusServer : IAsyncDisposable
                 return 0;
         }
 
-        var length = _handler.Handle(datagram, client, reply);
+        var length = _handler.Handle(datagram, client, reply, sourceAddress);
         if (length > 0)
         {
             _cache.Complete(key, reply[..length]);
