@@ -10,6 +10,7 @@ public enum UserKind
 
 /// <summary>A user as RADIUS needs them after a successful check: the name to log, the policy group, and a guest's expiry.</summary>
 /// <param name="Name">The stored (canonical, lower-case) user name: the Access-Accept's User-Name and the identity map's user.</param>
+/// <param name="Kind">Staff, pupil or guest.</param>
 /// <param name="Group">The policy group (the policy file's group name), which also picks the VLAN.</param>
 /// <param name="YearGroup">A pupil's year group (e.g. 7–13), else null.</param>
 /// <param name="ExpiresAt">A guest's end of validity; null for accounts that do not expire.</param>
