@@ -48,6 +48,7 @@ internal static class UserDatabase
     /// <exception cref="UserStoreException">The file cannot be opened, is not a database, or is not a user store.</exception>
     public static SqliteConnection Open(string path)
     {
+        CreateOwnerOnly(path);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -94,19 +95,9 @@ internal static class UserDatabase
         }
     }
 
-    public static string KindText(UserKind kind) => kind switch
-    {
-        UserKind.Staff => "staff",
-        UserKind.Pupil => "pupil",
-        _ => "guest",
-    };
+    public static string KindText(UserKind kind) => UserKinds.Name(kind);
 
-    public static UserKind ParseKind(string text) => text switch
-    {
-        "staff" => UserKind.Staff,
-        "pupil" => UserKind.Pupil,
-        _ => UserKind.Guest,
-    };
+    public static UserKind ParseKind(string text) => UserKinds.TryParse(text, out var kind) ? kind : UserKind.Guest;
 
     public static DateTimeOffset? Time(long? unixMs) => unixMs is { } ms and not 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
@@ -131,6 +122,24 @@ internal static class UserDatabase
             LockedUntil: Time(lockout.LockedUntil));
         var hash = new Pbkdf2Password.Hash(r.GetString(10), r.GetInt32(11), (byte[])r[12], (byte[])r[13]);
         return new StoredUser(record, hash, r.IsDBNull(14) ? null : (byte[])r[14], lockout);
+    }
+
+    // It holds password hashes: readable by the appliance's user only. SQLite gives its -wal and -shm files the
+    // database file's mode, and takes an empty file for a new database.
+    private static void CreateOwnerOnly(string path)
+    {
+        try
+        {
+            PrivateFile.CreateNew(path).Dispose();
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // It exists already: keep it, whatever it holds (Open checks that).
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UserStoreException($"users database {path}: cannot be created: {ex.Message}", ex);
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

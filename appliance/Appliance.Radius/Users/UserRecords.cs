@@ -83,3 +83,26 @@ public sealed record UserPage(IReadOnlyList<UserRecord> Users, int Total);
 
 /// <summary>A new guest and the password to hand over once (a voucher).</summary>
 public sealed record GuestVoucher(UserRecord User, string Password);
+
+/// <summary>The names of the kinds, as stored, printed and accepted on the command line.</summary>
+public static class UserKinds
+{
+    public static string Name(UserKind kind) => kind switch
+    {
+        UserKind.Staff => "staff",
+        UserKind.Pupil => "pupil",
+        _ => "guest",
+    };
+
+    public static bool TryParse(string text, out UserKind kind)
+    {
+        kind = text.ToLowerInvariant() switch
+        {
+            "staff" => UserKind.Staff,
+            "pupil" => UserKind.Pupil,
+            "guest" => UserKind.Guest,
+            _ => (UserKind)(-1),
+        };
+        return Enum.IsDefined(kind);
+    }
+}
