@@ -204,7 +204,7 @@ public sealed partial class UserStore
     {
         if (!_audit.Record(actor, action, subject, detail))
         {
-            AuditGaps++;
+            Interlocked.Increment(ref _auditGaps);
         }
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class UserStore : IUserDirectory, IDisposable
     private readonly TimeProvider _time;
     private readonly Pbkdf2Password.Hash _decoy;
     private NtHashVault? _vault;
+    private int _auditGaps;
 
     private UserStore(SqliteConnection connection, string path, string dataDir, NtHashVault? vault, IAuditSink audit, UserStoreOptions options, TimeProvider time)
     {
@@ -42,7 +43,7 @@ public sealed partial class UserStore : IUserDirectory, IDisposable
     public UserStoreOptions Options { get; }
 
     /// <summary>Changes made whose audit entry could not be stored (a full disk); the caller reports them.</summary>
-    public int AuditGaps { get; private set; }
+    public int AuditGaps => Volatile.Read(ref _auditGaps);
 
     /// <summary>For tests that simulate a full disk.</summary>
     internal SqliteConnection Connection => _connection;
