@@ -14,12 +14,12 @@ internal static class CommandErrors
         {
             return action();
         }
-        catch (ConfigException ex)
+        catch (Exception ex) when (ex is ConfigException or Appliance.Radius.Users.UserInputException)
         {
             Console.Error.WriteLine($"appliance: {ex.Message}");
             return ExitCodes.BadUsage;
         }
-        catch (Exception ex) when (ex is Appliance.Policy.PolicyStoreException or Appliance.Journal.JournalException)
+        catch (Exception ex) when (ex is Appliance.Policy.PolicyStoreException or Appliance.Journal.JournalException or Appliance.Radius.Users.UserStoreException)
         {
             Console.Error.WriteLine($"appliance: {ex.Message}");
             return ExitCodes.RuntimeFailure;

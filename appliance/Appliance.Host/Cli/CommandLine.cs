@@ -34,6 +34,7 @@ public static class CommandLine
         root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(ListsCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
+        root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(PanelCommand.Create());
         root.Subcommands.Add(IncidentCommand.Create());

@@ -157,14 +157,3 @@ internal static class EapTlsChannelLimits
     /// <summary>The largest inner EAP packet we read (an MSCHAPv2 Response with a 256-octet name is under 350).</summary>
     public const int MaxInnerPacket = 2048;
 }
-
-/// <summary>How a name the peer typed becomes the user store's key.</summary>
-internal static class UserNames
-{
-    /// <summary>Drops a Windows <c>DOMAIN\</c> prefix (RFC 2759 §4 does the same for the challenge hash).</summary>
-    public static string ForLookup(string identity)
-    {
-        var slash = identity.LastIndexOf('\\');
-        return slash >= 0 ? identity[(slash + 1)..] : identity;
-    }
-}
