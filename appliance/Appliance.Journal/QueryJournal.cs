@@ -100,9 +100,13 @@ public sealed class QueryJournal : IDisposable
         }
     }
 
-    /// <summary>Writes a batch in one transaction. Group names come from <paramref name="groupName"/> (the policy's groups).</summary>
+    /// <summary>
+    /// Writes a batch in one transaction. Group names come from <paramref name="groupName"/> (the policy's groups); the
+    /// user behind each client address from <paramref name="userOf"/> (RADIUS accounting, issue 7), asked as the batch is
+    /// written — within the drain interval (20 ms) of the query — so a session that ends in between is not seen.
+    /// </summary>
     /// <exception cref="JournalException">The write failed (full disk…); the batch is not stored, nothing stored before is touched.</exception>
-    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName, Pseudonyms? pseudonyms = null)
+    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName, Pseudonyms? pseudonyms = null, Func<ClientAddress, string?>? userOf = null)
     {
         if (batch.IsEmpty)
         {
@@ -118,9 +122,17 @@ public sealed class QueryJournal : IDisposable
                 foreach (ref readonly var e in batch)
                 {
                     var group = groupName(e.Group);
+                    var pseudonymous = pseudonyms?.Applies(group) == true;
                     raw.sqlite3_bind_int64(_insert, 1, e.Time.ToUnixTimeMilliseconds());
-                    raw.sqlite3_bind_text(_insert, 2, ClientText(e.Client, pseudonyms?.Applies(group) == true ? pseudonyms : null));
-                    raw.sqlite3_bind_null(_insert, 3);
+                    raw.sqlite3_bind_text(_insert, 2, ClientText(e.Client, pseudonymous ? pseudonyms : null));
+                    if (userOf?.Invoke(e.Client) is { } user)
+                    {
+                        raw.sqlite3_bind_text(_insert, 3, pseudonymous ? pseudonyms!.Of(user) : user);
+                    }
+                    else
+                    {
+                        raw.sqlite3_bind_null(_insert, 3);
+                    }
                     raw.sqlite3_bind_text(_insert, 4, GroupText(group));
                     raw.sqlite3_bind_text(_insert, 5, name[..DnsName.WriteSearchText(e.WireName, name)]);
                     raw.sqlite3_bind_int64(_insert, 6, e.QueryType);

@@ -193,6 +193,14 @@ public static partial class RunCommand
         builder.Services.AddSingleton<ListRefreshService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ListRefreshService>());
         builder.Services.AddSingleton(new EventRing<QueryEvent>(settings.Dns.EventRingCapacity));
+        // RADIUS first: its accounting map is who the resolver and the packet filter log and filter as (issue 7).
+        builder.Services.AddSingleton<RadiusService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RadiusService>());
+        if (settings.Radius.Enabled)
+        {
+            builder.Services.AddSingleton<Appliance.Core.Identity.IIdentityMap>(sp => sp.GetRequiredService<RadiusService>().Identities);
+        }
+
         builder.Services.AddSingleton<DnsService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DnsService>());
         builder.Services.AddSingleton<PacketFilterService>();

@@ -30,6 +30,8 @@ public sealed record ApplianceConfig
 
     /// <summary>The packet filter (DESIGN §3): where the box sits, DNS redirect, encrypted-DNS rejects, the NFQUEUE verdicts. Off without it.</summary>
     public PacketFilterConfig? PacketFilter { get; init; }
+
+    public RadiusConfig? Radius { get; init; }
 }
 
 public sealed record PanelConfig

@@ -87,6 +87,9 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
     /// <summary>The packet filter (off unless configured).</summary>
     public PacketFilterSettings PacketFilter { get; init; } = new();
 
+    /// <summary>The RADIUS server (off unless configured).</summary>
+    public RadiusSettings Radius { get; init; } = new();
+
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);
     public static readonly IPEndPoint DefaultDnsListen = new(IPAddress.Loopback, 5353);

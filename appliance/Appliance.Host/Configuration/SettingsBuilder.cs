@@ -130,6 +130,7 @@ public sealed partial class SettingsBuilder
             Fleet = Fleet(config.Fleet),
             Panel = Panel(config.Panel, listen),
             PacketFilter = PacketFilter(config.PacketFilter, cli, listen),
+            Radius = Radius(config.Radius),
             AlertRules = alertRules,
             AlertsPerDevicePerHour = alertsPerHour,
             AlertEmail = alertEmail,

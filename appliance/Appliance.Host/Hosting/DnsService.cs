@@ -10,11 +10,12 @@ public sealed partial class DnsService : IHostedService, IDisposable
 {
     private readonly ILogger<DnsService> _logger;
 
+    // identities: who is behind an address when RADIUS accounting runs (issue 7); without it clients are placed by subnet.
     public DnsService(ApplianceSettings settings, PolicyEngine policy, EventRing<QueryEvent> events, TimeProvider time, ILoggerFactory loggers,
-        ILogger<DnsService> logger)
+        ILogger<DnsService> logger, Appliance.Core.Identity.IIdentityMap? identities = null)
     {
         _logger = logger;
-        Server = new DnsServer(settings.Dns, policy, events, time, loggers);
+        Server = new DnsServer(settings.Dns, policy, events, time, loggers, identities);
     }
 
     public DnsServer Server { get; }

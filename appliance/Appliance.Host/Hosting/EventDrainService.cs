@@ -29,6 +29,9 @@ public sealed partial class EventDrainService : BackgroundService
     private readonly TimeSpan _auditRetention;
     private readonly Pseudonyms? _pseudonyms;
 
+    // Who is behind an address (RADIUS accounting): the journal's user column.
+    private readonly Func<Appliance.Core.Net.ClientAddress, string?>? _userOf;
+
     /// <summary>The key behind the pseudonyms (journal and fleet share it, so one pupil has one pseudonym).</summary>
     public const string PseudonymKeyFile = "pseudonym.key";
     private readonly QueryEvent[] _batch = new QueryEvent[4_096];
@@ -37,8 +40,10 @@ public sealed partial class EventDrainService : BackgroundService
     private DateTimeOffset _lastPrune;
 
     public EventDrainService(EventRing<QueryEvent> ring, QueryJournal journal, PolicyEngine policy, TimeProvider time, ILogger<EventDrainService> logger,
-        AlertService? alerts = null, FleetService? fleet = null, Appliance.Journal.Audit.AuditLog? audit = null, Configuration.ApplianceSettings? settings = null)
+        AlertService? alerts = null, FleetService? fleet = null, Appliance.Journal.Audit.AuditLog? audit = null, Configuration.ApplianceSettings? settings = null,
+        Appliance.Core.Identity.IIdentityMap? identities = null)
     {
+        _userOf = identities is null ? null : client => identities.TryResolve(client, out var identity) ? identity.User : null;
         _audit = audit;
         _auditRetention = settings?.Journal.AuditRetention ?? TimeSpan.MaxValue;
         _pseudonyms = settings is { Journal.PseudonymiseGroups.Count: > 0 }
@@ -152,7 +157,7 @@ public sealed partial class EventDrainService : BackgroundService
 
         try
         {
-            _journal.Append(batch, GroupName, _pseudonyms);
+            _journal.Append(batch, GroupName, _pseudonyms, _userOf);
         }
         catch (JournalException ex)
         {

@@ -39,7 +39,17 @@ public sealed record HealthReport(
     AlertHealth Alerts,
     FleetHealth? Fleet,
     ConfigHealth Config,
-    PacketFilterReport? PacketFilter);
+    PacketFilterReport? PacketFilter,
+    RadiusReport? Radius);
+
+/// <summary>
+/// The RADIUS server (null when it is off): requests and outcomes since start, EAP conversations in progress and
+/// refused, accounting sessions known, and the certificate clients are told to trust.
+/// </summary>
+public sealed record RadiusReport(
+    long Requests, long Accepts, long Rejects, long Challenges, long Accounting, long UnknownClient, long MissingMessageAuthenticator,
+    long BadAuthenticator, long Malformed, long Duplicates, long Overloaded, int EapConversations, long EapRefused, long EapExpired,
+    int Sessions, string CertificateSha256, string CertificateSha1, DateTimeOffset CertificateNotAfter, IReadOnlyList<string> CertificateProblems);
 
 /// <summary>The packet filter (null when it is off): what its workers did, and the kernel's own counters for our queues.</summary>
 public sealed record PacketFilterReport(Appliance.PacketFilter.PacketFilterHealth Filter, IReadOnlyList<Appliance.PacketFilter.Firewall.QueueCounters> Kernel);
@@ -91,7 +101,18 @@ public static class HealthEndpoints
             new AlertHealth(alerts.Raised, alerts.Suppressed, alerts.NotStored, alerts.MailEnabled, alerts.MailProblem),
             services.GetService<FleetService>() is { } fleet ? Fleet(fleet) : null,
             Config(services.GetRequiredService<Configuration.ApplianceSettings>()),
-            services.GetService<PacketFilterService>()?.Health() is { } filter ? new PacketFilterReport(filter, KernelQueues()) : null);
+            services.GetService<PacketFilterService>()?.Health() is { } filter ? new PacketFilterReport(filter, KernelQueues()) : null,
+            services.GetService<RadiusService>() is { Server: { } radius } service ? Radius(service, radius) : null);
+    }
+
+    private static RadiusReport Radius(RadiusService service, Appliance.Radius.Server.RadiusServer server)
+    {
+        var c = server.Counters;
+        var certificate = service.Certificate!;
+        return new RadiusReport(c.Requests, c.Accepts, c.Rejects, c.Challenges, c.Accounting, c.UnknownClient, c.MissingMessageAuthenticator,
+            c.BadAuthenticator, c.Malformed, c.Duplicates, c.Overloaded, service.Eap?.Conversations ?? 0, service.Eap?.Refused ?? 0,
+            service.Eap?.Expired ?? 0, service.Identities.Sessions, certificate.Server.Sha256Fingerprint, certificate.Server.Sha1Fingerprint,
+            certificate.Server.NotAfter, certificate.Problems.Select(p => p.Message).ToList());
     }
 
     // The kernel's view of our queues (waiting, dropped because full, dropped because we were slow). Absent without netfilter.
