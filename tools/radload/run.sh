@@ -78,7 +78,7 @@ ONLY=both
 APPLIANCE_CMD=""
 APPLIANCE_PORT=18120
 APPLIANCE_READY=120
-SECRET="radload-bench-secret-7f3c9a1e5b2d4068a9c1e7f3b5d2"
+SECRET="radload-bench-secret-7f3c9a1e5b2d4068a9c1e7f3b5d"
 USERS=1000
 SEED=radload
 USERS_CSV=""
@@ -202,11 +202,13 @@ install_packages() { # debian packages...
         created_policy=1
     fi
     log "installing $* (services kept from starting)"
-    local rc=0
+    local rc=0 aptlog
+    aptlog=$(mktemp /tmp/radload-apt.XXXXXX)
     { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@"; } \
-        >"${WORK:-/tmp}/apt.log" 2>&1 || rc=$?
+        >"$aptlog" 2>&1 || rc=$?
     [[ -z $created_policy ]] || $SUDO rm -f /usr/sbin/policy-rc.d
-    (( rc == 0 )) || { tail -20 "${WORK:-/tmp}/apt.log" >&2; die "apt-get install $* failed"; }
+    (( rc == 0 )) || { tail -20 "$aptlog" >&2; rm -f "$aptlog"; die "apt-get install $* failed"; }
+    rm -f "$aptlog"
     if [[ " $* " == *" freeradius "* ]]; then
         # Never leave a system FreeRADIUS behind: disable the unit the package enabled, and stop one that it started.
         $SUDO deb-systemd-helper disable freeradius.service >/dev/null 2>&1 || true
