@@ -168,30 +168,9 @@ APPLIANCE_AOT=$APPLIANCE_PROJECT/bin/Release/net10.0/$RID/publish/appliance
 exec 3>&2   # the original stderr, for messages from the traps (which may run inside a redirected command)
 WORK=$(mktemp -d /tmp/dnsload.XXXXXX)
 PIDS=()
-
-STOP_RC=0
-stop_pid() { # stop one process this script started: TERM, then KILL after 10 s; reap it (exit status in STOP_RC)
-    local pid=$1 i
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for (( i = 0; i < 100; i++ )); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "dnsload: PID $pid ignored SIGTERM for 10 s; sending SIGKILL" >&3
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    STOP_RC=0
-    wait "$pid" 2>/dev/null || STOP_RC=$?
-}
-
-forget_pid() {
-    local pid=$1 kept=() p
-    for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
-    PIDS=("${kept[@]}")
-}
+LOAD_TOOL=dnsload
+# shellcheck source=../lib/load-common.sh
+source "$REPO_ROOT/tools/lib/load-common.sh"   # stop_pid, forget_pid, run_tracked, pick_port, cpu_ticks, mem_kb, cpu_busy
 
 cleanup() {
     local rc=$?
@@ -227,38 +206,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-
-# Run a command in the background (so the traps can stop it) and wait for it; returns its exit status.
-run_tracked() {
-    "$@" &
-    local pid=$! rc=0
-    PIDS+=("$pid")
-    wait "$pid" || rc=$?
-    forget_pid "$pid"
-    return "$rc"
-}
-
-# ---------------------------------------------------------------------------------------------- ports
-declare -A USED_PORTS=()
-port_in_use() {
-    local hex
-    hex=$(printf ':%04X' "$1")
-    awk -v h="$hex" 'FNR > 1 && substr($2, length($2) - 4) == h { found = 1 } END { exit !found }' \
-        /proc/net/tcp /proc/net/udp /proc/net/tcp6 /proc/net/udp6 2>/dev/null
-}
-pick_port() { # VAR: a port free for TCP and UDP, below the ephemeral range so that port-0 binds cannot race us
-    local -n var=$1
-    local p i
-    for (( i = 0; i < 200; i++ )); do
-        p=$(( 15000 + (RANDOM % 17000) ))
-        [[ -z ${USED_PORTS[$p]:-} ]] || continue
-        port_in_use "$p" && continue
-        USED_PORTS[$p]=1
-        var=$p
-        return 0
-    done
-    die "no free port found between 15000 and 32000"
-}
 
 # ---------------------------------------------------------------------------------------------- measurements
 # shellcheck source=lib/measure.sh

@@ -1,13 +1,6 @@
 # Sourced by tools/dnsload/run.sh; uses its globals (WORK, R, PIDS, options). Not a script of its own.
 # shellcheck shell=bash
 # ---------------------------------------------------------------------------------------------- measurements
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }   # utime + stime, whole process
-mem_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }          # VmRSS / VmHWM in kB
-cpu_busy() { # "busy total" jiffies of one CPU from /proc/stat
-    awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
-now() { date +%s.%N; }
-
 # dnsperf summary field from a saved output: qps, sent, completed, lost, avg, stddev, rcodes, sizes
 perf_field() {
     local file=$1 field=$2
