@@ -36,7 +36,7 @@ internal sealed class TestDirectory : IUserDirectory
     private CredentialCheck Check(string userName, Func<(string Password, DirectoryUser User, CredentialOutcome Refusal), bool> verify)
     {
         Checks++;
-        if (!_users.TryGetValue(userName, out var entry))
+        if (!_users.TryGetValue(userName.ToLowerInvariant(), out var entry))   // the store canonicalises names
         {
             return new(CredentialOutcome.UnknownUser, null);
         }

@@ -35,6 +35,7 @@ public static class CommandLine
         root.Subcommands.Add(ListsCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
+        root.Subcommands.Add(RadiusCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(PanelCommand.Create());
         root.Subcommands.Add(IncidentCommand.Create());

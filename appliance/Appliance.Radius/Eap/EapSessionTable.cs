@@ -12,11 +12,15 @@ public sealed record EapLimits
     /// <summary>No conversation lives longer than this, however chatty.</summary>
     public TimeSpan MaxLifetime { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>Conversations in progress per RADIUS client entry: one misbehaving access point cannot take them all.</summary>
-    public int PerClient { get; init; } = 256;
+    /// <summary>
+    /// Conversations in progress per RADIUS client entry: one misbehaving access point cannot take them all. A login
+    /// takes a few hundred milliseconds end to end, so 128 at once is still hundreds of logins a second through one
+    /// controller (a whole school arriving at 8:45).
+    /// </summary>
+    public int PerClient { get; init; } = 128;
 
-    /// <summary>Conversations in progress in all (each holds a TLS session: ~50 KB).</summary>
-    public int Total { get; init; } = 2048;
+    /// <summary>Conversations in progress in all: each holds an OpenSSL session and its buffers, so this bounds memory.</summary>
+    public int Total { get; init; } = 512;
 
     /// <summary>EAP round trips in one conversation (a PEAP login takes about ten): stops a peer looping us.</summary>
     public int MaxRoundTrips { get; init; } = 50;

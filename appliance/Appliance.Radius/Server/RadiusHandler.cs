@@ -117,7 +117,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
         try
         {
             check = RadiusUserPassword.TryDecrypt(hidden, client.Secret, authenticator, password, out var written)
-                ? services.Users.CheckPassword(name, password[..written])
+                ? services.Users.CheckPassword(UserNames.ForLookup(name), password[..written])
                 : new CredentialCheck(CredentialOutcome.WrongPassword, null);
         }
         finally

@@ -20,7 +20,9 @@ internal static class Pbkdf2Password
     public static Hash Create(ReadOnlySpan<byte> password, int iterations)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltLength);
-        return new Hash(Algorithm, iterations, salt, Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, HashLength));
+        var value = new byte[HashLength];
+        Pbkdf2Sha256.Derive(password, salt, iterations, value);
+        return new Hash(Algorithm, iterations, salt, value);
     }
 
     public static Hash Create(string password, int iterations) => Create(System.Text.Encoding.UTF8.GetBytes(password), iterations);
@@ -34,7 +36,7 @@ internal static class Pbkdf2Password
         }
 
         Span<byte> derived = stackalloc byte[HashLength];
-        Rfc2898DeriveBytes.Pbkdf2(password, stored.Salt, derived, stored.Iterations, HashAlgorithmName.SHA256);
+        Pbkdf2Sha256.Derive(password, stored.Salt, stored.Iterations, derived);
         var equal = CryptographicOperations.FixedTimeEquals(derived, stored.Value);
         CryptographicOperations.ZeroMemory(derived);
         return equal;

@@ -24,6 +24,7 @@ public sealed class RadclientTests : IAsyncLifetime
             Clients = clients,
             Users = Users(),
             Identities = _identities,
+            Policy = new AccessPolicy { VlanByGroup = new Dictionary<string, int> { ["pupils"] = 20 }, SessionTimeout = TimeSpan.FromHours(8) },
             Logger = NullLogger.Instance,
         });
         return Task.CompletedTask;
@@ -40,6 +41,50 @@ public sealed class RadclientTests : IAsyncLifetime
         var rejected = await Radclient("auth", "User-Name = alice, User-Password = wrong, Message-Authenticator = 0x00");
         Assert.Contains("Received Access-Reject", rejected, StringComparison.Ordinal);
         Assert.Equal((1, 1), (_server.Counters.Accepts, _server.Counters.Rejects));
+    }
+
+    [Fact]
+    public async Task A_PAP_Accept_carries_the_user_their_groups_VLAN_a_Class_and_the_Session_Timeout()
+    {
+        var accepted = await Radclient("auth", "User-Name = Alice, User-Password = \"correct horse\", Message-Authenticator = 0x00");
+
+        Assert.Contains("Received Access-Accept", accepted, StringComparison.Ordinal);
+        Assert.Contains("User-Name = \"alice\"", accepted, StringComparison.Ordinal);   // as stored, not as typed
+        Assert.Contains("Tunnel-Type:0 = VLAN", accepted, StringComparison.Ordinal);
+        Assert.Contains("Tunnel-Medium-Type:0 = IEEE-802", accepted, StringComparison.Ordinal);
+        Assert.Contains("Tunnel-Private-Group-Id:0 = \"20\"", accepted, StringComparison.Ordinal);
+        Assert.Contains("Session-Timeout = 28800", accepted, StringComparison.Ordinal);
+        Assert.Contains("Class = 0x7367313a616c6963653a", accepted, StringComparison.Ordinal);   // "sg1:alice:" + MAC
+        Assert.Contains("Message-Authenticator = 0x", accepted, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Interim_Update_gives_a_session_its_address_when_Start_had_none()
+    {
+        var laptop = Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.30"), 0));
+        await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s9, NAS-Identifier = hall-ap");
+        Assert.False(_identities.TryResolve(laptop, out _));   // DHCP had not answered yet
+
+        await Radclient("acct", "User-Name = alice, Acct-Status-Type = Interim-Update, Acct-Session-Id = s9, Framed-IP-Address = 192.0.2.30, NAS-Identifier = hall-ap");
+        Assert.True(_identities.TryResolve(laptop, out var identity));
+        Assert.Equal(("alice", "pupils"), (identity.User, identity.Group));
+    }
+
+    [Fact]
+    public async Task Accounting_names_the_user_of_our_Class_even_when_its_User_Name_is_the_outer_identity()
+    {
+        var laptop = Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.40"), 0));
+        var accepted = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Message-Authenticator = 0x00");
+        var classValue = System.Text.RegularExpressions.Regex.Match(accepted, "Class = (0x[0-9a-f]+)").Groups[1].Value;
+
+        await Radclient("acct", $"User-Name = \"anonymous@school.test\", Class = {classValue}, Acct-Status-Type = Start, Acct-Session-Id = s10, Framed-IP-Address = 192.0.2.40");
+        Assert.True(_identities.TryResolve(laptop, out var identity));
+        Assert.Equal("alice", identity.User);
+
+        // A Class we did not sign (forged, or another server's) names nobody: the record's User-Name is used.
+        await Radclient("acct", "User-Name = \"anonymous@school.test\", Class = 0x7367313a626f623a3030, Acct-Status-Type = Start, Acct-Session-Id = s11, Framed-IP-Address = 192.0.2.41");
+        Assert.True(_identities.TryResolve(Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.41"), 0)), out var forged));
+        Assert.Equal("anonymous@school.test", forged.User);
     }
 
     [Fact]
