@@ -85,7 +85,8 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
             _sweeper.Start();
             Log.Listening(_logger, radius.AuthEndPoint, radius.AccountingEndPoint, radius.Clients.Count, _certificates.TrustInfo.Server.Sha256Fingerprint);
         }
-        catch (Exception ex) when (ex is UserStoreException or RadiusCertificateException or TlsSetupException or System.Net.Sockets.SocketException or ArgumentException)
+        catch (Exception ex) when (ex is UserStoreException or RadiusCertificateException or TlsSetupException or System.Net.Sockets.SocketException
+            or ArgumentException or IOException or UnauthorizedAccessException)
         {
             throw new StartupException($"cannot serve RADIUS: {ex.Message}", ex);
         }
@@ -124,11 +125,11 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
             return key.Length == 32 ? key : throw new UserStoreException($"{path} is not a 32-byte key; delete it to make a new one");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var fresh = ClassToken.NewKey();
         using (var file = PrivateFile.CreateNew(path))
         {
             file.Write(fresh);
+            file.Flush(flushToDisk: true);
         }
 
         return fresh;
@@ -141,23 +142,33 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_sweeper is { } sweeper)
+        try
         {
-            _sweeper = null;
-            await sweeper.DisposeAsync();
+            if (_sweeper is { } sweeper)
+            {
+                _sweeper = null;
+                await sweeper.DisposeAsync();
+            }
         }
-
-        if (_server is { } server)
+        finally
         {
-            _server = null;
-            await server.DisposeAsync();
-        }
-
-        _tls?.Dispose();
-        _certificates?.Dispose();
-        if (_users.IsValueCreated)
-        {
-            _users.Value?.Dispose();
+            try
+            {
+                if (_server is { } server)
+                {
+                    _server = null;
+                    await server.DisposeAsync();
+                }
+            }
+            finally
+            {
+                _tls?.Dispose();
+                _certificates?.Dispose();
+                if (_users.IsValueCreated)
+                {
+                    _users.Value?.Dispose();
+                }
+            }
         }
     }
 

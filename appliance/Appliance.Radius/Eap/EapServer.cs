@@ -71,6 +71,11 @@ public sealed class EapServer
         {
             outcome = Failure(response.Identifier, ex.Message);
         }
+        catch
+        {
+            _sessions.End(conversation);   // its slot and its TLS session are freed; the server logs what was thrown
+            throw;
+        }
 
         if (outcome.Verdict == EapVerdict.Challenge)
         {

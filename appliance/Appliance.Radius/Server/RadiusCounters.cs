@@ -14,6 +14,7 @@ public sealed class RadiusCounters
     internal long MalformedField;
     internal long DuplicatesField;
     internal long OverloadedField;
+    internal long FailedField;
 
     public long Requests => Interlocked.Read(ref RequestsField);
 
@@ -42,4 +43,7 @@ public sealed class RadiusCounters
 
     /// <summary>Dropped unanswered because every worker was busy and the queue full (the access point retransmits).</summary>
     public long Overloaded => Interlocked.Read(ref OverloadedField);
+
+    /// <summary>Dropped because answering threw (the user store could not be read or written; a bug): see the log.</summary>
+    public long Failed => Interlocked.Read(ref FailedField);
 }

@@ -101,13 +101,28 @@ public sealed partial class RadiusServer : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(buffer);
                 return;
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
+            catch (SocketException ex)
             {
+                // ConnectionReset/MessageSize: an ICMP error for an earlier reply, or an oversized datagram. Anything
+                // else is logged; the loop goes on (a receive loop that ended would leave the server deaf).
                 ArrayPool<byte>.Shared.Return(buffer);
-                continue;   // an ICMP error for an earlier reply, or an oversized datagram: nothing to answer
+                if (ex.SocketErrorCode is not (SocketError.ConnectionReset or SocketError.MessageSize))
+                {
+                    Log.ReceiveFailed(_logger, ex.SocketErrorCode);
+                }
+
+                continue;
             }
 
-            if (!_work.Writer.TryWrite(new Work(socket, buffer, received, from)))
+            // Unknown sources are dropped here, before the queue: spoofed traffic cannot fill it and crowd out the APs.
+            if (!ClientAddress.TryFromSockaddr(from.Buffer.Span, out var source) || _clients.Find(source.ToIPAddress()) is not { } client)
+            {
+                Interlocked.Increment(ref Counters.UnknownClientField);
+                ArrayPool<byte>.Shared.Return(buffer);
+                continue;
+            }
+
+            if (!_work.Writer.TryWrite(new Work(socket, buffer, received, from, source, client)))
             {
                 Interlocked.Increment(ref Counters.OverloadedField);
                 ArrayPool<byte>.Shared.Return(buffer);
@@ -125,7 +140,15 @@ public sealed partial class RadiusServer : IAsyncDisposable
                 int length;
                 try
                 {
-                    length = Answer(work.Datagram.AsSpan(0, work.Length), work.From, reply);
+                    length = Answer(work, reply);
+                }
+                catch (Exception ex)
+                {
+                    // A request that throws (the user store on a full disk, a bug) is dropped and logged; the worker
+                    // lives on. The access point retransmits, and a later try may succeed.
+                    Interlocked.Increment(ref Counters.FailedField);
+                    Log.RequestFailed(_logger, work.Client.Name, ex);
+                    length = 0;
                 }
                 finally
                 {
@@ -150,26 +173,19 @@ public sealed partial class RadiusServer : IAsyncDisposable
         }
     }
 
-    private readonly record struct Work(Socket Socket, byte[] Datagram, int Length, SocketAddress From);
+    private readonly record struct Work(Socket Socket, byte[] Datagram, int Length, SocketAddress From, ClientAddress Source, RadiusClient Client);
 
     // The reply's length in reply, or 0 to send nothing.
-    private int Answer(ReadOnlySpan<byte> datagram, SocketAddress from, Span<byte> reply)
+    private int Answer(in Work work, Span<byte> reply)
     {
-        if (!ClientAddress.TryFromSockaddr(from.Buffer.Span, out var source) || datagram.Length < 20)
+        var datagram = work.Datagram.AsSpan(0, work.Length);
+        if (datagram.Length < 20)
         {
             Interlocked.Increment(ref Counters.MalformedField);
             return 0;
         }
 
-        var sourceAddress = source.ToIPAddress();
-        var client = _clients.Find(sourceAddress);
-        if (client is null)
-        {
-            Interlocked.Increment(ref Counters.UnknownClientField);
-            return 0;
-        }
-
-        var key = RequestKey.Of(source, datagram[1], datagram.Slice(4, 16));
+        var key = RequestKey.Of(work.Source, datagram[1], datagram.Slice(4, 16));
         switch (_cache.Begin(key, out var cached))
         {
             case ReplyCacheResult.Answered:
@@ -181,14 +197,21 @@ public sealed partial class RadiusServer : IAsyncDisposable
                 return 0;
         }
 
-        var length = _handler.Handle(datagram, client, reply, sourceAddress);
-        if (length > 0)
+        var length = 0;
+        try
         {
-            _cache.Complete(key, reply[..length]);
+            length = _handler.Handle(datagram, work.Client, reply, work.Source.ToIPAddress());
         }
-        else
+        finally
         {
-            _cache.Abandon(key);
+            if (length > 0)
+            {
+                _cache.Complete(key, reply[..length]);
+            }
+            else
+            {
+                _cache.Abandon(key);   // also when Handle threw: the retransmission is answered afresh
+            }
         }
 
         return length;
@@ -213,5 +236,11 @@ public sealed partial class RadiusServer : IAsyncDisposable
     {
         [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "RADIUS reply not sent: {Error}")]
         public static partial void SendFailed(ILogger logger, SocketError error);
+
+        [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "RADIUS receive failed: {Error}")]
+        public static partial void ReceiveFailed(ILogger logger, SocketError error);
+
+        [LoggerMessage(EventId = 302, Level = LogLevel.Error, Message = "RADIUS request from {Client} dropped: it failed")]
+        public static partial void RequestFailed(ILogger logger, string client, Exception exception);
     }
 }

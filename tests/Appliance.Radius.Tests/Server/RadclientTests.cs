@@ -116,6 +116,25 @@ public sealed class RadclientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_store_that_throws_drops_that_request_and_the_server_keeps_answering()
+    {
+        var clients = RadiusClients.Build([new RadiusClientDefinition("loopback", "127.0.0.0/8", Secret)]);
+        await using var server = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0),
+            new RadiusServices { Clients = clients, Users = new Throwing(Users()), Logger = NullLogger.Instance });
+
+        // More failing requests than there are workers: each must survive its request's exception.
+        for (var i = 0; i < Environment.ProcessorCount + 2; i++)
+        {
+            var failed = await Radclient("auth", "User-Name = broken, User-Password = whatever, Message-Authenticator = 0x00", port: server.AuthEndPoint.Port);
+            Assert.Contains("No reply from server", failed, StringComparison.Ordinal);
+        }
+
+        var accepted = await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Message-Authenticator = 0x00", port: server.AuthEndPoint.Port);
+        Assert.Contains("Received Access-Accept", accepted, StringComparison.Ordinal);
+        Assert.Equal(Environment.ProcessorCount + 2, server.Counters.Failed);
+    }
+
+    [Fact]
     public async Task Accounting_Start_maps_the_address_to_the_user_Stop_and_Accounting_On_end_it()
     {
         var pupil = Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.20"), 0));
@@ -166,6 +185,17 @@ public sealed class RadclientTests : IAsyncLifetime
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return await stdout + await stderr;
+    }
+
+    // A store whose disk has failed for one user (UserStoreException from SQLite, say).
+    private sealed class Throwing(TestDirectory inner) : Appliance.Radius.Users.IUserDirectory
+    {
+        public Appliance.Radius.Users.CredentialCheck CheckPassword(string userName, ReadOnlySpan<byte> password) =>
+            userName == "broken" ? throw new IOException("disk full") : inner.CheckPassword(userName, password);
+
+        public Appliance.Radius.Users.CredentialCheck CheckNtHash(string userName, Appliance.Radius.Users.NtHashCheck check) => inner.CheckNtHash(userName, check);
+
+        public string? GroupOf(string userName) => inner.GroupOf(userName);
     }
 
     private static TestDirectory Users() => new TestDirectory().Add("alice", "correct horse", "pupils", Appliance.Radius.Users.UserKind.Pupil);
