@@ -48,7 +48,7 @@ public sealed record HealthReport(
 /// </summary>
 public sealed record RadiusReport(
     long Requests, long Accepts, long Rejects, long Challenges, long Accounting, long UnknownClient, long MissingMessageAuthenticator,
-    long BadAuthenticator, long Malformed, long Duplicates, long Overloaded, int EapConversations, long EapRefused, long EapExpired,
+    long BadAuthenticator, long Malformed, long Duplicates, long Overloaded, long Failed, long UnverifiedAccounting, int EapConversations, long EapRefused, long EapExpired,
     int Sessions, string CertificateSha256, string CertificateSha1, DateTimeOffset CertificateNotAfter, IReadOnlyList<string> CertificateProblems);
 
 /// <summary>The packet filter (null when it is off): what its workers did, and the kernel's own counters for our queues.</summary>
@@ -110,7 +110,7 @@ public static class HealthEndpoints
         var c = server.Counters;
         var certificate = service.Certificate!;
         return new RadiusReport(c.Requests, c.Accepts, c.Rejects, c.Challenges, c.Accounting, c.UnknownClient, c.MissingMessageAuthenticator,
-            c.BadAuthenticator, c.Malformed, c.Duplicates, c.Overloaded, service.Eap?.Conversations ?? 0, service.Eap?.Refused ?? 0,
+            c.BadAuthenticator, c.Malformed, c.Duplicates, c.Overloaded, c.Failed, c.UnverifiedAccounting, service.Eap?.Conversations ?? 0, service.Eap?.Refused ?? 0,
             service.Eap?.Expired ?? 0, service.Identities.Sessions, certificate.Server.Sha256Fingerprint, certificate.Server.Sha1Fingerprint,
             certificate.Server.NotAfter, certificate.Problems.Select(p => p.Message).ToList());
     }

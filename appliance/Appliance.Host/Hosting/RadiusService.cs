@@ -37,7 +37,7 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
         _loggers = loggers;
         _logger = logger;
         _users = new(() => settings.Radius.Enabled ? UserStore.Open(settings.DataDir, audit, time: time) : null);
-        Identities = new AccountingIdentityMap(name => _users.Value?.GroupOf(name));
+        Identities = new AccountingIdentityMap(name => _users.Value?.GroupOf(name), time);
     }
 
     /// <summary>IP → user from accounting; empty while RADIUS is off.</summary>
@@ -75,6 +75,7 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
                 Eap = Eap,
                 Policy = new AccessPolicy { VlanByGroup = radius.Vlans, SessionTimeout = radius.SessionTimeout },
                 Classes = new ClassToken(ClassKey(_settings.DataDir)),
+                Logins = new RecentLogins(_time),
                 Identities = Identities,
                 Time = _time,
                 Logger = _loggers.CreateLogger("Appliance.Radius"),

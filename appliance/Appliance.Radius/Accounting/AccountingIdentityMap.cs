@@ -24,11 +24,30 @@ public sealed class AccountingIdentityMap : IIdentityMap
 {
     private readonly ConcurrentDictionary<ClientAddress, ClientIdentity> _byAddress = new();
     private readonly ConcurrentDictionary<(string Nas, string Session), AccountingSession> _sessions = new();
+    private readonly ConcurrentDictionary<(string Nas, string Session), DateTimeOffset> _updated = new();
     private readonly Func<string, string?> _groupOf;
+    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
+    private DateTimeOffset _lastExpiry;
 
     /// <param name="groupOf">The user's group as the policy names it (the user store), or null: placed by subnet.</param>
-    public AccountingIdentityMap(Func<string, string?>? groupOf = null) => _groupOf = groupOf ?? (_ => null);
+    /// <param name="time">The clock for <see cref="SessionLifetime"/>.</param>
+    public AccountingIdentityMap(Func<string, string?>? groupOf = null, TimeProvider? time = null)
+    {
+        _groupOf = groupOf ?? (_ => null);
+        _time = time ?? TimeProvider.System;
+        _lastExpiry = _time.GetUtcNow();
+    }
+
+    /// <summary>
+    /// A session with no accounting record for this long is forgotten (a lost Stop must not leave an address tied to a
+    /// user when DHCP gives it to someone else). The Access-Accept asks for an Interim-Update every
+    /// <see cref="InterimInterval"/>, so a live session is refreshed several times within it.
+    /// </summary>
+    public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromMinutes(35);
+
+    /// <summary>The Acct-Interim-Interval an Access-Accept asks for (RFC 2869 §5.16; at least 60 s).</summary>
+    public static readonly TimeSpan InterimInterval = TimeSpan.FromMinutes(10);
 
     public int Sessions => _sessions.Count;
 
@@ -67,9 +86,21 @@ public sealed class AccountingIdentityMap : IIdentityMap
                     var key = address?.WithoutPort() ?? (_sessions.TryGetValue((nas, session), out var known) ? known.Address : null);
                     End(nas, session);
                     _sessions[(nas, session)] = new AccountingSession(nas, session, user, key, details);
+                    _updated[(nas, session)] = _time.GetUtcNow();
                     if (key is { } ip)
                     {
                         _byAddress[ip] = new ClientIdentity(user, _groupOf(user));
+                    }
+
+                    break;
+
+                // A session whose user could not be verified (no Class of ours, no login of theirs seen): the address
+                // belongs to nobody we know now, so whoever had it before must not keep it.
+                case AccountingStatus.Start or AccountingStatus.InterimUpdate when session is not null:
+                    End(nas, session);
+                    if (address is { } unknown)
+                    {
+                        _byAddress.TryRemove(unknown.WithoutPort(), out _);
                     }
 
                     break;
@@ -87,8 +118,28 @@ public sealed class AccountingIdentityMap : IIdentityMap
         }
     }
 
+    // At most once a minute, under the lock: sessions not refreshed within SessionLifetime end as if stopped.
+    private void ExpireStale()
+    {
+        var now = _time.GetUtcNow();
+        if (now - _lastExpiry < TimeSpan.FromMinutes(1))
+        {
+            return;
+        }
+
+        _lastExpiry = now;
+        foreach (var (key, updated) in _updated)
+        {
+            if (now - updated > SessionLifetime)
+            {
+                End(key.Nas, key.Session);
+            }
+        }
+    }
+
     private void End(string nas, string session)
     {
+        _updated.TryRemove((nas, session), out _);
         if (_sessions.TryRemove((nas, session), out var ended) && ended.Address is { } address
             && _byAddress.TryGetValue(address, out var identity) && identity.User == ended.User)
         {

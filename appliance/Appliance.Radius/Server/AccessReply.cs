@@ -23,9 +23,16 @@ internal readonly ref struct AccessReply(Span<byte> buffer, byte identifier, Rea
         return writer.TryWriteEapMessage(eapPacket) && writer.TryWriteAttribute(RadiusAttributeType.State, state) ? Finish(ref writer) : 0;
     }
 
+    /// <param name="user">The user let in; null for the answer to a Status-Server (RFC 5997), which is not counted as a login.</param>
+    /// <param name="eapPacket">The EAP-Success, for EAP.</param>
+    /// <param name="msk">The MSK, for EAP.</param>
     public int Accept(DirectoryUser? user, byte[]? eapPacket, byte[]? msk = null)
     {
-        Interlocked.Increment(ref counters.AcceptsField);
+        if (user is not null)
+        {
+            Interlocked.Increment(ref counters.AcceptsField);
+        }
+
         var writer = Begin(RadiusCode.AccessAccept);
         var ok = eapPacket is null || writer.TryWriteEapMessage(eapPacket);
         if (msk is not null)
@@ -37,11 +44,17 @@ internal readonly ref struct AccessReply(Span<byte> buffer, byte identifier, Rea
         if (user is not null)
         {
             ok &= writer.TryWriteString(RadiusAttributeType.UserName, user.Name)
-                && writer.TryWriteAttribute(RadiusAttributeType.Class, services.Classes.Create(user.Name));
+                && (services.Classes.Create(user.Name) is not { } token || writer.TryWriteAttribute(RadiusAttributeType.Class, token));
             if (services.Policy.SessionTimeoutFor(user, services.Time.GetUtcNow()) is { } timeout)
             {
-                ok &= writer.TryWriteUInt32(RadiusAttributeType.SessionTimeout, timeout);
+                // RFC 3580 §3.17: Termination-Action RADIUS-Request (1) makes the access point re-authenticate at the
+                // timeout rather than drop the station.
+                ok &= writer.TryWriteUInt32(RadiusAttributeType.SessionTimeout, timeout)
+                    && writer.TryWriteUInt32(RadiusAttributeType.TerminationAction, 1);
             }
+
+            // RFC 2869 §5.16: Interim-Updates keep the session (and its address, often known only after DHCP) fresh.
+            ok &= writer.TryWriteUInt32(RadiusAttributeType.AcctInterimInterval, (uint)Accounting.AccountingIdentityMap.InterimInterval.TotalSeconds);
 
             if (services.Policy.VlanFor(user) is { } vlan)
             {

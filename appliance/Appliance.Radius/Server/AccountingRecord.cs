@@ -9,7 +9,7 @@ namespace Appliance.Radius.Server;
 /// <summary>Reads one Accounting-Request (RFC 2866 §5) into the identity map.</summary>
 internal static class AccountingRecord
 {
-    public static void Apply(ReadOnlySpan<byte> attributes, RadiusClient client, System.Net.IPAddress? source, RadiusServices services)
+    public static void Apply(ReadOnlySpan<byte> attributes, RadiusClient client, System.Net.IPAddress? source, RadiusServices services, RadiusCounters counters)
     {
         if (services.Identities is not { } identities)
         {
@@ -23,16 +23,29 @@ internal static class AccountingRecord
         var address = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.FramedIpAddress, out var ip) == ParseStatus.Ok && ip.Length == 4
             ? Appliance.Core.Net.ClientAddress.FromBytes(ip, 0)
             : (Appliance.Core.Net.ClientAddress?)null;
-        identities.Apply(Nas(attributes, client), status, session, User(attributes, services), address, AccountingDetails.Read(attributes, client, source));
+        identities.Apply(Nas(attributes, client), status, session, User(attributes, client, services, counters), address, AccountingDetails.Read(attributes, client, source));
     }
 
     // The user our Access-Accept named, from the Class the NAS echoes (RFC 2865 §5.25), is the authenticated inner
-    // identity; the accounting User-Name may be the outer one (anonymous@school) on access points that ignore the
-    // Accept's User-Name. A Class that is not ours (or forged) falls back to User-Name.
-    private static string? User(ReadOnlySpan<byte> attributes, RadiusServices services) =>
-        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.Class, out var token) == ParseStatus.Ok && services.Classes.TryRead(token, out var user)
-            ? user
-            : Text(attributes, RadiusAttributeType.UserName);
+    // identity. Without it (a NAS that does not echo Class, or one from before a key change), the accounting User-Name
+    // may be the outer identity the device chose (anonymous@school, or a lie): it is believed only as far as
+    // RecentLogins can confirm it — the user we let in from that device, or a user we let in through that access point.
+    // Otherwise the session's address maps to no user (placed by subnet), and the record is counted.
+    private static string? User(ReadOnlySpan<byte> attributes, RadiusClient client, RadiusServices services, RadiusCounters counters)
+    {
+        if (RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.Class, out var token) == ParseStatus.Ok && services.Classes.TryRead(token, out var user))
+        {
+            return user;
+        }
+
+        var verified = services.Logins.Verify(client.Name, Text(attributes, RadiusAttributeType.CallingStationId), Text(attributes, RadiusAttributeType.UserName));
+        if (verified is null)
+        {
+            Interlocked.Increment(ref counters.UnverifiedAccountingField);
+        }
+
+        return verified;
+    }
 
     // Which access point: NAS-Identifier, else NAS-IP-Address (RFC 2865 §5.32, §5.4), else the client entry; several APs
     // behind one client entry (a controller's subnet) must not share sessions, or one AP's Accounting-On would end all.

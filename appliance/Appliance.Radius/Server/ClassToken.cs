@@ -14,16 +14,16 @@ public sealed class ClassToken(byte[] key)
     private const string Prefix = "sg1:";
     private const int MacLength = 16;
 
-    /// <summary>The longest user name that fits a Class attribute (253 octets) with the prefix and MAC.</summary>
-    public const int MaxUserLength = 253 - 4 - 1 - (MacLength * 2);
 
     /// <summary>A fresh random key (the host keeps one in the data directory so tokens outlive a restart).</summary>
     public static byte[] NewKey() => RandomNumberGenerator.GetBytes(32);
 
-    public byte[] Create(string user)
+    /// <returns>The token, or null when the name is too long for one attribute (accounting then falls back to <see cref="RecentLogins"/>).</returns>
+    public byte[]? Create(string user)
     {
         var mac = Mac(user);
-        return Encoding.UTF8.GetBytes($"{Prefix}{user}:{Convert.ToHexStringLower(mac)}");
+        var token = Encoding.UTF8.GetBytes($"{Prefix}{user}:{Convert.ToHexStringLower(mac)}");
+        return token.Length <= 253 ? token : null;
     }
 
     /// <summary>The user a Class of ours names; false for anyone else's Class or a forged one.</summary>

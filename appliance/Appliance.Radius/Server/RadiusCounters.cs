@@ -15,6 +15,7 @@ public sealed class RadiusCounters
     internal long DuplicatesField;
     internal long OverloadedField;
     internal long FailedField;
+    internal long UnverifiedAccountingField;
 
     public long Requests => Interlocked.Read(ref RequestsField);
 
@@ -46,4 +47,7 @@ public sealed class RadiusCounters
 
     /// <summary>Dropped because answering threw (the user store could not be read or written; a bug): see the log.</summary>
     public long Failed => Interlocked.Read(ref FailedField);
+
+    /// <summary>Accounting records whose user could not be confirmed (no Class of ours, no login of theirs seen): mapped to nobody.</summary>
+    public long UnverifiedAccounting => Interlocked.Read(ref UnverifiedAccountingField);
 }

@@ -69,7 +69,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
                 }
 
                 Interlocked.Increment(ref counters.AccountingField);
-                AccountingRecord.Apply(datagram[20..], client, source, services);
+                AccountingRecord.Apply(datagram[20..], client, source, services, counters);
                 return AccessReply.AccountingResponse(reply, request.Identifier, request.Authenticator, client);
 
             default:
@@ -96,6 +96,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
                 return writer.Challenge(outcome.EapPacket, outcome.State!);
             case EapVerdict.Accept:
                 AcceptedLog(outcome.Check.User!.Name, attributes, client, outcome.Method!);
+                services.Logins.Record(client.Name, StationId(attributes), outcome.Check.User.Name);
                 return writer.Accept(outcome.Check.User, outcome.EapPacket, outcome.Msk);
             default:
                 RejectedLog(attributes, client, outcome.Method ?? "EAP", outcome.Reason ?? outcome.Check.Outcome.ToString());
@@ -132,6 +133,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
         }
 
         AcceptedLog(check.User!.Name, attributes, client, "PAP");
+        services.Logins.Record(client.Name, StationId(attributes), check.User.Name);
         return writer.Accept(check.User, null);
     }
 
@@ -157,8 +159,12 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
         RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserName, out var name) == ParseStatus.Ok ? Encoding.UTF8.GetString(name) : "";
 
     // The device's MAC as the access point reports it (RFC 3580 §3.21), for the log.
-    private static string Station(ReadOnlySpan<byte> attributes) =>
-        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.CallingStationId, out var station) == ParseStatus.Ok ? Encoding.UTF8.GetString(station) : "-";
+    private static string Station(ReadOnlySpan<byte> attributes) => StationId(attributes) ?? "-";
+
+    private static string? StationId(ReadOnlySpan<byte> attributes) =>
+        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.CallingStationId, out var station) == ParseStatus.Ok && !station.IsEmpty
+            ? Encoding.UTF8.GetString(station)
+            : null;
 
     private static partial class Log
     {

@@ -20,6 +20,9 @@ public sealed record RadiusServices
 
     public ClassToken Classes { get; init; } = new(ClassToken.NewKey());
 
+    /// <summary>Logins accepted lately, which accounting without our Class must match (<see cref="RecentLogins"/>).</summary>
+    public RecentLogins Logins { get; init; } = new(TimeProvider.System);
+
     /// <summary>Where accounting records go (IP → user); null: accounting is answered and not used.</summary>
     public AccountingIdentityMap? Identities { get; init; }
 

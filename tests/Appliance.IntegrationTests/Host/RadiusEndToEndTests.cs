@@ -82,18 +82,26 @@ public sealed class RadiusEndToEndTests : IAsyncLifetime
         Assert.True(login.ExitCode == 0, login.Stdout + _appliance.Output);
         Assert.Contains("MPPE keys OK: 1  mismatch: 0", login.Stdout, StringComparison.Ordinal);
 
-        // The access point's accounting once DHCP gave the laptop 127.0.0.9 (outer identity only: the Accept's User-Name is what counts).
-        var start = await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = ap1-0001, Framed-IP-Address = 127.0.0.9, NAS-Identifier = hall-ap");
+        // The access point's accounting once DHCP gave the laptop 127.0.0.9: it reports the outer identity, and echoes
+        // the Class from the Accept, which is what names alice.
+        var classValue = System.Text.RegularExpressions.Regex.Match(login.Stdout, @"Attribute 25 \(Class\) length=\d+\s+Value: ([0-9a-f]+)").Groups[1].Value;
+        Assert.NotEmpty(classValue);
+        var start = await Radclient("acct", $"User-Name = anonymous, Class = 0x{classValue}, Acct-Status-Type = Start, Acct-Session-Id = ap1-0001, Framed-IP-Address = 127.0.0.9, NAS-Identifier = hall-ap");
         Assert.Contains("Received Accounting-Response", start, StringComparison.Ordinal);
+
+        // A device that claims to be the head teacher, whom this server never let in, is not believed.
+        await Radclient("acct", "User-Name = head.teacher, Acct-Status-Type = Start, Acct-Session-Id = ap1-0002, Framed-IP-Address = 127.0.0.11, NAS-Identifier = hall-ap");
 
         var before = DateTimeOffset.UtcNow;
         await _appliance.DigAsync("-b", "127.0.0.9", "h1.test");
         await _appliance.DigAsync("-b", "127.0.0.10", "h1.test");   // another device: no session, placed by subnet
+        await _appliance.DigAsync("-b", "127.0.0.11", "h1.test");
 
         var health = await _appliance.HealthAsync();
         var radius = health.GetProperty("radius");
         Assert.Equal(1, radius.GetProperty("accepts").GetInt64());
         Assert.Equal(1, radius.GetProperty("sessions").GetInt32());
+        Assert.Equal(1, radius.GetProperty("unverifiedAccounting").GetInt64());
         Assert.Matches("^([0-9A-F]{2}:){31}[0-9A-F]{2}$", radius.GetProperty("certificateSha256").GetString());
         Assert.Equal(0, _appliance.StopGracefully());
 
@@ -104,6 +112,7 @@ public sealed class RadiusEndToEndTests : IAsyncLifetime
         var other = Assert.Single(journal.Timeline("127.0.0.10", before, TimeSpan.FromMinutes(5)));
         Assert.Equal((null, "staff"), (other.User, other.Group));
         Assert.True((other.Flags & 8) == 0);
+        Assert.Null(Assert.Single(journal.Timeline("127.0.0.11", before, TimeSpan.FromMinutes(5))).User);
     }
 
     private async Task<string> Radclient(string command, string attributes)

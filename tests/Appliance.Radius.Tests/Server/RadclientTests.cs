@@ -62,6 +62,7 @@ public sealed class RadclientTests : IAsyncLifetime
     public async Task Interim_Update_gives_a_session_its_address_when_Start_had_none()
     {
         var laptop = Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.30"), 0));
+        await Login("alice", "correct horse");
         await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s9, NAS-Identifier = hall-ap");
         Assert.False(_identities.TryResolve(laptop, out _));   // DHCP had not answered yet
 
@@ -81,11 +82,22 @@ public sealed class RadclientTests : IAsyncLifetime
         Assert.True(_identities.TryResolve(laptop, out var identity));
         Assert.Equal("alice", identity.User);
 
-        // A Class we did not sign (forged, or another server's) names nobody: the record's User-Name is used.
-        await Radclient("acct", "User-Name = \"anonymous@school.test\", Class = 0x7367313a626f623a3030, Acct-Status-Type = Start, Acct-Session-Id = s11, Framed-IP-Address = 192.0.2.41");
-        Assert.True(_identities.TryResolve(Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.41"), 0)), out var forged));
-        Assert.Equal("anonymous@school.test", forged.User);
+        // A Class we did not sign (forged, or another server's) names nobody, and a User-Name we never let in is not
+        // believed: a device claiming to be the head teacher is mapped to no one (placed by its subnet).
+        var forgedAddress = Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.41"), 0));
+        await Radclient("acct", "User-Name = head.teacher, Class = 0x7367313a626f623a3030, Acct-Status-Type = Start, Acct-Session-Id = s11, Framed-IP-Address = 192.0.2.41");
+        Assert.False(_identities.TryResolve(forgedAddress, out _));
+        Assert.Equal(1, _server.Counters.UnverifiedAccounting);
+
+        // The device we let alice in from is believed without Class (an access point that does not echo it).
+        await Radclient("auth", "User-Name = alice, User-Password = \"correct horse\", Calling-Station-Id = \"02-00-00-00-00-07\", Message-Authenticator = 0x00");
+        await Radclient("acct", "User-Name = anonymous, Calling-Station-Id = \"02:00:00:00:00:07\", Acct-Status-Type = Start, Acct-Session-Id = s12, Framed-IP-Address = 192.0.2.42");
+        Assert.True(_identities.TryResolve(Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.42"), 0)), out var byStation));
+        Assert.Equal("alice", byStation.User);
     }
+
+    private async Task Login(string user, string password) =>
+        Assert.Contains("Received Access-Accept", await Radclient("auth", $"User-Name = {user}, User-Password = \"{password}\", Message-Authenticator = 0x00"), StringComparison.Ordinal);
 
     [Fact]
     public async Task An_Access_Request_without_Message_Authenticator_is_dropped_BlastRADIUS()
@@ -139,6 +151,8 @@ public sealed class RadclientTests : IAsyncLifetime
     {
         var pupil = Appliance.Core.Net.ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("192.0.2.20"), 0));
         Assert.False(_identities.TryResolve(pupil, out _));
+        await Login("alice", "correct horse");
+        await Login("bob", "bob's own password");
 
         await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s1, Framed-IP-Address = 192.0.2.20, NAS-Identifier = hall-ap");
         Assert.True(_identities.TryResolve(pupil, out var identity));
@@ -198,5 +212,6 @@ public sealed class RadclientTests : IAsyncLifetime
         public string? GroupOf(string userName) => inner.GroupOf(userName);
     }
 
-    private static TestDirectory Users() => new TestDirectory().Add("alice", "correct horse", "pupils", Appliance.Radius.Users.UserKind.Pupil);
+    private static TestDirectory Users() => new TestDirectory().Add("alice", "correct horse", "pupils", Appliance.Radius.Users.UserKind.Pupil)
+        .Add("bob", "bob's own password", "staff");
 }
