@@ -67,7 +67,7 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
             }
 
             _tls = EapTlsContext.Load(ChainFile(radius), radius.Certificate.KeyPath ?? Path.Combine(_settings.DataDir, RadiusCertificateStore.DirectoryName, RadiusCertificateStore.ServerKeyFile));
-            Eap = new EapServer(_tls, users, _time);
+            Eap = new EapServer(_tls, users, _time, serverName: radius.ServerName);
             var services = new RadiusServices
             {
                 Clients = RadiusClients.Build(radius.Clients),
@@ -81,7 +81,7 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
                 Logger = _loggers.CreateLogger("Appliance.Radius"),
             };
             _server = RadiusServer.Start(radius.AuthEndPoint, radius.AccountingEndPoint, services);
-            _sweeper = new ExpiredGuestSweeper(Identities, name => IsExpiredGuest(users, name), new DisconnectClient(new DisconnectClientOptions(), _time,
+            _sweeper = new ExpiredGuestSweeper(Identities, name => IsNoLongerAllowed(users, name), new DisconnectClient(new DisconnectClientOptions(), _time,
                 _loggers.CreateLogger("Appliance.Radius.Disconnect")), _time, _loggers.CreateLogger("Appliance.Radius.Sweeper"));
             _sweeper.Start();
             Log.Listening(_logger, radius.AuthEndPoint, radius.AccountingEndPoint, radius.Clients.Count, _certificates.TrustInfo.Server.Sha256Fingerprint);
@@ -136,8 +136,10 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
         return fresh;
     }
 
-    private bool IsExpiredGuest(UserStore users, string name) =>
-        users.Get(UserNames.ForLookup(name).ToLowerInvariant()) is { Kind: UserKind.Guest, ExpiresAt: { } expires } && expires <= _time.GetUtcNow();
+    // Whose sessions end now: a guest past their expiry, and anyone disabled or removed since they logged in.
+    private bool IsNoLongerAllowed(UserStore users, string name) =>
+        users.Get(UserNames.ForLookup(name).ToLowerInvariant()) is not { Enabled: true } user
+        || (user.ExpiresAt is { } expires && expires <= _time.GetUtcNow());
 
     public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync();
 

@@ -35,6 +35,9 @@ public sealed class EapOutcome
     /// <summary>The EAP method that finished (PEAP, TTLS), for logs.</summary>
     public string? Method { get; init; }
 
+    /// <summary>The name typed inside the tunnel (the outer one is often <c>anonymous</c>), once the inner method has it.</summary>
+    public string? InnerIdentity { get; init; }
+
     /// <summary>Why the conversation ended in a reject, for the log (never a password).</summary>
     public string? Reason { get; init; }
 }

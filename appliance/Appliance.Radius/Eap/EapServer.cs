@@ -21,14 +21,17 @@ public sealed class EapServer
     private readonly TimeProvider _time;
     private readonly EapLimits _limits;
     private readonly byte[] _methods;
+    private readonly string _serverName;
 
     /// <param name="tls">The tunnel's certificate and settings.</param>
     /// <param name="users">The user store the inner methods check against.</param>
     /// <param name="time">The clock for conversation expiry.</param>
     /// <param name="limits">Caps and timeouts (defaults in <see cref="EapLimits"/>).</param>
     /// <param name="methods">The methods offered, preferred first (default PEAP, then TTLS).</param>
-    public EapServer(EapTlsContext tls, IUserDirectory users, TimeProvider time, EapLimits? limits = null, byte[]? methods = null)
+    /// <param name="serverName">The name in MSCHAPv2 challenges (the RADIUS certificate's name).</param>
+    public EapServer(EapTlsContext tls, IUserDirectory users, TimeProvider time, EapLimits? limits = null, byte[]? methods = null, string serverName = "appliance")
     {
+        _serverName = serverName;
         _tls = tls;
         _users = users;
         _time = time;
@@ -43,11 +46,14 @@ public sealed class EapServer
 
     public long Expired => _sessions.Expired;
 
+    public long Replaced => _sessions.Replaced;
+
     /// <summary>Answers one EAP-Response.</summary>
     /// <param name="eapPacket">The reassembled EAP-Message attributes.</param>
     /// <param name="state">The request's State attribute (empty when it had none).</param>
     /// <param name="clientName">The RADIUS client entry the request came from.</param>
-    public EapOutcome Handle(ReadOnlySpan<byte> eapPacket, ReadOnlySpan<byte> state, string clientName)
+    /// <param name="station">The device (Calling-Station-Id), when known: one conversation per device.</param>
+    public EapOutcome Handle(ReadOnlySpan<byte> eapPacket, ReadOnlySpan<byte> state, string clientName, string? station = null)
     {
         if (EapPacketReader.TryRead(eapPacket, out var response) != ParseStatus.Ok || response.Code != EapCode.Response)
         {
@@ -58,7 +64,7 @@ public sealed class EapServer
         if (conversation is null)
         {
             return response.Type == EapType.Identity
-                ? Begin(response, clientName)
+                ? Begin(response, clientName, station)
                 : Failure(response.Identifier, state.IsEmpty ? "a conversation must start with EAP-Response/Identity" : "unknown or expired State");
         }
 
@@ -89,10 +95,10 @@ public sealed class EapServer
         return outcome;
     }
 
-    private EapOutcome Begin(EapPacketReader identity, string clientName)
+    private EapOutcome Begin(EapPacketReader identity, string clientName, string? station)
     {
         var name = System.Text.Encoding.UTF8.GetString(identity.TypeData);
-        var conversation = new EapConversation(clientName, name, _time.GetUtcNow()) { Method = _methods[0] };
+        var conversation = new EapConversation(clientName, station, name, _time.GetUtcNow()) { Method = _methods[0] };
         var state = new byte[EapSessionTable.StateLength];
         if (!_sessions.TryAdd(conversation, state))
         {
@@ -177,7 +183,7 @@ public sealed class EapServer
         if (progress == TlsProgress.Established)
         {
             conversation.Inner = conversation.Method == EapType.Peap
-                ? new PeapInnerMethod(_users)
+                ? new PeapInnerMethod(_users, _serverName)
                 : new TtlsInnerMethod(_users, tunnel);
         }
 
@@ -217,9 +223,10 @@ public sealed class EapServer
                     Msk = msk,
                     Check = step.Check,
                     Method = MethodName(conversation.Method),
+                    InnerIdentity = inner.InnerIdentity,
                 };
             default:
-                return Failure(responseIdentifier, step.Reason, step.Check, MethodName(conversation.Method));
+                return Failure(responseIdentifier, step.Reason, step.Check, MethodName(conversation.Method), inner.InnerIdentity);
         }
     }
 
@@ -239,13 +246,14 @@ public sealed class EapServer
 
     private static byte[] NewState() => new byte[EapSessionTable.StateLength];
 
-    private static EapOutcome Failure(byte identifier, string? reason, CredentialCheck check = default, string? method = null) => new()
+    private static EapOutcome Failure(byte identifier, string? reason, CredentialCheck check = default, string? method = null, string? innerIdentity = null) => new()
     {
         Verdict = EapVerdict.Reject,
         EapPacket = [(byte)EapCode.Failure, identifier, 0, 4],
         Check = check,
         Reason = reason,
         Method = method,
+        InnerIdentity = innerIdentity,
     };
 
     private static string MethodName(byte method) => method switch

@@ -6,8 +6,11 @@ namespace Appliance.Radius.Eap;
 /// <summary>Limits on EAP conversations in progress (radius.md §6: FreeRADIUS's <c>timer_expire</c> is 60 s).</summary>
 public sealed record EapLimits
 {
-    /// <summary>A conversation with no message for this long is forgotten (its next message is rejected).</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// A conversation with no message for this long is forgotten (its next message is rejected). 60 s as FreeRADIUS:
+    /// Windows and Apple devices stop mid-handshake while the user decides whether to trust the certificate.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>No conversation lives longer than this, however chatty.</summary>
     public TimeSpan MaxLifetime { get; init; } = TimeSpan.FromSeconds(120);
@@ -37,6 +40,10 @@ internal sealed class EapSessionTable(EapLimits limits, TimeProvider time)
 
     private readonly Dictionary<UInt128, EapConversation> _byState = [];
     private readonly Dictionary<string, int> _perClient = [];
+
+    // A device runs one login at a time: its newest conversation replaces the one before, so a station sending
+    // EAP-Start/Identity with one MAC cannot fill the table (one with many forged MACs still meets the per-client cap).
+    private readonly Dictionary<(string Client, string Station), UInt128> _byStation = [];
     private readonly Lock _lock = new();
 
     public int Count
@@ -56,12 +63,22 @@ internal sealed class EapSessionTable(EapLimits limits, TimeProvider time)
     /// <summary>Conversations forgotten unfinished (health).</summary>
     public long Expired { get; private set; }
 
+    /// <summary>Conversations dropped because the same device started a new one.</summary>
+    public long Replaced { get; private set; }
+
     /// <summary>Registers a new conversation under a fresh State (written to <paramref name="state"/>); false when a cap is reached.</summary>
     public bool TryAdd(EapConversation conversation, Span<byte> state)
     {
         lock (_lock)
         {
             Sweep();
+            if (conversation.Station is { } station && _byStation.TryGetValue((conversation.ClientName, station), out var previous)
+                && _byState.Remove(previous, out var replaced))
+            {
+                Release(replaced, expired: false);
+                Replaced++;
+            }
+
             var perClient = _perClient.GetValueOrDefault(conversation.ClientName);
             if (_byState.Count >= limits.Total || perClient >= limits.PerClient)
             {
@@ -131,10 +148,20 @@ internal sealed class EapSessionTable(EapLimits limits, TimeProvider time)
         while (!_byState.TryAdd(key, conversation));
 
         conversation.LastSeen = time.GetUtcNow();
+        if (conversation.Station is { } station)
+        {
+            _byStation[(conversation.ClientName, station)] = key;
+        }
     }
 
     private void Release(EapConversation conversation, bool expired)
     {
+        if (conversation.Station is { } station && _byStation.TryGetValue((conversation.ClientName, station), out var key)
+            && (!_byState.TryGetValue(key, out var current) || ReferenceEquals(current, conversation)))
+        {
+            _byStation.Remove((conversation.ClientName, station));
+        }
+
         if (_perClient.TryGetValue(conversation.ClientName, out var count))
         {
             if (count <= 1)

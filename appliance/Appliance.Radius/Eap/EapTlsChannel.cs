@@ -31,6 +31,13 @@ internal sealed class EapTlsChannel
 {
     public const int FragmentSize = 1000;
 
+    /// <summary>
+    /// The largest message we take from a peer. PEAP and TTLS peers send no certificate: their biggest message is the
+    /// ClientHello (under 2 KB even with post-quantum key shares), so 16 KiB, not EAP-TLS's 64 KiB, bounds what a
+    /// conversation can make us hold.
+    /// </summary>
+    public const int MaxPeerMessage = 16 * 1024;
+
     private readonly ArrayBufferWriter<byte> _incoming = new();
     private readonly ArrayBufferWriter<byte> _outgoing = new();
     private int _incomingTotal = -1;
@@ -92,8 +99,8 @@ internal sealed class EapTlsChannel
             return Reset();   // a fragmented message must announce its length first
         }
 
-        var limit = _incomingTotal >= 0 ? _incomingTotal : EapTlsFrame.MaxMessageLength;
-        if (_incoming.WrittenCount + frame.Data.Length > limit)
+        var limit = _incomingTotal >= 0 ? _incomingTotal : MaxPeerMessage;
+        if (_incomingTotal > MaxPeerMessage || _incoming.WrittenCount + frame.Data.Length > limit)
         {
             return Reset();
         }
@@ -101,7 +108,7 @@ internal sealed class EapTlsChannel
         _incoming.Write(frame.Data);
         if ((frame.Flags & EapTlsFlags.MoreFragments) != 0)
         {
-            _incomingTotal = _incomingTotal < 0 ? EapTlsFrame.MaxMessageLength : _incomingTotal;
+            _incomingTotal = _incomingTotal < 0 ? MaxPeerMessage : _incomingTotal;
             return PeerFrameResult.FragmentNeedsAck;
         }
 

@@ -26,6 +26,7 @@ internal sealed class PeapInnerMethod(IUserDirectory users, string serverName = 
 
     private readonly byte[] _challenge = new byte[MsChapV2.ChallengeLength];
     private Phase _phase;
+    private byte _challengeId;
     private CredentialCheck _check;
 
     /// <summary>PEAPv0's MSK label is EAP-TLS's (RFC 5216 §2.3; [MS-PEAP] §3.1.5.5 for PEAPv0 without crypto-binding).</summary>
@@ -56,7 +57,7 @@ internal sealed class PeapInnerMethod(IUserDirectory users, string serverName = 
             Phase.AwaitSuccessAck => Acknowledged(inner, identifier, MsChapV2OpCode.Success, PeapResult.Success, Phase.AwaitResultSuccess),
             Phase.AwaitFailureAck => Acknowledged(inner, identifier, MsChapV2OpCode.Failure, PeapResult.Failure, Phase.AwaitResultFailure),
             Phase.AwaitResultSuccess => Result(inner),
-            _ => InnerStep.Reject("MSCHAPv2 failed", _check),
+            _ => InnerStep.Reject($"PEAP-MSCHAPv2: {_check.Outcome}", _check),
         };
     }
 
@@ -70,6 +71,7 @@ internal sealed class PeapInnerMethod(IUserDirectory users, string serverName = 
         InnerIdentity = System.Text.Encoding.UTF8.GetString(inner.TypeData);
         RandomNumberGenerator.Fill(_challenge);
         Span<byte> typeData = stackalloc byte[EapMsChapV2.HeaderLength + 1 + MsChapV2.ChallengeLength + 64];
+        _challengeId = identifier;
         EapMsChapV2.TryWriteChallenge(typeData, identifier, _challenge, System.Text.Encoding.ASCII.GetBytes(serverName), out var written);
         _phase = Phase.AwaitResponse;
         return Send(EapCode.Request, identifier, EapType.MsChapV2, typeData[..written]);
@@ -80,6 +82,11 @@ internal sealed class PeapInnerMethod(IUserDirectory users, string serverName = 
         if (inner.Type != EapType.MsChapV2 || EapMsChapV2.TryReadResponse(inner.TypeData, out var response) != ParseStatus.Ok)
         {
             return InnerStep.Reject(inner.Type == EapType.Nak ? "the peer refused EAP-MSCHAPv2 inside PEAP" : "malformed MSCHAPv2 response");
+        }
+
+        if (response.MsChapV2Id != _challengeId)
+        {
+            return InnerStep.Reject("the MSCHAPv2 response answers another challenge");   // draft-kamath §2.2: the ID echoes ours
         }
 
         // The delegate cannot capture spans: copy the response's parts (small, fixed size).
@@ -108,8 +115,9 @@ internal sealed class PeapInnerMethod(IUserDirectory users, string serverName = 
         }
         else
         {
-            // RFC 2759 §6: 691 authentication failure, 647 account disabled (disabled users and expired guests); no retry.
-            var error = _check.Outcome is CredentialOutcome.Disabled or CredentialOutcome.Expired ? 647 : 691;
+            // RFC 2759 §6: 691 (authentication failure) whatever the cause, no retry. 647 (account disabled) would tell
+            // anyone who asks, before any password, which accounts exist and which are disabled; the log has the cause.
+            const int error = 691;
             Span<byte> fresh = stackalloc byte[MsChapV2.ChallengeLength];
             RandomNumberGenerator.Fill(fresh);
             EapMsChapV2.TryWriteFailure(typeData, response.MsChapV2Id, error, retry: false, fresh, [], out written);

@@ -89,7 +89,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
         }
 
         _ = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.State, out var state);
-        var outcome = services.Eap.Handle(packet[..length], state, client.Name);
+        var outcome = services.Eap.Handle(packet[..length], state, client.Name, StationId(attributes));
         switch (outcome.Verdict)
         {
             case EapVerdict.Challenge:
@@ -99,7 +99,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
                 services.Logins.Record(client.Name, StationId(attributes), outcome.Check.User.Name);
                 return writer.Accept(outcome.Check.User, outcome.EapPacket, outcome.Msk);
             default:
-                RejectedLog(attributes, client, outcome.Method ?? "EAP", outcome.Reason ?? outcome.Check.Outcome.ToString());
+                RejectedLog(attributes, client, outcome.Method ?? "EAP", outcome.Reason ?? outcome.Check.Outcome.ToString(), outcome.InnerIdentity);
                 return writer.Reject(outcome.EapPacket);
         }
     }
@@ -141,19 +141,26 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
     {
         if (services.Logger.IsEnabled(LogLevel.Information))
         {
-            var station = Station(attributes);
+            var station = Printable(Station(attributes));
             Log.Accepted(services.Logger, user, client.Name, station, method);
         }
     }
 
-    private void RejectedLog(ReadOnlySpan<byte> attributes, RadiusClient client, string method, string reason)
+    // The user as typed inside the tunnel when known, with the outer User-Name beside it (which the device chose, and
+    // may be anything). Both are printable-only: a name with a newline must not forge a log line.
+    private void RejectedLog(ReadOnlySpan<byte> attributes, RadiusClient client, string method, string reason, string? innerIdentity = null)
     {
         if (services.Logger.IsEnabled(LogLevel.Warning))
         {
-            var (name, station) = (Name(attributes), Station(attributes));
-            Log.Rejected(services.Logger, name, client.Name, station, method, reason);
+            var outer = Printable(Name(attributes));
+            var user = innerIdentity is null ? outer : $"{Printable(innerIdentity)} (outer {outer})";
+            var station = Printable(Station(attributes));
+            Log.Rejected(services.Logger, user, client.Name, station, method, reason);
         }
     }
+
+    private static string Printable(string text) =>
+        text.Any(char.IsControl) ? new string([.. text.Select(c => char.IsControl(c) ? '?' : c)]) : text;
 
     private static string Name(ReadOnlySpan<byte> attributes) =>
         RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserName, out var name) == ParseStatus.Ok ? Encoding.UTF8.GetString(name) : "";

@@ -206,6 +206,7 @@ public sealed class TlsTunnel : IDisposable
         RequireEstablished();
         Span<byte> labelBytes = stackalloc byte[label.Length];
         System.Text.Encoding.ASCII.GetBytes(label, labelBytes);
+        OpenSsl.ERR_clear_error();
         fixed (byte* output = destination)
         fixed (byte* l = labelBytes)
         {

@@ -74,11 +74,9 @@ public sealed partial class UserStore : IUserDirectory, IDisposable
         var (outcome, user) = Find(userName);
         if (outcome is { } refused)
         {
-            if (refused == CredentialOutcome.UnknownUser)
-            {
-                Pbkdf2Password.Verify(password, _decoy);
-            }
-
+            // Every refusal costs what a password check costs, so the reply's timing tells no one whether a name
+            // exists, is disabled, has expired or is locked out.
+            Pbkdf2Password.Verify(password, _decoy);
             return new CredentialCheck(refused, null);
         }
 

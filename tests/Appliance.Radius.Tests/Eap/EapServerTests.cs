@@ -15,6 +15,8 @@ public sealed class EapServerTests : IDisposable
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-30T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly TestDirectory _users = new TestDirectory().Add("alice", "correct horse battery");
 
+    private readonly EapTlsContext _clientContext = EapTlsContext.CreateClient();
+
     public EapServerTests() => _tls = EapTlsContext.Load(_certificates.ChainPath, _certificates.KeyPath);
 
     [Fact]
@@ -102,6 +104,33 @@ public sealed class EapServerTests : IDisposable
     }
 
     [Fact]
+    public void A_device_that_starts_again_replaces_its_own_conversation_and_no_one_elses()
+    {
+        var server = new EapServer(_tls, _users, _time);
+        var first = server.Handle(Identity(1, "anonymous"), [], "controller", "02-00-00-00-00-01");
+        var other = server.Handle(Identity(1, "anonymous"), [], "controller", "02-00-00-00-00-02");
+        var again = server.Handle(Identity(1, "anonymous"), [], "controller", "02-00-00-00-00-01");
+
+        Assert.Equal(2, server.Conversations);
+        Assert.Equal(1, server.Replaced);
+        Assert.Equal(EapVerdict.Reject, server.Handle(Response(2, EapType.Peap, [0]), first.State, "controller").Verdict);
+        Assert.Equal(EapVerdict.Challenge, server.Handle(Response(2, EapType.Nak, [EapType.Ttls]), again.State, "controller", "02-00-00-00-00-01").Verdict);
+        Assert.Equal(EapVerdict.Challenge, server.Handle(Response(2, EapType.Nak, [EapType.Ttls]), other.State, "controller", "02-00-00-00-00-02").Verdict);
+    }
+
+    [Fact]
+    public void A_peer_message_announced_over_16_KiB_is_refused()
+    {
+        var server = new EapServer(_tls, _users, _time);
+        var start = server.Handle(Identity(1, "anonymous"), [], "ap");
+        // L and M set, announcing 20,000 octets: PEAP peers send no certificate, so this is no ClientHello.
+        var outcome = server.Handle(Response(2, EapType.Peap, [0xC0, 0, 0, 0x4E, 0x20, .. new byte[900]]), start.State, "ap");
+
+        Assert.Equal(EapVerdict.Reject, outcome.Verdict);
+        Assert.Equal("malformed EAP-TLS framing", outcome.Reason);
+    }
+
+    [Fact]
     public void A_peer_that_keeps_acknowledging_runs_into_the_round_trip_cap()
     {
         var server = new EapServer(_tls, _users, _time, new EapLimits { MaxRoundTrips = 2 });
@@ -122,7 +151,7 @@ public sealed class EapServerTests : IDisposable
 
     private byte[] ClientHello(out TlsTunnel client)
     {
-        client = TlsTunnel.Connect(EapTlsContext.CreateClient());
+        client = TlsTunnel.Connect(_clientContext);
         client.Advance();
         var buffer = new ArrayBufferWriter<byte>();
         client.TakeOutput(buffer);
@@ -140,6 +169,7 @@ public sealed class EapServerTests : IDisposable
 
     public void Dispose()
     {
+        _clientContext.Dispose();
         _tls.Dispose();
         _certificates.Dispose();
     }
