@@ -102,11 +102,14 @@ public sealed class QueryJournal : IDisposable
 
     /// <summary>
     /// Writes a batch in one transaction. Group names come from <paramref name="groupName"/> (the policy's groups); the
-    /// user behind each client address from <paramref name="userOf"/> (RADIUS accounting, issue 7), asked as the batch is
-    /// written — within the drain interval (20 ms) of the query — so a session that ends in between is not seen.
+    /// user behind each client address, and that user's group, from <paramref name="userOf"/> (RADIUS accounting, issue 7),
+    /// asked as the batch is written — within the drain interval (20 ms) of the query — so a session that ends in between
+    /// is not seen. The row is pseudonymised when either the group that decided or the user's own group is: a pupil who
+    /// logged in between the decision and the write is still not named in clear.
     /// </summary>
     /// <exception cref="JournalException">The write failed (full disk…); the batch is not stored, nothing stored before is touched.</exception>
-    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName, Pseudonyms? pseudonyms = null, Func<ClientAddress, string?>? userOf = null)
+    public void Append(ReadOnlySpan<QueryEvent> batch, Func<byte, string> groupName, Pseudonyms? pseudonyms = null,
+        Func<ClientAddress, (string User, string? Group)?>? userOf = null)
     {
         if (batch.IsEmpty)
         {
@@ -122,12 +125,14 @@ public sealed class QueryJournal : IDisposable
                 foreach (ref readonly var e in batch)
                 {
                     var group = groupName(e.Group);
-                    var pseudonymous = pseudonyms?.Applies(group) == true;
+                    var user = userOf?.Invoke(e.Client);
+                    var pseudonymous = pseudonyms is not null
+                        && (pseudonyms.Applies(group) || (user?.Group is { } userGroup && pseudonyms.Applies(userGroup)));
                     raw.sqlite3_bind_int64(_insert, 1, e.Time.ToUnixTimeMilliseconds());
                     raw.sqlite3_bind_text(_insert, 2, ClientText(e.Client, pseudonymous ? pseudonyms : null));
-                    if (userOf?.Invoke(e.Client) is { } user)
+                    if (user is { User: var userName })
                     {
-                        raw.sqlite3_bind_text(_insert, 3, pseudonymous ? pseudonyms!.Of(user) : user);
+                        raw.sqlite3_bind_text(_insert, 3, pseudonymous ? pseudonyms!.Of(userName) : userName);
                     }
                     else
                     {

@@ -77,6 +77,28 @@ public sealed class QueryJournalTests : IDisposable
     }
 
     [Fact]
+    public void The_user_behind_an_address_is_journalled_and_pseudonymised_when_their_own_group_is()
+    {
+        using var journal = QueryJournal.Open(DbPath);
+        var pseudonyms = new Pseudonyms(Enumerable.Repeat((byte)7, 32).ToArray(), ["secondary"]);
+        (string, string?)? UserOf(ClientAddress client) => client.ToIPAddress().ToString() switch
+        {
+            "10.20.9.9" => ("mr.jones", "staff"),
+            "10.20.9.10" => ("alice", "secondary"),   // a pupil, though the decision placed the address in group 2 by subnet
+            _ => null,
+        };
+
+        journal.Append([Event(Noon, "10.20.9.9", "staffroom.example", group: 2), Event(Noon, "10.20.9.10", "games.example", group: 2),
+            Event(Noon, "10.20.9.11", "news.example", group: 2)], Group, pseudonyms, UserOf);
+
+        Assert.Equal("mr.jones", Assert.Single(journal.Timeline("10.20.9.9", Noon, TimeSpan.FromHours(1))).User);
+        Assert.Null(Assert.Single(journal.Timeline("10.20.9.11", Noon, TimeSpan.FromHours(1))).User);
+        Assert.Empty(journal.Timeline("10.20.9.10", Noon, TimeSpan.FromHours(1)));   // neither her address nor her name in clear
+        var pupil = Assert.Single(journal.Timeline(pseudonyms.Of(ClientAddress.FromEndPoint(new IPEndPoint(IPAddress.Parse("10.20.9.10"), 0))), Noon, TimeSpan.FromHours(1)));
+        Assert.Equal(pseudonyms.Of("alice"), pupil.User);
+    }
+
+    [Fact]
     public void Trend_counts_blocks_per_day_and_category()
     {
         using var journal = QueryJournal.Open(DbPath);

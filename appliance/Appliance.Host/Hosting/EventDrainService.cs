@@ -30,7 +30,7 @@ public sealed partial class EventDrainService : BackgroundService
     private readonly Pseudonyms? _pseudonyms;
 
     // Who is behind an address (RADIUS accounting): the journal's user column.
-    private readonly Func<Appliance.Core.Net.ClientAddress, string?>? _userOf;
+    private readonly Func<Appliance.Core.Net.ClientAddress, (string User, string? Group)?>? _userOf;
 
     /// <summary>The key behind the pseudonyms (journal and fleet share it, so one pupil has one pseudonym).</summary>
     public const string PseudonymKeyFile = "pseudonym.key";
@@ -43,7 +43,7 @@ public sealed partial class EventDrainService : BackgroundService
         AlertService? alerts = null, FleetService? fleet = null, Appliance.Journal.Audit.AuditLog? audit = null, Configuration.ApplianceSettings? settings = null,
         Appliance.Core.Identity.IIdentityMap? identities = null)
     {
-        _userOf = identities is null ? null : client => identities.TryResolve(client, out var identity) ? identity.User : null;
+        _userOf = identities is null ? null : client => identities.TryResolve(client, out var identity) && identity.User is { } user ? (user, identity.Group) : null;
         _audit = audit;
         _auditRetention = settings?.Journal.AuditRetention ?? TimeSpan.MaxValue;
         _pseudonyms = settings is { Journal.PseudonymiseGroups.Count: > 0 }
