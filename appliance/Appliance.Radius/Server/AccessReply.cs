@@ -10,11 +10,12 @@ namespace Appliance.Radius.Server;
 /// the MS-MPPE keys (RFC 2548; without them the access point drops the station after EAP-Success) and the user's
 /// attributes from the <see cref="AccessPolicy"/>; for a Challenge the next EAP-Request and the State (RFC 2865 §4.4).
 /// </summary>
-internal readonly ref struct AccessReply(Span<byte> buffer, byte identifier, ReadOnlySpan<byte> requestAuthenticator, RadiusClient client,
-    RadiusServices services, RadiusCounters counters)
+internal readonly ref struct AccessReply(Span<byte> buffer, byte identifier, ReadOnlySpan<byte> requestAuthenticator, ReadOnlySpan<byte> requestAttributes,
+    RadiusClient client, RadiusServices services, RadiusCounters counters)
 {
     private readonly Span<byte> _buffer = buffer;
     private readonly ReadOnlySpan<byte> _requestAuthenticator = requestAuthenticator;
+    private readonly ReadOnlySpan<byte> _requestAttributes = requestAttributes;
 
     public int Challenge(byte[] eapPacket, byte[] state)
     {
@@ -79,18 +80,36 @@ internal readonly ref struct AccessReply(Span<byte> buffer, byte identifier, Rea
     // An Accounting-Response carries no Message-Authenticator: RFC 2866 has none, and RFC 3579 leaves its computation
     // for accounting open — FreeRADIUS's radclient checks it over a zeroed authenticator and refused ours (computed, like
     // the Access replies', over the request's); the Response Authenticator (RFC 2866 §4) is what protects it.
-    public static int AccountingResponse(Span<byte> buffer, byte identifier, ReadOnlySpan<byte> requestAuthenticator, RadiusClient client)
+    public static int AccountingResponse(Span<byte> buffer, byte identifier, ReadOnlySpan<byte> requestAuthenticator, ReadOnlySpan<byte> requestAttributes,
+        RadiusClient client)
     {
         var writer = new RadiusPacketWriter(buffer);
         return writer.TryWriteHeader(RadiusCode.AccountingResponse, identifier, requestAuthenticator, withMessageAuthenticator: false)
-            && writer.TryFinish(client.Secret, out var length) ? length : 0;
+            && CopyProxyState(ref writer, requestAttributes) && writer.TryFinish(client.Secret, out var length) ? length : 0;
     }
 
     private RadiusPacketWriter Begin(RadiusCode code)
     {
         var writer = new RadiusPacketWriter(_buffer);
         writer.TryWriteHeader(code, identifier, _requestAuthenticator);
+        CopyProxyState(ref writer, _requestAttributes);
         return writer;
+    }
+
+    // RFC 2865 §5.33 / RFC 2866 §5: Proxy-State is copied into the reply unmodified and in order, for the proxy that added
+    // it (a controller proxying for its access points). After Message-Authenticator, which stays first (BlastRADIUS).
+    private static bool CopyProxyState(ref RadiusPacketWriter writer, ReadOnlySpan<byte> requestAttributes)
+    {
+        var reader = new RadiusAttributeReader(requestAttributes);
+        while (!reader.IsAtEnd && reader.TryRead(out var attribute) == Appliance.Protocols.ParseStatus.Ok)
+        {
+            if (attribute.Type == RadiusAttributeType.ProxyState && !writer.TryWriteAttribute(RadiusAttributeType.ProxyState, attribute.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private int Finish(ref RadiusPacketWriter writer) => writer.TryFinish(client.Secret, out var length) ? length : 0;

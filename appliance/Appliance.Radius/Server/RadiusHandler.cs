@@ -49,7 +49,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
                         return 0;
                 }
 
-                var writer = new AccessReply(reply, request.Identifier, request.Authenticator, client, services, counters);
+                var writer = new AccessReply(reply, request.Identifier, request.Authenticator, datagram[20..], client, services, counters);
                 if (request.Code == RadiusCode.StatusServer)
                 {
                     return writer.Accept(null, null);   // RFC 5997 §3: Access-Accept, we are up
@@ -70,7 +70,7 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
 
                 Interlocked.Increment(ref counters.AccountingField);
                 AccountingRecord.Apply(datagram[20..], client, source, services, counters);
-                return AccessReply.AccountingResponse(reply, request.Identifier, request.Authenticator, client);
+                return AccessReply.AccountingResponse(reply, request.Identifier, request.Authenticator, datagram[20..], client);
 
             default:
                 Interlocked.Increment(ref counters.MalformedField);   // not a code a client sends to a server

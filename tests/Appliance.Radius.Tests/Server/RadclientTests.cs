@@ -46,9 +46,10 @@ public sealed class RadclientTests : IAsyncLifetime
     [Fact]
     public async Task A_PAP_Accept_carries_the_user_their_groups_VLAN_a_Class_and_the_Session_Timeout()
     {
-        var accepted = await Radclient("auth", "User-Name = Alice, User-Password = \"correct horse\", Message-Authenticator = 0x00");
+        var accepted = await Radclient("auth", "User-Name = Alice, User-Password = \"correct horse\", Proxy-State = 0x70726f7879, Proxy-State = 0x0102, Message-Authenticator = 0x00");
 
         Assert.Contains("Received Access-Accept", accepted, StringComparison.Ordinal);
+        Assert.Matches(@"Proxy-State = 0x70726f7879\s+Proxy-State = 0x0102", accepted[accepted.IndexOf("Received Access-Accept", StringComparison.Ordinal)..]);   // RFC 2865 §5.33, in order
         Assert.Contains("User-Name = \"alice\"", accepted, StringComparison.Ordinal);   // as stored, not as typed
         Assert.Contains("Tunnel-Type:0 = VLAN", accepted, StringComparison.Ordinal);
         Assert.Contains("Tunnel-Medium-Type:0 = IEEE-802", accepted, StringComparison.Ordinal);
@@ -173,7 +174,8 @@ public sealed class RadclientTests : IAsyncLifetime
     public async Task Status_Server_and_accounting_are_answered()
     {
         Assert.Contains("Received Access-Accept", await Radclient("status", "Message-Authenticator = 0x00"), StringComparison.Ordinal);
-        var accounting = await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s1, Framed-IP-Address = 192.0.2.20");
+        var accounting = await Radclient("acct", "User-Name = alice, Acct-Status-Type = Start, Acct-Session-Id = s1, Framed-IP-Address = 192.0.2.20, Proxy-State = 0x0a0b");
+        Assert.Contains("Proxy-State = 0x0a0b", accounting[accounting.IndexOf("Received Accounting-Response", StringComparison.Ordinal)..], StringComparison.Ordinal);
         Assert.True(accounting.Contains("Received Accounting-Response", StringComparison.Ordinal), accounting + $" counters: bad {_server.Counters.BadAuthenticator} malformed {_server.Counters.Malformed} requests {_server.Counters.Requests}");
         Assert.Equal(1, _server.Counters.Accounting);
     }
