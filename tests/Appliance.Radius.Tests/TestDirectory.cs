@@ -11,6 +11,9 @@ internal sealed class TestDirectory : IUserDirectory
 
     public int Checks { get; private set; }
 
+    /// <summary>Checks that ended in Accepted.</summary>
+    public int Accepted { get; private set; }
+
     public TestDirectory Add(string name, string password, string group = "staff", UserKind kind = UserKind.Staff, DateTimeOffset? expires = null,
         CredentialOutcome refusal = CredentialOutcome.Accepted)
     {
@@ -46,6 +49,12 @@ internal sealed class TestDirectory : IUserDirectory
             return new(entry.Refusal, null);
         }
 
-        return verify(entry) ? new(CredentialOutcome.Accepted, entry.User) : new(CredentialOutcome.WrongPassword, null);
+        if (!verify(entry))
+        {
+            return new(CredentialOutcome.WrongPassword, null);
+        }
+
+        Accepted++;
+        return new(CredentialOutcome.Accepted, entry.User);
     }
 }
