@@ -4,6 +4,7 @@ using Appliance.Radius.Eap;
 using Appliance.Radius.Tests.Tls;
 using Appliance.Radius.Tls;
 using Microsoft.Extensions.Time.Testing;
+using static Appliance.Radius.Tests.Eap.EapPackets;
 
 namespace Appliance.Radius.Tests.Eap;
 
@@ -156,15 +157,6 @@ public sealed class EapServerTests : IDisposable
         var buffer = new ArrayBufferWriter<byte>();
         client.TakeOutput(buffer);
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static byte[] Identity(byte id, string name) => Response(id, EapType.Identity, System.Text.Encoding.UTF8.GetBytes(name));
-
-    private static byte[] Response(byte id, byte type, byte[] data)
-    {
-        var packet = new byte[5 + data.Length];
-        EapPacketReader.TryWrite(packet, EapCode.Response, id, type, data, out _);
-        return packet;
     }
 
     public void Dispose()

@@ -19,23 +19,34 @@ public sealed class EapolTestTests : IAsyncLifetime
 {
     private const string Secret = "a-long-shared-secret-for-tests";
     private readonly TestCertificates _certificates = new();
-    private readonly TestDirectory _users = new TestDirectory()
-        .Add("alice", "correct horse battery", "pupils", UserKind.Pupil)
-        .Add("mr.jones", "staffroom-kettle", "staff")
-        .Add("old.account", "still-the-password", refusal: CredentialOutcome.Disabled)
-        .Add("guest-7", "visitor-pass-1", "guests", UserKind.Guest, refusal: CredentialOutcome.Expired);
-
+    private readonly Users.UserStoreFixture _store = new();
+    private UserStore _users = null!;
+    private string _guestPassword = "";
     private EapTlsContext _tls = null!;
     private RadiusServer _server = null!;
 
+    // The real user store (SQLite, PBKDF2, the sealed NT hash): a pupil, a disabled account, a guest whose validity has
+    // run out, and an account locked out by failures — each refused by the store itself, not by a test double.
     public Task InitializeAsync()
     {
+        _users = _store.Open();
+        _users.Add(Users.UserStoreFixture.Pupil("alice", 8), "correct horse battery", "test");
+        _users.Add(Users.UserStoreFixture.Staff("old.account"), "still-the-password", "test");
+        _users.SetEnabled("old.account", false, "test");
+        _guestPassword = _users.AddGuest(_store.Guest("guest-7", TimeSpan.FromHours(1)), "reception").Password;
+        _store.Time.Advance(TimeSpan.FromHours(2));   // the guest's hour is over
+        _users.Add(Users.UserStoreFixture.Staff("locked.out"), "the-right-password", "test");
+        for (var i = 0; i < _store.Options.Lockout.MaxFailures; i++)
+        {
+            _users.CheckPassword("locked.out", "a-wrong-guess"u8);   // locked for the next 15 minutes of the fake clock
+        }
+
         _tls = EapTlsContext.Load(_certificates.ChainPath, _certificates.KeyPath);
         _server = RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 0), new IPEndPoint(IPAddress.Loopback, 0), new RadiusServices
         {
             Clients = RadiusClients.Build([new RadiusClientDefinition("loopback", "127.0.0.0/8", Secret)]),
             Users = _users,
-            Eap = new EapServer(_tls, _users, TimeProvider.System),
+            Eap = new EapServer(_tls, _users, _store.Time),
             Policy = new AccessPolicy { VlanByGroup = new Dictionary<string, int> { ["pupils"] = 20 } },
             Logger = NullLogger.Instance,
         });
@@ -46,6 +57,8 @@ public sealed class EapolTestTests : IAsyncLifetime
     {
         await _server.DisposeAsync();
         _tls.Dispose();
+        _users.Dispose();
+        _store.Dispose();
         _certificates.Dispose();
     }
 
@@ -69,11 +82,15 @@ public sealed class EapolTestTests : IAsyncLifetime
     [InlineData("TTLS", "auth=PAP", "alice", "wrong password")]
     [InlineData("TTLS", "auth=MSCHAPV2", "alice", "wrong password")]
     [InlineData("PEAP", "auth=MSCHAPV2", "old.account", "still-the-password")]
-    [InlineData("TTLS", "auth=PAP", "guest-7", "visitor-pass-1")]
+    [InlineData("TTLS", "auth=PAP", "old.account", "still-the-password")]
+    [InlineData("TTLS", "auth=PAP", "guest-7", "(the voucher's)")]
+    [InlineData("PEAP", "auth=MSCHAPV2", "guest-7", "(the voucher's)")]
+    [InlineData("PEAP", "auth=MSCHAPV2", "locked.out", "the-right-password")]
     [InlineData("PEAP", "auth=MSCHAPV2", "nobody", "whatever-it-is")]
-    public async Task Login_fails_for_a_wrong_password_a_disabled_user_an_expired_guest_and_an_unknown_user(string method, string phase2, string user, string password)
+    [InlineData("TTLS", "auth=PAP", "nobody", "whatever-it-is")]
+    public async Task Login_fails_for_a_wrong_password_a_disabled_user_an_expired_guest_a_locked_account_and_an_unknown_user(string method, string phase2, string user, string password)
     {
-        var (exit, output) = await EapolTest(method, phase2, user, password);
+        var (exit, output) = await EapolTest(method, phase2, user, password == "(the voucher's)" ? _guestPassword : password);
 
         Assert.NotEqual(0, exit);
         Assert.Contains("FAILURE", output, StringComparison.Ordinal);

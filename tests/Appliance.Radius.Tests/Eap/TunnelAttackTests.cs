@@ -4,6 +4,7 @@ using Appliance.Radius.Eap;
 using Appliance.Radius.Tests.Tls;
 using Appliance.Radius.Tls;
 using Microsoft.Extensions.Time.Testing;
+using static Appliance.Radius.Tests.Eap.EapPackets;
 
 namespace Appliance.Radius.Tests.Eap;
 
@@ -185,13 +186,6 @@ public sealed class TunnelAttackTests : IDisposable
         var buffer = new ArrayBufferWriter<byte>();
         tunnel.TakeOutput(buffer);
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static byte[] Response(byte id, byte type, byte[] data)
-    {
-        var packet = new byte[5 + data.Length];
-        EapPacketReader.TryWrite(packet, EapCode.Response, id, type, data, out _);
-        return packet;
     }
 
     public void Dispose()
