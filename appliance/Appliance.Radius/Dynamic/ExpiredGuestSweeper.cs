@@ -123,7 +123,9 @@ public sealed partial class ExpiredGuestSweeper : IAsyncDisposable
             ?? (network.PrefixLength == network.BaseAddress.GetAddressBytes().Length * 8 ? network.BaseAddress : null);
         return address is null
             ? null
-            : new DisconnectRequest(new IPEndPoint(address, details.Client.DisconnectPort), details.Client.Secret, session.SessionId, session.User,
+            // The User-Name the NAS itself reported (perhaps the outer identity), not our verified name: the NAS matches
+            // the session on what it knows; without one, Acct-Session-Id and Calling-Station-Id identify it (RFC 5176 §3).
+            : new DisconnectRequest(new IPEndPoint(address, details.Client.DisconnectPort), details.Client.Secret, session.SessionId, details.ReportedUserName,
                 details.CallingStationId, details.NasIpAddress, details.NasIdentifier);
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Appliance.Protocols;
 using Appliance.Protocols.Radius;
 using Appliance.Radius.Accounting;
@@ -56,6 +55,5 @@ internal static class AccountingRecord
                 ? $"{client.Name}/{new System.Net.IPAddress(ip)}"
                 : client.Name;
 
-    private static string? Text(ReadOnlySpan<byte> attributes, byte type) =>
-        RadiusAttributeReader.TryFind(attributes, type, out var value) == ParseStatus.Ok && !value.IsEmpty ? Encoding.UTF8.GetString(value) : null;
+    private static string? Text(ReadOnlySpan<byte> attributes, byte type) => AccountingDetails.Text(attributes, type);
 }

@@ -25,7 +25,9 @@ public sealed class ExpiredGuestSweeperTests
     [Fact]
     public async Task SweepOnce_OnlyExpiredGuests_AreSentADisconnectAddressedToTheirNas()
     {
-        Start("s1", "guest-0042", "192.0.2.50", new AccountingDetails(_ap, IPAddress.Parse("192.0.2.10"), IPAddress.Parse("192.0.2.10"), "hall-ap", "92-E2-00-EF-97-34"));
+        // The NAS reported the outer identity; the Disconnect must carry that, not our verified name, for the NAS to match it.
+        Start("s1", "guest-0042", "192.0.2.50", new AccountingDetails(_ap, IPAddress.Parse("192.0.2.10"), IPAddress.Parse("192.0.2.10"), "hall-ap", "92-E2-00-EF-97-34",
+            "anonymous@visitors"));
         Start("s2", "alice", "192.0.2.51", new AccountingDetails(_ap, IPAddress.Parse("192.0.2.10"), null, null, "AA-BB-CC-DD-EE-FF"));
         await using var sweeper = Sweeper();
 
@@ -34,7 +36,7 @@ public sealed class ExpiredGuestSweeperTests
         Assert.Equal(new SweepResult(1, 1, 0, 0, 0, 0), result);
         var request = Assert.Single(_sender.Sent);
         Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.10"), 13799), request.Nas);
-        Assert.Equal(("s1", "guest-0042", "92-E2-00-EF-97-34", "hall-ap"), (request.AcctSessionId, request.UserName, request.CallingStationId, request.NasIdentifier));
+        Assert.Equal(("s1", "anonymous@visitors", "92-E2-00-EF-97-34", "hall-ap"), (request.AcctSessionId, request.UserName, request.CallingStationId, request.NasIdentifier));
         Assert.Equal(IPAddress.Parse("192.0.2.10"), request.NasIpAddress);
         Assert.Equal(_ap.Secret, request.Secret.ToArray());
     }
