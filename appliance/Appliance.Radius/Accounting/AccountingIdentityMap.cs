@@ -53,8 +53,15 @@ public sealed class AccountingIdentityMap : IIdentityMap
 
     public bool TryResolve(in ClientAddress client, out ClientIdentity identity) => _byAddress.TryGetValue(client.WithoutPort(), out identity);
 
-    /// <summary>The live sessions at this moment (a copy): what the expired-guest sweeper walks.</summary>
-    public IReadOnlyList<AccountingSession> Snapshot() => [.. _sessions.Values];
+    /// <summary>The live sessions at this moment (a copy): what the expired-guest sweeper walks, every minute.</summary>
+    public IReadOnlyList<AccountingSession> Snapshot()
+    {
+        lock (_lock)
+        {
+            ExpireStale();   // so sessions end on time even when no accounting arrives
+            return [.. _sessions.Values];
+        }
+    }
 
     /// <summary>Applies one accounting record; <paramref name="address"/> and <paramref name="user"/> may be absent (Accounting-On/Off).</summary>
     public void Apply(string nas, AccountingStatus status, string? session, string? user, ClientAddress? address) =>
@@ -77,6 +84,7 @@ public sealed class AccountingIdentityMap : IIdentityMap
     {
         lock (_lock)   // a session's address and the address's identity change together
         {
+            ExpireStale();
             switch (status)
             {
                 // A session is kept even before its address is known (Framed-IP-Address often comes only with the first

@@ -70,9 +70,14 @@ internal sealed class PeapInnerMethod(IUserDirectory users, string serverName = 
 
         InnerIdentity = System.Text.Encoding.UTF8.GetString(inner.TypeData);
         RandomNumberGenerator.Fill(_challenge);
-        Span<byte> typeData = stackalloc byte[EapMsChapV2.HeaderLength + 1 + MsChapV2.ChallengeLength + 64];
+        var name = System.Text.Encoding.ASCII.GetBytes(serverName);
+        Span<byte> typeData = stackalloc byte[EapMsChapV2.HeaderLength + 1 + MsChapV2.ChallengeLength + name.Length];
         _challengeId = identifier;
-        EapMsChapV2.TryWriteChallenge(typeData, identifier, _challenge, System.Text.Encoding.ASCII.GetBytes(serverName), out var written);
+        if (!EapMsChapV2.TryWriteChallenge(typeData, identifier, _challenge, name, out var written))
+        {
+            return InnerStep.Reject($"the MSCHAPv2 challenge cannot carry the server name '{serverName}'");
+        }
+
         _phase = Phase.AwaitResponse;
         return Send(EapCode.Request, identifier, EapType.MsChapV2, typeData[..written]);
     }

@@ -22,7 +22,7 @@ internal static class AccountingRecord
         var address = RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.FramedIpAddress, out var ip) == ParseStatus.Ok && ip.Length == 4
             ? Appliance.Core.Net.ClientAddress.FromBytes(ip, 0)
             : (Appliance.Core.Net.ClientAddress?)null;
-        identities.Apply(Nas(attributes, client), status, session, User(attributes, client, services, counters), address, AccountingDetails.Read(attributes, client, source));
+        identities.Apply(Nas(attributes, client), status, session, status is AccountingStatus.Start or AccountingStatus.InterimUpdate ? User(attributes, client, services, counters) : null, address, AccountingDetails.Read(attributes, client, source));
     }
 
     // The user our Access-Accept named, from the Class the NAS echoes (RFC 2865 §5.25), is the authenticated inner

@@ -15,7 +15,9 @@ public sealed class RecentLogins(TimeProvider time)
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(14);
 
     private const int MaxEntries = 65_536;
-    private readonly ConcurrentDictionary<(string Client, string Key), (string User, DateTimeOffset At)> _byStation = new();
+    // By device across all access points: a device that roams (PMK caching, 802.11r) to another AP logs in no more, and
+    // every access point is a client we trust alike. By user per access point: the weaker fallback.
+    private readonly ConcurrentDictionary<string, (string User, DateTimeOffset At)> _byStation = new();
     private readonly ConcurrentDictionary<(string Client, string User), DateTimeOffset> _byUser = new();
 
     /// <summary>A login accepted for <paramref name="user"/> through <paramref name="client"/> from <paramref name="station"/> (may be unknown).</summary>
@@ -30,20 +32,21 @@ public sealed class RecentLogins(TimeProvider time)
         _byUser[(client, user)] = now;
         if (Normalise(station) is { } key)
         {
-            _byStation[(client, key)] = (user, now);
+            _byStation[key] = (user, now);
         }
     }
 
     /// <summary>
-    /// The user an accounting record is about: the one we last let in from that device through that client; else the
-    /// record's own User-Name when we let that user in through that client lately; else null (not verified).
+    /// The user an accounting record is about: the one we last let in from that device (through any access point); when
+    /// the record names no device at all, its own User-Name if we let that user in through that client lately; else null
+    /// (not verified). A record that names a device we did not let in is not believed on its User-Name alone.
     /// </summary>
     public string? Verify(string client, string? station, string? claimedUser)
     {
         var now = time.GetUtcNow();
-        if (Normalise(station) is { } key && _byStation.TryGetValue((client, key), out var login) && now - login.At <= Lifetime)
+        if (Normalise(station) is { } key)
         {
-            return login.User;
+            return _byStation.TryGetValue(key, out var login) && now - login.At <= Lifetime ? login.User : null;
         }
 
         return claimedUser is not null && _byUser.TryGetValue((client, claimedUser.ToLowerInvariant()), out var at) && now - at <= Lifetime
@@ -63,19 +66,27 @@ public sealed class RecentLogins(TimeProvider time)
         return hex.Length == 12 ? hex : station;
     }
 
+    // Expired entries first; if that is not enough, the oldest half goes (rare: tens of thousands of logins a day).
     private void Trim(DateTimeOffset now)
     {
-        foreach (var (key, value) in _byStation)
+        foreach (var (key, value) in _byStation.Where(e => now - e.Value.At > Lifetime).ToList())
         {
-            if (now - value.At > Lifetime || _byStation.Count > MaxEntries / 2)
+            _byStation.TryRemove(key, out _);
+        }
+
+        foreach (var (key, at) in _byUser.Where(e => now - e.Value > Lifetime).ToList())
+        {
+            _byUser.TryRemove(key, out _);
+        }
+
+        if (_byStation.Count + _byUser.Count >= MaxEntries)
+        {
+            foreach (var (key, _) in _byStation.OrderBy(e => e.Value.At).Take(_byStation.Count / 2).ToList())
             {
                 _byStation.TryRemove(key, out _);
             }
-        }
 
-        foreach (var (key, at) in _byUser)
-        {
-            if (now - at > Lifetime || _byUser.Count > MaxEntries / 4)
+            foreach (var (key, _) in _byUser.OrderBy(e => e.Value).Take(_byUser.Count / 2).ToList())
             {
                 _byUser.TryRemove(key, out _);
             }

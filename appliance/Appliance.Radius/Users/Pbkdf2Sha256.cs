@@ -17,7 +17,8 @@ internal static partial class Pbkdf2Sha256
 {
     private const int BlockSize = 64;
     private const int DigestSize = 32;
-    private const int ContextSize = 112;   // SHA256_CTX: h[8], Nl, Nh, data[16], num, md_len (openssl/sha.h)
+    // SHA256_CTX is 112 bytes in OpenSSL 1.1 and 3 (h[8] first, then Nl, Nh, data[16], num, md_len: openssl/sha.h); room to spare.
+    private const int ContextSize = 256;
 
     private static readonly bool Native = Probe();
 
@@ -89,11 +90,15 @@ internal static partial class Pbkdf2Sha256
             u[..take].CopyTo(destination[offset..]);
         }
 
+        // The pad states, the running XOR and the context are password-equivalent for this salt and more: none is left behind.
         CryptographicOperations.ZeroMemory(key);
         CryptographicOperations.ZeroMemory(u);
         CryptographicOperations.ZeroMemory(block);
-        MemoryMarshal.AsBytes(inner).Clear();
-        MemoryMarshal.AsBytes(outer).Clear();
+        CryptographicOperations.ZeroMemory(context);
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(inner));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(outer));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(t));
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(words));
     }
 
     // The chaining value after the one key ⊕ pad block: the state every HMAC with this key starts from.
@@ -158,9 +163,9 @@ internal static partial class Pbkdf2Sha256
             DeriveNative("probe"u8, "salt-of-the-probe"u8, 3, fast);
             return fast.SequenceEqual(reference);
         }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        catch (Exception)
         {
-            return false;
+            return false;   // no libcrypto, no such function, or anything else: the BCL's PBKDF2 then, never a broken check
         }
     }
 

@@ -74,8 +74,9 @@ public sealed partial class UserStore : IUserDirectory, IDisposable
         var (outcome, user) = Find(userName);
         if (outcome is { } refused)
         {
-            // Every refusal costs what a password check costs, so the reply's timing tells no one whether a name
-            // exists, is disabled, has expired or is locked out.
+            // Every refusal costs what a password check costs, so the reply's timing does not tell whether a name
+            // exists, is disabled, has expired or is locked out (a wrong password for a real account also writes its
+            // failure count: that difference remains, docs/radius.md).
             Pbkdf2Password.Verify(password, _decoy);
             return new CredentialCheck(refused, null);
         }

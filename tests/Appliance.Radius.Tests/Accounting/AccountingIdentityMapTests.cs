@@ -28,4 +28,33 @@ public sealed class AccountingIdentityMapTests
         Assert.Empty(map.Snapshot());
         Assert.False(map.TryResolve(Device, out _));
     }
+
+    [Fact]
+    public void A_session_with_no_record_for_35_minutes_ends_and_its_address_is_no_longer_the_users()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var map = new AccountingIdentityMap(time: time);
+        map.Apply("ap", AccountingStatus.Start, "s1", "mr.jones", Device);
+
+        time.Advance(TimeSpan.FromMinutes(30));
+        map.Apply("ap", AccountingStatus.InterimUpdate, "s1", "mr.jones", Device);   // refreshed: lives on
+        time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Single(map.Snapshot());
+        Assert.True(map.TryResolve(Device, out _));
+
+        time.Advance(TimeSpan.FromMinutes(6));   // 36 minutes since the last record: the Stop was lost
+        Assert.Empty(map.Snapshot());            // the sweeper's minute tick ends it, accounting or not
+        Assert.False(map.TryResolve(Device, out _));
+    }
+
+    [Fact]
+    public void An_unverified_Start_takes_the_address_from_whoever_had_it()
+    {
+        var map = new AccountingIdentityMap();
+        map.Apply("ap", AccountingStatus.Start, "s1", "mr.jones", Device);
+
+        map.Apply("ap", AccountingStatus.Start, "s2", null, Device);   // DHCP gave the address to a device we cannot name
+
+        Assert.False(map.TryResolve(Device, out _));
+    }
 }

@@ -68,7 +68,7 @@ public sealed class HostapdDisconnectTests : IDisposable
         // hostapd's own EAP server authenticates the guest here, so our server never saw the login that accounting is
         // believed against (RecentLogins): record it as if it had.
         var logins = new RecentLogins(TimeProvider.System);
-        logins.Record("hall-ap", null, HostapdNas.GuestName);
+        logins.Record("hall-ap", HostapdNas.SupplicantMac, HostapdNas.GuestName);
         await using var server = _nas.Nas.Enter(() => RadiusServer.Start(new IPEndPoint(IPAddress.Loopback, 11812),
             new IPEndPoint(IPAddress.Loopback, HostapdNas.AccountingPort),
             new RadiusServices { Clients = clients, Users = new TestDirectory(), Identities = identities, Logins = logins, Logger = NullLogger.Instance }));

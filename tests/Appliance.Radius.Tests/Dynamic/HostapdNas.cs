@@ -25,6 +25,9 @@ internal sealed class HostapdNas : IDisposable
     public const string Secret = "a-long-shared-secret-for-tests";
     public const string NasIdentifier = "hall-ap";
     public const string GuestName = "guest1";
+
+    /// <summary>The supplicant's MAC, fixed so a test can say it let that device in (the Calling-Station-Id hostapd reports).</summary>
+    public const string SupplicantMac = "02:00:00:00:00:42";
     public const int AccountingPort = 1813;
     public const int DasPort = 3799;
 
@@ -37,7 +40,8 @@ internal sealed class HostapdNas : IDisposable
         Supplicant = NetworkNamespace.Create("rdas");
         try
         {
-            NetworkNamespace.Run("ip", "link", "add", "nas0", "netns", Nas.Name, "type", "veth", "peer", "name", "sup0", "netns", Supplicant.Name);
+            NetworkNamespace.Run("ip", "link", "add", "nas0", "netns", Nas.Name, "type", "veth", "peer", "name", "sup0", "address", SupplicantMac,
+                "netns", Supplicant.Name);
             Nas.Exec("ip", "link", "set", "nas0", "up");
             Supplicant.Exec("ip", "link", "set", "sup0", "up");
             File.WriteAllText(Path("eap_users"), $"\"{GuestName}\" MD5 \"guest password\"\n");

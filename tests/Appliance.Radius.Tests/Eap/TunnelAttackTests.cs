@@ -20,7 +20,8 @@ public sealed class TunnelAttackTests : IDisposable
     private readonly EapTlsContext _tls;
     private readonly EapTlsContext _clientContext = EapTlsContext.CreateClient();
     private readonly FakeTimeProvider _time = new();
-    private readonly TestDirectory _users = new TestDirectory().Add("alice", "correct horse battery");
+    private readonly TestDirectory _users = new TestDirectory().Add("alice", "correct horse battery")
+        .Add("old.account", "still-the-password", refusal: Appliance.Radius.Users.CredentialOutcome.Disabled);
     private EapOutcome _last = null!;
 
     public TunnelAttackTests() => _tls = EapTlsContext.Load(_certificates.ChainPath, _certificates.KeyPath);
@@ -58,6 +59,42 @@ public sealed class TunnelAttackTests : IDisposable
         var outcome = Inner(server, client, [2, _last.EapPacket[1], 0, 11, EapType.Tlv, 0x80, 0x03, 0, 2, 0, 1]);
 
         Assert.Equal(EapVerdict.Reject, outcome.Verdict);
+    }
+
+    [Fact]
+    public void PEAP_a_disabled_account_is_told_691_like_a_wrong_password_not_647()
+    {
+        var (server, client) = Tunnel(EapType.Peap);
+        Inner(server, client, []);
+        Inner(server, client, [EapType.Identity, .. "old.account"u8]);
+        var response = new byte[128];
+        Assert.True(EapMsChapV2.TryWriteResponse(response, _lastInner[2], new byte[16], new byte[24], "old.account"u8, out var written));
+
+        Assert.Equal(EapVerdict.Challenge, Inner(server, client, [EapType.MsChapV2, .. response[..written]]).Verdict);
+
+        Assert.Equal((byte)MsChapV2OpCode.Failure, _lastInner[1]);
+        Assert.StartsWith("E=691 R=0", System.Text.Encoding.ASCII.GetString(_lastInner.AsSpan(5)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PEAP_a_right_response_to_another_challenge_ID_is_rejected()
+    {
+        var (server, client) = Tunnel(EapType.Peap);
+        Inner(server, client, []);
+        Inner(server, client, [EapType.Identity, .. "alice"u8]);
+        var authenticatorChallenge = _lastInner.AsSpan(6, 16).ToArray();
+        var peerChallenge = new byte[16];
+        Span<byte> ntHash = stackalloc byte[16];
+        MsChapV2.NtPasswordHash("correct horse battery", ntHash);
+        var ntResponse = new byte[MsChapV2.NtResponseLength];
+        MsChapV2.GenerateNtResponse(authenticatorChallenge, peerChallenge, "alice"u8, ntHash, ntResponse);
+        var response = new byte[64];
+        EapMsChapV2.TryWriteResponse(response, (byte)(_lastInner[2] + 1), peerChallenge, ntResponse, "alice"u8, out var written);
+
+        var outcome = Inner(server, client, [EapType.MsChapV2, .. response[..written]]);
+
+        Assert.Equal(EapVerdict.Reject, outcome.Verdict);
+        Assert.Equal("the MSCHAPv2 response answers another challenge", outcome.Reason);
     }
 
     [Fact]
