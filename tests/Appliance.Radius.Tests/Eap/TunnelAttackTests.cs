@@ -32,16 +32,7 @@ public sealed class TunnelAttackTests : IDisposable
         var (server, client) = Tunnel(EapType.Peap);
         Inner(server, client, []);
         Inner(server, client, [EapType.Identity, .. "alice"u8]);
-        var authenticatorChallenge = _lastInner.AsSpan(6, 16).ToArray();   // Type, OpCode, ID, MS-Length(2), Value-Size, Challenge
-        var peerChallenge = new byte[16];
-        Span<byte> ntHash = stackalloc byte[16];
-        MsChapV2.NtPasswordHash("correct horse battery", ntHash);
-        var ntResponse = new byte[MsChapV2.NtResponseLength];
-        MsChapV2.GenerateNtResponse(authenticatorChallenge, peerChallenge, "alice"u8, ntHash, ntResponse);
-        var response = new byte[64];
-        EapMsChapV2.TryWriteResponse(response, _lastInner[2], peerChallenge, ntResponse, "alice"u8, out var written);
-
-        Assert.Equal(EapVerdict.Challenge, Inner(server, client, [EapType.MsChapV2, .. response[..written]]).Verdict);   // Success "S=…"
+        Assert.Equal(EapVerdict.Challenge, Inner(server, client, AliceRightResponse(_lastInner[2])).Verdict);   // Success "S=…"
         Assert.Equal((byte)MsChapV2OpCode.Success, _lastInner[1]);
         Inner(server, client, [EapType.MsChapV2, (byte)MsChapV2OpCode.Success]);                                      // → Result TLV
         var outcome = Inner(server, client, [2, _last.EapPacket[1], 0, 11, EapType.Tlv, 0x80, 0x03, 0, 2, 0, 1]);
@@ -82,16 +73,7 @@ public sealed class TunnelAttackTests : IDisposable
         var (server, client) = Tunnel(EapType.Peap);
         Inner(server, client, []);
         Inner(server, client, [EapType.Identity, .. "alice"u8]);
-        var authenticatorChallenge = _lastInner.AsSpan(6, 16).ToArray();
-        var peerChallenge = new byte[16];
-        Span<byte> ntHash = stackalloc byte[16];
-        MsChapV2.NtPasswordHash("correct horse battery", ntHash);
-        var ntResponse = new byte[MsChapV2.NtResponseLength];
-        MsChapV2.GenerateNtResponse(authenticatorChallenge, peerChallenge, "alice"u8, ntHash, ntResponse);
-        var response = new byte[64];
-        EapMsChapV2.TryWriteResponse(response, (byte)(_lastInner[2] + 1), peerChallenge, ntResponse, "alice"u8, out var written);
-
-        var outcome = Inner(server, client, [EapType.MsChapV2, .. response[..written]]);
+        var outcome = Inner(server, client, AliceRightResponse((byte)(_lastInner[2] + 1)));
 
         Assert.Equal(EapVerdict.Reject, outcome.Verdict);
         Assert.Equal("the MSCHAPv2 response answers another challenge", outcome.Reason);
@@ -155,6 +137,20 @@ public sealed class TunnelAttackTests : IDisposable
     }
 
     private byte[] _lastInner = [];
+
+    // EAP-MSCHAPv2 Response (Type + Type-Data) with alice's right NT-Response to the challenge in _lastInner, under ID.
+    private byte[] AliceRightResponse(byte id)
+    {
+        var authenticatorChallenge = _lastInner.AsSpan(6, 16).ToArray();   // Type, OpCode, ID, MS-Length(2), Value-Size, Challenge
+        var peerChallenge = new byte[16];
+        Span<byte> ntHash = stackalloc byte[16];
+        MsChapV2.NtPasswordHash("correct horse battery", ntHash);
+        var ntResponse = new byte[MsChapV2.NtResponseLength];
+        MsChapV2.GenerateNtResponse(authenticatorChallenge, peerChallenge, "alice"u8, ntHash, ntResponse);
+        var response = new byte[64];
+        Assert.True(EapMsChapV2.TryWriteResponse(response, id, peerChallenge, ntResponse, "alice"u8, out var written));
+        return [EapType.MsChapV2, .. response[..written]];
+    }
 
     // Identity, (Nak to TTLS), then the TLS handshake through the fragments, acknowledging each: the tunnel is up.
     private (EapServer Server, TlsTunnel Client) Tunnel(byte method)
