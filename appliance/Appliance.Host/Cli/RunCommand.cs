@@ -3,6 +3,7 @@ using Appliance.Core.Events;
 using Appliance.Core.Policy;
 using Appliance.Host.Configuration;
 using Appliance.Host.Hosting;
+using Appliance.WebUI;
 
 namespace Appliance.Host.Cli;
 
@@ -208,8 +209,11 @@ public static partial class RunCommand
         builder.Services.AddSingleton<EventDrainService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDrainService>());
         builder.Services.AddHostedService<WatchdogService>();
+        builder.Services.AddWebUi(settings.DataDir);
+        builder.Services.AddSingleton<Appliance.WebUI.Pages.IDashboardSource, HealthDashboard>();
 
         await using var app = builder.Build();
+        app.MapWebUi();
         HealthEndpoints.Map(app);
         PanelEndpoints.Map(app);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance");

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Appliance.IntegrationTests.Peers;
+
+namespace Appliance.IntegrationTests.Host;
+
+/// <summary>
+/// The web UI's access rules over real HTTP against the appliance process (issue 8, begun): no default credentials — the
+/// printed one-time setup code creates the first technician —, anti-forgery on forms, sign-in, lockout, sign-out,
+/// security headers. (The browser tests with Chromium come with the pages.)
+/// </summary>
+public sealed partial class WebUiTests : IAsyncLifetime
+{
+    private ApplianceProcess _appliance = null!;
+
+    public async Task InitializeAsync() => _appliance = await ApplianceProcess.StartAsync([]);
+
+    public Task DisposeAsync()
+    {
+        _appliance.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task First_run_setup_code_creates_the_technician_once_then_sign_in_out_and_lockout()
+    {
+        using var browser = Browser();
+        var code = SetupCodeRegex().Match(_appliance.Output).Groups[1].Value;
+        Assert.NotEmpty(code);
+
+        var home = await browser.GetAsync("/");
+        Assert.Equal("/setup", home.RequestMessage!.RequestUri!.AbsolutePath);   // / → /login → /setup while no account exists
+        Assert.Equal("DENY", home.Headers.GetValues("X-Frame-Options").Single());
+        Assert.StartsWith("default-src 'self'", home.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+
+        // A form without its anti-forgery token is refused, whatever it carries.
+        var forged = await browser.PostAsync("/setup", Form(("code", code), ("name", "tech"), ("password", "a-long-enough-password")));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+
+        var wrong = await Post(browser, "/setup", ("code", "AAAA-BBBB-CCCC"), ("name", "tech"), ("password", "a-long-enough-password"));
+        Assert.Contains("not the one the appliance printed", wrong, StringComparison.Ordinal);
+
+        var dashboard = await Post(browser, "/setup", ("code", code), ("name", "Tech"), ("password", "a-long-enough-password"));
+        Assert.Contains("<h1>Dashboard</h1>", dashboard, StringComparison.Ordinal);
+        Assert.Contains("tech (technician)", dashboard, StringComparison.Ordinal);
+
+        // The code is spent: a second visitor cannot make another technician with it.
+        using var stranger = Browser();
+        Assert.Equal("/login", (await stranger.GetAsync("/setup")).RequestMessage!.RequestUri!.AbsolutePath);
+
+        Assert.Contains("<h1>Sign in</h1>", await Post(browser, "/logout"), StringComparison.Ordinal);
+        Assert.Equal("/login", (await browser.GetAsync("/")).RequestMessage!.RequestUri!.AbsolutePath);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Contains("do not match an account", await Post(stranger, "/login", ("name", "tech"), ("password", "guess-number-" + i)), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("locked for 15 minutes", await Post(stranger, "/login", ("name", "tech"), ("password", "guess-number-5")), StringComparison.Ordinal);
+        Assert.Contains("locked for 15 minutes", await Post(browser, "/login", ("name", "tech"), ("password", "a-long-enough-password")), StringComparison.Ordinal);
+    }
+
+    private HttpClient Browser() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true })
+    {
+        BaseAddress = new Uri($"http://127.0.0.1:{_appliance.WebPort}"),
+    };
+
+    // Fetches the page first for its anti-forgery token (and cookie), as a browser would, then posts the form.
+    private static async Task<string> Post(HttpClient browser, string path, params (string Name, string Value)[] fields)
+    {
+        var page = await browser.GetStringAsync(path == "/logout" ? "/" : path);
+        var token = TokenRegex().Match(page).Groups[1].Value;
+        var response = await browser.PostAsync(path, Form([.. fields, ("__af", token)]));
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+
+    [GeneratedRegex("Web UI setup code: ([A-Z0-9-]+)")]
+    private static partial Regex SetupCodeRegex();
+
+    [GeneratedRegex("name=\"__af\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenRegex();
+}

@@ -1,0 +1,253 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Appliance.WebUI.Accounts;
+
+/// <summary>A web UI account as a page needs it.</summary>
+public sealed record WebAccount(string Name, WebRole Role);
+
+/// <summary>Why a sign-in failed; the page says the same thing for all but <see cref="LockedOut"/>.</summary>
+public enum SignInOutcome
+{
+    Accepted,
+    Refused,
+    LockedOut,
+}
+
+/// <summary>
+/// The web UI's own accounts in <c>DATA_DIR/webui.db</c> (not the Wi-Fi users: staff who run the box). There are no
+/// default credentials: while no account exists, a one-time setup code (printed to the console and journal at start)
+/// creates the first technician. Passwords are PBKDF2-HMAC-SHA256 with a per-account salt; 5 failures within 15 minutes
+/// lock an account for 15 minutes. Thread-safe.
+/// </summary>
+public sealed class AccountStore : IDisposable
+{
+    public const string FileName = "webui.db";
+    public const int MinPasswordLength = 12;
+    private const int Iterations = 100_000;
+    private const int MaxFailures = 5;
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
+
+    private readonly SqliteConnection _connection;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+
+    private AccountStore(SqliteConnection connection, TimeProvider time)
+    {
+        _connection = connection;
+        _time = time;
+    }
+
+    /// <exception cref="InvalidOperationException">The file cannot be opened or is not a web UI account store.</exception>
+    public static AccountStore Open(string dataDir, TimeProvider? time = null)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = Path.Combine(dataDir, FileName);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = FULL;
+                CREATE TABLE IF NOT EXISTS accounts (
+                    name         TEXT PRIMARY KEY,
+                    role         TEXT NOT NULL,
+                    salt         BLOB NOT NULL,
+                    iterations   INTEGER NOT NULL,
+                    hash         BLOB NOT NULL,
+                    failures     INTEGER NOT NULL DEFAULT 0,
+                    first_failure INTEGER NOT NULL DEFAULT 0,
+                    locked_until INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
+                """;
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new InvalidOperationException($"web UI accounts {path}: {ex.Message}", ex);
+        }
+
+        return new AccountStore(connection, time ?? TimeProvider.System);
+    }
+
+    public bool HasAccounts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = "SELECT EXISTS (SELECT 1 FROM accounts)";
+                return (long)command.ExecuteScalar()! != 0;
+            }
+        }
+    }
+
+    /// <summary>A fresh one-time setup code (only its hash is kept); null once an account exists.</summary>
+    public string? NewSetupCode()
+    {
+        if (HasAccounts)
+        {
+            return null;
+        }
+
+        // 12 characters from an alphabet without look-alikes: about 60 bits, typed once from the console.
+        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        var code = string.Create(14, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = i is 4 or 9 ? '-' : alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
+            }
+        });
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ('setup_code', $hash)";
+            command.Parameters.AddWithValue("$hash", SHA256.HashData(Encoding.UTF8.GetBytes(code)));
+            command.ExecuteNonQuery();
+        }
+
+        return code;
+    }
+
+    /// <summary>Creates the first technician with the setup code, which is then spent.</summary>
+    /// <returns>Null on success, else what is wrong (for the page).</returns>
+    public string? CompleteSetup(string code, string name, string password)
+    {
+        if (Problem(name, password) is { } problem)
+        {
+            return problem;
+        }
+
+        lock (_lock)
+        {
+            using var find = _connection.CreateCommand();
+            find.CommandText = "SELECT value FROM meta WHERE key = 'setup_code'";
+            if (find.ExecuteScalar() is not byte[] stored || HasAccounts
+                || !CryptographicOperations.FixedTimeEquals(stored, SHA256.HashData(Encoding.UTF8.GetBytes(code.Trim().ToUpperInvariant()))))
+            {
+                return "That setup code is not the one the appliance printed (or it has been used).";
+            }
+
+            using var transaction = _connection.BeginTransaction();
+            Insert(name, WebRole.Technician, password, transaction);
+            using var spend = _connection.CreateCommand();
+            spend.Transaction = transaction;
+            spend.CommandText = "DELETE FROM meta WHERE key = 'setup_code'";
+            spend.ExecuteNonQuery();
+            transaction.Commit();
+            return null;
+        }
+    }
+
+    /// <summary>Adds an account (a technician does, later through the Users page).</summary>
+    /// <returns>Null on success, else what is wrong.</returns>
+    public string? Add(string name, WebRole role, string password)
+    {
+        if (Problem(name, password) is { } problem)
+        {
+            return problem;
+        }
+
+        lock (_lock)
+        {
+            try
+            {
+                Insert(name, role, password, null);
+                return null;
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)   // SQLITE_CONSTRAINT: the name is taken
+            {
+                return $"There is already an account called {name}.";
+            }
+        }
+    }
+
+    public (SignInOutcome Outcome, WebAccount? Account) SignIn(string name, string password)
+    {
+        name = name.Trim().ToLowerInvariant();
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_lock)
+        {
+            using var find = _connection.CreateCommand();
+            find.CommandText = "SELECT role, salt, iterations, hash, failures, first_failure, locked_until FROM accounts WHERE name = $name";
+            find.Parameters.AddWithValue("$name", name);
+            using var reader = find.ExecuteReader();
+            if (!reader.Read())
+            {
+                Hash(password, new byte[16], Iterations);   // the same cost as a real check: no name oracle by timing
+                return (SignInOutcome.Refused, null);
+            }
+
+            var (role, salt, iterations, hash) = (reader.GetString(0), (byte[])reader[1], reader.GetInt32(2), (byte[])reader[3]);
+            var (failures, firstFailure, lockedUntil) = (reader.GetInt32(4), reader.GetInt64(5), reader.GetInt64(6));
+            reader.Close();
+            if (lockedUntil > now)
+            {
+                return (SignInOutcome.LockedOut, null);
+            }
+
+            if (CryptographicOperations.FixedTimeEquals(Hash(password, salt, iterations), hash))
+            {
+                if (failures > 0)
+                {
+                    Update(name, 0, 0, 0);
+                }
+
+                return (SignInOutcome.Accepted, new WebAccount(name, Enum.Parse<WebRole>(role)));
+            }
+
+            var inWindow = now - firstFailure <= Window.TotalMilliseconds;
+            var count = inWindow ? failures + 1 : 1;
+            Update(name, count, inWindow ? firstFailure : now, count >= MaxFailures ? now + (long)Window.TotalMilliseconds : 0);
+            return (count >= MaxFailures ? SignInOutcome.LockedOut : SignInOutcome.Refused, null);
+        }
+    }
+
+    private void Update(string name, int failures, long firstFailure, long lockedUntil)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "UPDATE accounts SET failures = $f, first_failure = $ff, locked_until = $l WHERE name = $name";
+        command.Parameters.AddWithValue("$f", failures);
+        command.Parameters.AddWithValue("$ff", firstFailure);
+        command.Parameters.AddWithValue("$l", lockedUntil);
+        command.Parameters.AddWithValue("$name", name);
+        command.ExecuteNonQuery();
+    }
+
+    private void Insert(string name, WebRole role, string password, SqliteTransaction? transaction)
+    {
+        var salt = RandomNumberGenerator.GetBytes(16);
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO accounts (name, role, salt, iterations, hash) VALUES ($name, $role, $salt, $it, $hash)";
+        command.Parameters.AddWithValue("$name", name.Trim().ToLowerInvariant());
+        command.Parameters.AddWithValue("$role", role.ToString());
+        command.Parameters.AddWithValue("$salt", salt);
+        command.Parameters.AddWithValue("$it", Iterations);
+        command.Parameters.AddWithValue("$hash", Hash(password, salt, Iterations));
+        command.ExecuteNonQuery();
+    }
+
+    private static byte[] Hash(string password, byte[] salt, int iterations) =>
+        Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, 32);
+
+    private static string? Problem(string name, string password)
+    {
+        name = name.Trim();
+        if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+        {
+            return "A name is 1–64 letters, digits, '.', '-' or '_'.";
+        }
+
+        return password.Length < MinPasswordLength ? $"A password has at least {MinPasswordLength} characters." : null;
+    }
+
+    public void Dispose() => _connection.Dispose();
+}
