@@ -38,6 +38,12 @@ public static partial class WebUi
             options.LoginPath = "/login";
             options.LogoutPath = "/logout";
             options.AccessDeniedPath = "/denied";
+            // A signed-in user without the role gets 403 on the spot (not a redirect that a script would follow to 200).
+            options.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
         });
         services.AddAuthorization();
         services.AddAntiforgery(options =>
@@ -69,6 +75,8 @@ public static partial class WebUi
             return Results.Redirect("/login");
         }).RequireAuthorization();
         app.MapGet("/denied", () => Results.StatusCode(StatusCodes.Status403Forbidden));
+        app.MapGet("/accounts", ShowAccounts).RequireRoles(WebRole.Technician);
+        app.MapPost("/accounts", AddAccount).RequireRoles(WebRole.Technician);
     }
 
     // Handlers are declared IResult: the request delegate generator cannot see the types the Razor generator makes.
@@ -90,6 +98,16 @@ public static partial class WebUi
 
     private static IResult ShowLogin(HttpContext context, AccountStore accounts, [FromQuery(Name = "ReturnUrl")] string? returnUrl) =>
         !accounts.HasAccounts ? Results.Redirect("/setup") : Slices.Login.Create(new LoginPage(Frame(context, "Sign in"), null, returnUrl));
+
+    private static IResult ShowAccounts(HttpContext context, AccountStore accounts) =>
+        Slices.Accounts.Create(new AccountsPage(Frame(context, "Accounts"), accounts.List(), null, false));
+
+    private static IResult AddAccount(HttpContext context, AccountStore accounts, [FromForm] string name, [FromForm] string role, [FromForm] string password)
+    {
+        var problem = WebRoles.TryParse(role, out var parsed) ? accounts.Add(name, parsed, password) : $"'{role}' is not a role.";
+        var message = problem ?? $"Added {name.Trim().ToLowerInvariant()} ({WebRoles.Name(parsed)}).";
+        return Slices.Accounts.Create(new AccountsPage(Frame(context, "Accounts"), accounts.List(), message, problem is not null));
+    }
 #pragma warning restore CA1859
 
     private static async Task<IResult> SetupAsync(HttpContext context, AccountStore accounts, [FromForm] string code, [FromForm] string name, [FromForm] string password)
@@ -121,6 +139,11 @@ public static partial class WebUi
         // Only a local path: an attacker's link must not bounce a fresh session to another site.
         return Results.LocalRedirect(returnUrl is { Length: > 1 } local && local[0] == '/' && local[1] is not ('/' or '\\') ? local : "/");
     }
+
+    /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page.</summary>
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params WebRole[] roles)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(policy => policy.RequireRole(roles.Select(WebRoles.Name)));
 
     private static Task SignInAsync(HttpContext context, WebAccount account) => context.SignInAsync(Scheme, new ClaimsPrincipal(new ClaimsIdentity(
         [new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, WebRoles.Name(account.Role))], Scheme)));

@@ -60,6 +60,32 @@ public sealed partial class WebUiTests : IAsyncLifetime
         Assert.Contains("locked for 15 minutes", await Post(browser, "/login", ("name", "tech"), ("password", "a-long-enough-password")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_technician_adds_a_governor_who_reaches_the_dashboard_but_gets_403_on_the_technicians_pages()
+    {
+        using var technician = Browser();
+        var code = SetupCodeRegex().Match(_appliance.Output).Groups[1].Value;
+        await Post(technician, "/setup", ("code", code), ("name", "tech"), ("password", "a-long-enough-password"));
+
+        var added = await Post(technician, "/accounts", ("name", "Governor.Smith"), ("role", "governor"), ("password", "governors-read-only"));
+        Assert.Contains("Added governor.smith (governor).", added, StringComparison.Ordinal);
+        Assert.Contains("<td>governor.smith</td><td>governor</td>", added, StringComparison.Ordinal);
+
+        using var governor = Browser();
+        var dashboard = await Post(governor, "/login", ("name", "governor.smith"), ("password", "governors-read-only"));
+        Assert.Contains("<h1>Dashboard</h1>", dashboard, StringComparison.Ordinal);
+        Assert.DoesNotContain("href=\"/accounts\"", dashboard, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await governor.GetAsync("/accounts")).StatusCode);
+        var token = TokenRegex().Match(dashboard).Groups[1].Value;   // a valid form token of the governor's own session
+        var post = await governor.PostAsync("/accounts", Form(("name", "mine"), ("role", "technician"), ("password", "a-long-enough-password"), ("__af", token)));
+        Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
+        Assert.DoesNotContain("mine", await technician.GetStringAsync("/accounts"), StringComparison.Ordinal);
+
+        using var anonymous = Browser();
+        Assert.Equal("/login", (await anonymous.GetAsync("/accounts")).RequestMessage!.RequestUri!.AbsolutePath);
+    }
+
     private HttpClient Browser() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true })
     {
         BaseAddress = new Uri($"http://127.0.0.1:{_appliance.WebPort}"),

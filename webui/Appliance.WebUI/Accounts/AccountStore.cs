@@ -169,6 +169,24 @@ public sealed class AccountStore : IDisposable
         }
     }
 
+    /// <summary>Every account, by name (the technician's Accounts page).</summary>
+    public IReadOnlyList<WebAccount> List()
+    {
+        lock (_lock)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT name, role FROM accounts ORDER BY name";
+            using var reader = command.ExecuteReader();
+            var accounts = new List<WebAccount>();
+            while (reader.Read())
+            {
+                accounts.Add(new WebAccount(reader.GetString(0), Enum.Parse<WebRole>(reader.GetString(1))));
+            }
+
+            return accounts;
+        }
+    }
+
     public (SignInOutcome Outcome, WebAccount? Account) SignIn(string name, string password)
     {
         name = name.Trim().ToLowerInvariant();

@@ -24,6 +24,9 @@ public sealed record DashboardFacts(
 
 public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts);
 
+/// <summary>The technician's list of web UI accounts, with the form that adds one.</summary>
+public sealed record AccountsPage(PageFrame Frame, IReadOnlyList<WebAccount> Accounts, string? Message, bool IsError);
+
 /// <summary>Where the dashboard's figures come from (the host implements it over its health report).</summary>
 public interface IDashboardSource
 {
