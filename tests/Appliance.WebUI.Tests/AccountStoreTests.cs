@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Appliance.WebUI.Tests;
 
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class AccountStoreTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("webui-").FullName;
@@ -53,6 +54,7 @@ public sealed class AccountStoreTests : IDisposable
             Assert.Contains("letters, digits", store.Add("bad name", WebRole.Teacher, "another-password"), StringComparison.Ordinal);
         }
 
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_dir, AccountStore.FileName)));   // hashes
         using var reopened = AccountStore.Open(_dir, _time);
         Assert.Equal(WebRole.Head, reopened.SignIn("head", "the-head-teacher").Account!.Role);
         Assert.Equal(SignInOutcome.Refused, reopened.SignIn("nobody", "the-head-teacher").Outcome);

@@ -4,7 +4,9 @@ using Appliance.WebUI.Pages;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +22,7 @@ namespace Appliance.WebUI;
 public static partial class WebUi
 {
     private const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
+    private const string SignInLimit = "sign-in";
 
     /// <summary>A failed sign-in answers after this, so guessing is slow even before the lockout.</summary>
     private static readonly TimeSpan FailureDelay = TimeSpan.FromSeconds(1);
@@ -27,6 +30,24 @@ public static partial class WebUi
     public static void AddWebUi(this IServiceCollection services, string dataDir)
     {
         services.AddSingleton(_ => AccountStore.Open(dataDir));
+        // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
+        // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
+        var keys = Path.Combine(dataDir, "keys", "webui");
+        if (!OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        services.AddDataProtection().SetApplicationName("appliance-webui").PersistKeysToFileSystem(new DirectoryInfo(keys));
+
+        // Guessing is slowed per address before any account lockout: 10 sign-in or setup posts a minute from one address.
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "-",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
         services.AddAuthentication(Scheme).AddCookie(options =>
         {
             options.Cookie.Name = "appliance.session";
@@ -61,19 +82,20 @@ public static partial class WebUi
         app.UseAuthorization();
         app.UseAntiforgery();
         app.Use(RejectForgedForms);
-        app.Lifetime.ApplicationStarted.Register(() => PrintSetupCode(app));
+        app.UseRateLimiter();
+        PrintSetupCode(app);   // now, before the listener starts: it is in the log before "ready"
 
         app.MapGet("/ui.css", () => Results.Text(Styles.Css, "text/css"));
         app.MapGet("/", ShowDashboard).RequireAuthorization();
         app.MapGet("/setup", ShowSetup);
-        app.MapPost("/setup", SetupAsync);
+        app.MapPost("/setup", SetupAsync).RequireRateLimiting(SignInLimit);
         app.MapGet("/login", ShowLogin);
-        app.MapPost("/login", LoginAsync);
+        app.MapPost("/login", LoginAsync).RequireRateLimiting(SignInLimit);
         app.MapPost("/logout", async (HttpContext context) =>
         {
             await context.SignOutAsync(Scheme);
             return Results.Redirect("/login");
-        }).RequireAuthorization();
+        }).RequireAuthorization().WithMetadata(new RequireAntiforgeryTokenAttribute());   // it reads no form, so say it
         app.MapGet("/denied", () => Results.StatusCode(StatusCodes.Status403Forbidden));
         app.MapGet("/accounts", ShowAccounts).RequireRoles(WebRole.Technician);
         app.MapPost("/accounts", AddAccount).RequireRoles(WebRole.Technician);
@@ -137,8 +159,15 @@ public static partial class WebUi
 
         await SignInAsync(context, account!);
         // Only a local path: an attacker's link must not bounce a fresh session to another site.
-        return Results.LocalRedirect(returnUrl is { Length: > 1 } local && local[0] == '/' && local[1] is not ('/' or '\\') ? local : "/");
+        return Results.LocalRedirect(SafeReturn(returnUrl));
     }
+
+    // A local path only (no "//host", "/\\host", control characters), and never back to a POST-only endpoint.
+    private static string SafeReturn(string? returnUrl) =>
+        returnUrl is { Length: > 1 } local && local[0] == '/' && local[1] is not ('/' or '\\') && !local.Any(char.IsControl)
+            && !local.StartsWith("/logout", StringComparison.OrdinalIgnoreCase)
+            ? local
+            : "/";
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page.</summary>
     public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params WebRole[] roles)
@@ -180,7 +209,7 @@ public static partial class WebUi
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
-        headers.CacheControl = "no-store";
+        headers.CacheControl = "no-cache, no-store";   // what anti-forgery sets too: no warning when it does
         return next();
     }
 

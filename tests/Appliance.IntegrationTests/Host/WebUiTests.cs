@@ -48,6 +48,9 @@ public sealed partial class WebUiTests : IAsyncLifetime
         using var stranger = Browser();
         Assert.Equal("/login", (await stranger.GetAsync("/setup")).RequestMessage!.RequestUri!.AbsolutePath);
 
+        // Sign-out is a form like the others: without its token it is refused and the session stays.
+        Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostAsync("/logout", Form())).StatusCode);
+        Assert.Contains("<h1>Dashboard</h1>", await browser.GetStringAsync("/"), StringComparison.Ordinal);
         Assert.Contains("<h1>Sign in</h1>", await Post(browser, "/logout"), StringComparison.Ordinal);
         Assert.Equal("/login", (await browser.GetAsync("/")).RequestMessage!.RequestUri!.AbsolutePath);
 
@@ -84,6 +87,17 @@ public sealed partial class WebUiTests : IAsyncLifetime
 
         using var anonymous = Browser();
         Assert.Equal("/login", (await anonymous.GetAsync("/accounts")).RequestMessage!.RequestUri!.AbsolutePath);
+
+        // After sign-in only a local path is followed: another host, a tab-smuggled one or /logout lead to the dashboard.
+        foreach (var (returnUrl, landing) in new[] { ("/accounts", "/accounts"), ("//evil.example/", "/"), ("/\\evil.example", "/"), ("/\t/evil.example", "/"), ("/logout", "/") })
+        {
+            using var again = Browser();
+            var page = await again.GetStringAsync("/login");
+            var response = await again.PostAsync("/login", Form(("name", "tech"), ("password", "a-long-enough-password"), ("returnUrl", returnUrl),
+                ("__af", TokenRegex().Match(page).Groups[1].Value)));
+            Assert.Equal(landing, response.RequestMessage!.RequestUri!.AbsolutePath);
+            Assert.Equal("127.0.0.1", response.RequestMessage.RequestUri.Host);
+        }
     }
 
     private HttpClient Browser() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true })

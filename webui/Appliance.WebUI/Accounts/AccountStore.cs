@@ -25,6 +25,7 @@ public sealed class AccountStore : IDisposable
 {
     public const string FileName = "webui.db";
     public const int MinPasswordLength = 12;
+    public const int MaxPasswordLength = 1024;
     private const int Iterations = 100_000;
     private const int MaxFailures = 5;
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
@@ -44,6 +45,15 @@ public sealed class AccountStore : IDisposable
     {
         Directory.CreateDirectory(dataDir);
         var path = Path.Combine(dataDir, FileName);
+        if (!File.Exists(path) && !OperatingSystem.IsWindows())
+        {
+            // Password hashes: readable by the appliance's user only (SQLite gives its -wal and -shm the same mode).
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         try
         {
@@ -190,28 +200,59 @@ public sealed class AccountStore : IDisposable
     public (SignInOutcome Outcome, WebAccount? Account) SignIn(string name, string password)
     {
         name = name.Trim().ToLowerInvariant();
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (password.Length > MaxPasswordLength)
+        {
+            return (SignInOutcome.Refused, null);   // not hashed: a 4 MB "password" must not cost 4 MB of PBKDF2
+        }
+
+        // The row is read under the lock, the password hashed outside it (a slow hash must not queue every page view
+        // behind it), and the failure count then updated under the lock again.
+        string role;
+        byte[] salt;
+        byte[] hash;
+        int iterations;
         lock (_lock)
         {
             using var find = _connection.CreateCommand();
-            find.CommandText = "SELECT role, salt, iterations, hash, failures, first_failure, locked_until FROM accounts WHERE name = $name";
+            find.CommandText = "SELECT role, salt, iterations, hash, locked_until FROM accounts WHERE name = $name";
             find.Parameters.AddWithValue("$name", name);
             using var reader = find.ExecuteReader();
             if (!reader.Read())
             {
-                Hash(password, new byte[16], Iterations);   // the same cost as a real check: no name oracle by timing
-                return (SignInOutcome.Refused, null);
+                (role, salt, iterations, hash) = ("", new byte[16], Iterations, []);
             }
-
-            var (role, salt, iterations, hash) = (reader.GetString(0), (byte[])reader[1], reader.GetInt32(2), (byte[])reader[3]);
-            var (failures, firstFailure, lockedUntil) = (reader.GetInt32(4), reader.GetInt64(5), reader.GetInt64(6));
-            reader.Close();
-            if (lockedUntil > now)
+            else
             {
-                return (SignInOutcome.LockedOut, null);
+                if (reader.GetInt64(4) > _time.GetUtcNow().ToUnixTimeMilliseconds())
+                {
+                    return (SignInOutcome.LockedOut, null);
+                }
+
+                (role, salt, iterations, hash) = (reader.GetString(0), (byte[])reader[1], reader.GetInt32(2), (byte[])reader[3]);
+            }
+        }
+
+        var matches = CryptographicOperations.FixedTimeEquals(Hash(password, salt, iterations), hash) && hash.Length > 0;   // unknown names hash too
+        if (role.Length == 0)
+        {
+            return (SignInOutcome.Refused, null);
+        }
+
+        lock (_lock)
+        {
+            using var find = _connection.CreateCommand();
+            find.CommandText = "SELECT failures, first_failure FROM accounts WHERE name = $name";
+            find.Parameters.AddWithValue("$name", name);
+            using var reader = find.ExecuteReader();
+            if (!reader.Read())
+            {
+                return (SignInOutcome.Refused, null);   // removed meanwhile
             }
 
-            if (CryptographicOperations.FixedTimeEquals(Hash(password, salt, iterations), hash))
+            var (failures, firstFailure) = (reader.GetInt32(0), reader.GetInt64(1));
+            reader.Close();
+            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (matches)
             {
                 if (failures > 0)
                 {
@@ -264,7 +305,8 @@ public sealed class AccountStore : IDisposable
             return "A name is 1–64 letters, digits, '.', '-' or '_'.";
         }
 
-        return password.Length < MinPasswordLength ? $"A password has at least {MinPasswordLength} characters." : null;
+        return password.Length < MinPasswordLength ? $"A password has at least {MinPasswordLength} characters."
+            : password.Length > MaxPasswordLength ? $"A password has at most {MaxPasswordLength} characters." : null;
     }
 
     public void Dispose() => _connection.Dispose();
