@@ -60,5 +60,17 @@ public sealed class AccountStoreTests : IDisposable
         Assert.Equal(SignInOutcome.Refused, reopened.SignIn("nobody", "the-head-teacher").Outcome);
     }
 
+    [Fact]
+    public void The_web_UI_keeps_its_keys_in_a_private_keys_directory()
+    {
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+
+        services.AddWebUi(_dir);
+
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(_dir, "keys")));
+        Assert.Equal(Private, File.GetUnixFileMode(Path.Combine(_dir, "keys", "webui")));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -35,7 +35,10 @@ public static partial class WebUi
         var keys = Path.Combine(dataDir, "keys", "webui");
         if (!OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // keys/ itself too: it also holds the users' NT-hash key and the RADIUS Class key (0700 whoever makes it first).
+            const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+            Directory.CreateDirectory(Path.GetDirectoryName(keys)!, Private);
+            Directory.CreateDirectory(keys, Private);
         }
 
         services.AddDataProtection().SetApplicationName("appliance-webui").PersistKeysToFileSystem(new DirectoryInfo(keys));
