@@ -3,15 +3,12 @@ using Appliance.Radius.Tls;
 namespace Appliance.Radius.Eap;
 
 /// <summary>One EAP conversation between a supplicant and this server, across the round trips of its login.</summary>
-internal sealed class EapConversation(string clientName, string? station, string outerIdentity, DateTimeOffset started) : IDisposable
+internal sealed class EapConversation(string clientName, string? station, DateTimeOffset started) : IDisposable
 {
     public string ClientName { get; } = clientName;
 
     /// <summary>The device (Calling-Station-Id, its MAC), when the access point says.</summary>
     public string? Station { get; } = station;
-
-    /// <summary>The EAP-Response/Identity: often <c>anonymous@realm</c> for the tunnelled methods (RFC 7542 §2.4).</summary>
-    public string OuterIdentity { get; } = outerIdentity;
 
     public DateTimeOffset Started { get; } = started;
 

@@ -97,8 +97,8 @@ public sealed class EapServer
 
     private EapOutcome Begin(EapPacketReader identity, string clientName, string? station)
     {
-        var name = System.Text.Encoding.UTF8.GetString(identity.TypeData);
-        var conversation = new EapConversation(clientName, station, name, _time.GetUtcNow()) { Method = _methods[0] };
+        // The outer identity (often anonymous@realm, RFC 7542 §2.4) is not used: the inner method names the user.
+        var conversation = new EapConversation(clientName, station, _time.GetUtcNow()) { Method = _methods[0] };
         var state = new byte[EapSessionTable.StateLength];
         if (!_sessions.TryAdd(conversation, state))
         {

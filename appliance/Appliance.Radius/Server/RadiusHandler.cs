@@ -1,4 +1,3 @@
-using System.Text;
 using Appliance.Protocols;
 using Appliance.Protocols.Radius;
 using Appliance.Radius.Clients;
@@ -159,19 +158,14 @@ public sealed partial class RadiusHandler(RadiusServices services, RadiusCounter
         }
     }
 
-    private static string Printable(string text) =>
-        text.Any(char.IsControl) ? new string([.. text.Select(c => char.IsControl(c) ? '?' : c)]) : text;
+    private static string Printable(string text) => UserNames.Printable(text);
 
-    private static string Name(ReadOnlySpan<byte> attributes) =>
-        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.UserName, out var name) == ParseStatus.Ok ? Encoding.UTF8.GetString(name) : "";
+    private static string Name(ReadOnlySpan<byte> attributes) => Accounting.AccountingDetails.Text(attributes, RadiusAttributeType.UserName) ?? "";
 
     // The device's MAC as the access point reports it (RFC 3580 §3.21), for the log.
     private static string Station(ReadOnlySpan<byte> attributes) => StationId(attributes) ?? "-";
 
-    private static string? StationId(ReadOnlySpan<byte> attributes) =>
-        RadiusAttributeReader.TryFind(attributes, RadiusAttributeType.CallingStationId, out var station) == ParseStatus.Ok && !station.IsEmpty
-            ? Encoding.UTF8.GetString(station)
-            : null;
+    private static string? StationId(ReadOnlySpan<byte> attributes) => Accounting.AccountingDetails.Text(attributes, RadiusAttributeType.CallingStationId);
 
     private static partial class Log
     {

@@ -11,7 +11,7 @@ namespace Appliance.Radius.Tests.Eap;
 /// <summary>The EAP server's conversation rules, driven by hand: what it refuses, how States are used, its caps and expiry.</summary>
 public sealed class EapServerTests : IDisposable
 {
-    private readonly TestCertificates _certificates = new();
+    private readonly TunnelCertificateFiles _certificates = new();
     private readonly EapTlsContext _tls;
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-30T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly TestDirectory _users = new TestDirectory().Add("alice", "correct horse battery");

@@ -18,7 +18,7 @@ namespace Appliance.Radius.Tests.Eap;
 public sealed class EapolTestTests : IAsyncLifetime
 {
     private const string Secret = "a-long-shared-secret-for-tests";
-    private readonly TestCertificates _certificates = new();
+    private readonly TunnelCertificateFiles _certificates = new();
     private readonly Users.UserStoreFixture _store = new();
     private UserStore _users = null!;
     private string _guestPassword = "";

@@ -16,7 +16,7 @@ namespace Appliance.Radius.Tests.Eap;
 /// </summary>
 public sealed class TunnelAttackTests : IDisposable
 {
-    private readonly TestCertificates _certificates = new();
+    private readonly TunnelCertificateFiles _certificates = new();
     private readonly EapTlsContext _tls;
     private readonly EapTlsContext _clientContext = EapTlsContext.CreateClient();
     private readonly FakeTimeProvider _time = new();

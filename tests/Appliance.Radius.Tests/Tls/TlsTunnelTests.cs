@@ -5,7 +5,7 @@ namespace Appliance.Radius.Tests.Tls;
 
 public sealed class TlsTunnelTests : IDisposable
 {
-    private readonly TestCertificates _certificates = new();
+    private readonly TunnelCertificateFiles _certificates = new();
 
     [Fact]
     public void Handshake_InRoundTrips_ThenDataBothWays_AndBothEndsExportTheSameKeys()
