@@ -1,14 +1,13 @@
-using System.Security.Claims;
-using Appliance.WebUI.Accounts;
-using Appliance.WebUI.Pages;
-using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
+using System.Reflection;
 using System.Threading.RateLimiting;
+using Appliance.WebUI.Access;
+using Appliance.WebUI.Accounts;
+using Appliance.WebUI.Dashboard;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -17,15 +16,12 @@ namespace Appliance.WebUI;
 /// <summary>
 /// The web UI in the appliance's process (issue 8): cookie sessions (HttpOnly, SameSite=Strict, Secure over HTTPS, 8 h
 /// sliding), anti-forgery on every form, security headers on every response, and the pages. No default credentials: a
-/// one-time setup code, printed at start while no account exists, creates the first technician.
+/// one-time setup code, printed at start while no account exists, creates the first technician. Default deny: an
+/// endpoint that does not name its roles (or say it is open) is open to no one.
 /// </summary>
 public static partial class WebUi
 {
-    private const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
-    private const string SignInLimit = "sign-in";
-
-    /// <summary>A failed sign-in answers after this, so guessing is slow even before the lockout.</summary>
-    private static readonly TimeSpan FailureDelay = TimeSpan.FromSeconds(1);
+    public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
 
     public static void AddWebUi(this IServiceCollection services, string dataDir)
     {
@@ -47,11 +43,11 @@ public static partial class WebUi
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(SignInLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+            options.AddPolicy(SignInEndpoints.RateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
                 context.Connection.RemoteIpAddress?.ToString() ?? "-",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
-        services.AddAuthentication(Scheme).AddCookie(options =>
+        services.AddAuthentication(CookieScheme).AddCookie(options =>
         {
             options.Cookie.Name = "appliance.session";
             options.Cookie.HttpOnly = true;
@@ -62,6 +58,20 @@ public static partial class WebUi
             options.LoginPath = "/login";
             options.LogoutPath = "/logout";
             options.AccessDeniedPath = "/denied";
+            // A script calling /api gets 401, not a redirect to a sign-in page it cannot use.
+            options.Events.OnRedirectToLogin = context =>
+            {
+                if (IsApi(context.Request))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                }
+                else
+                {
+                    context.Response.Redirect(context.RedirectUri);
+                }
+
+                return Task.CompletedTask;
+            };
             // A signed-in user without the role gets 403 on the spot (not a redirect that a script would follow to 200).
             options.Events.OnRedirectToAccessDenied = context =>
             {
@@ -69,7 +79,8 @@ public static partial class WebUi
                 return Task.CompletedTask;
             };
         });
-        services.AddAuthorization();
+        // Default deny: what names no roles (and is not marked AllowAnonymous) is refused to everyone, signed in or not.
+        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(_ => false).Build());
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "appliance.af";
@@ -80,140 +91,40 @@ public static partial class WebUi
 
     public static void MapWebUi(this WebApplication app)
     {
-        app.Use(SecurityHeaders);
+        app.Use(Protections.SecurityHeaders);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.Use(RejectForgedForms);
+        app.Use(Protections.RejectForgedForms);
         app.UseRateLimiter();
         PrintSetupCode(app);   // now, before the listener starts: it is in the log before "ready"
 
-        app.MapGet("/ui.css", () => Results.Text(Styles.Css, "text/css"));
-        app.MapGet("/", ShowDashboard).RequireAuthorization();
-        app.MapGet("/setup", ShowSetup);
-        app.MapPost("/setup", SetupAsync).RequireRateLimiting(SignInLimit);
-        app.MapGet("/login", ShowLogin);
-        app.MapPost("/login", LoginAsync).RequireRateLimiting(SignInLimit);
-        app.MapPost("/logout", async (HttpContext context) =>
-        {
-            await context.SignOutAsync(Scheme);
-            return Results.Redirect("/login");
-        }).RequireAuthorization().WithMetadata(new RequireAntiforgeryTokenAttribute());   // it reads no form, so say it
-        app.MapGet("/denied", () => Results.StatusCode(StatusCodes.Status403Forbidden));
-        app.MapGet("/accounts", ShowAccounts).RequireRoles(WebRole.Technician);
-        app.MapPost("/accounts", AddAccount).RequireRoles(WebRole.Technician);
+        var css = ReadAsset("ui.css");
+        app.MapGet("/ui.css", () => Results.Text(css, "text/css")).AllowAnonymous();
+        app.MapGet("/denied", () => Results.StatusCode(StatusCodes.Status403Forbidden)).AllowAnonymous();
+        SignInEndpoints.Map(app);
+        DashboardEndpoints.Map(app);
+        AccountEndpoints.Map(app);
     }
 
-    // Handlers are declared IResult: the request delegate generator cannot see the types the Razor generator makes.
-#pragma warning disable CA1859
-    private static IResult ShowDashboard(HttpContext context, AccountStore accounts, IServiceProvider services)
-    {
-        if (!accounts.HasAccounts)
-        {
-            return Results.Redirect("/setup");
-        }
-
-        var facts = services.GetService<IDashboardSource>()?.Read()
-            ?? new DashboardFacts("?", "unknown", 0, 0, [], [], null, null, null);
-        return Slices.Dashboard.Create(new DashboardPage(Frame(context, "Dashboard"), facts));
-    }
-
-    private static IResult ShowSetup(HttpContext context, AccountStore accounts) =>
-        accounts.HasAccounts ? Results.Redirect("/login") : Slices.Setup.Create(new SetupPage(Frame(context, "Set up"), null));
-
-    private static IResult ShowLogin(HttpContext context, AccountStore accounts, [FromQuery(Name = "ReturnUrl")] string? returnUrl) =>
-        !accounts.HasAccounts ? Results.Redirect("/setup") : Slices.Login.Create(new LoginPage(Frame(context, "Sign in"), null, returnUrl));
-
-    private static IResult ShowAccounts(HttpContext context, AccountStore accounts) =>
-        Slices.Accounts.Create(new AccountsPage(Frame(context, "Accounts"), accounts.List(), null, false));
-
-    private static IResult AddAccount(HttpContext context, AccountStore accounts, [FromForm] string name, [FromForm] string role, [FromForm] string password)
-    {
-        var problem = WebRoles.TryParse(role, out var parsed) ? accounts.Add(name, parsed, password) : $"'{role}' is not a role.";
-        var message = problem ?? $"Added {name.Trim().ToLowerInvariant()} ({WebRoles.Name(parsed)}).";
-        return Slices.Accounts.Create(new AccountsPage(Frame(context, "Accounts"), accounts.List(), message, problem is not null));
-    }
-#pragma warning restore CA1859
-
-    private static async Task<IResult> SetupAsync(HttpContext context, AccountStore accounts, [FromForm] string code, [FromForm] string name, [FromForm] string password)
-    {
-        if (accounts.CompleteSetup(code, name, password) is { } problem)
-        {
-            await Task.Delay(FailureDelay);
-            return Slices.Setup.Create(new SetupPage(Frame(context, "Set up"), problem));
-        }
-
-        await SignInAsync(context, new WebAccount(name.Trim().ToLowerInvariant(), WebRole.Technician));
-        return Results.Redirect("/");
-    }
-
-    private static async Task<IResult> LoginAsync(HttpContext context, AccountStore accounts, [FromForm] string name, [FromForm] string password,
-        [FromForm] string? returnUrl)
-    {
-        var (outcome, account) = accounts.SignIn(name, password);
-        if (outcome != SignInOutcome.Accepted)
-        {
-            await Task.Delay(FailureDelay);
-            var error = outcome == SignInOutcome.LockedOut
-                ? "Too many failed attempts: this account is locked for 15 minutes."
-                : "That name and password do not match an account.";
-            return Slices.Login.Create(new LoginPage(Frame(context, "Sign in"), error, returnUrl));
-        }
-
-        await SignInAsync(context, account!);
-        // Only a local path: an attacker's link must not bounce a fresh session to another site.
-        return Results.LocalRedirect(SafeReturn(returnUrl));
-    }
-
-    // A local path only (no "//host", "/\\host", control characters), and never back to a POST-only endpoint.
-    private static string SafeReturn(string? returnUrl) =>
-        returnUrl is { Length: > 1 } local && local[0] == '/' && local[1] is not ('/' or '\\') && !local.Any(char.IsControl)
-            && !local.StartsWith("/logout", StringComparison.OrdinalIgnoreCase)
-            ? local
-            : "/";
-
-    /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page.</summary>
-    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params WebRole[] roles)
+    /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, IReadOnlyList<WebRole> roles)
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(policy => policy.RequireRole(roles.Select(WebRoles.Name)));
 
-    private static Task SignInAsync(HttpContext context, WebAccount account) => context.SignInAsync(Scheme, new ClaimsPrincipal(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, WebRoles.Name(account.Role))], Scheme)));
+    /// <inheritdoc cref="RequireRoles{TBuilder}(TBuilder, IReadOnlyList{WebRole})"/>
+    public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params WebRole[] roles)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireRoles((IReadOnlyList<WebRole>)roles);
 
-    private static PageFrame Frame(HttpContext context, string title)
+    internal static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
+
+    private static string ReadAsset(string name)
     {
-        var tokens = context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);
-        var user = context.User;
-        var account = user.Identity?.IsAuthenticated == true && WebRoles.TryParse(user.FindFirstValue(ClaimTypes.Role), out var role)
-            ? new WebAccount(user.Identity.Name!, role)
-            : null;
-        return new PageFrame(title, account, tokens.FormFieldName, tokens.RequestToken!);
-    }
-
-    // The anti-forgery middleware only records its verdict; a form handler that reads a forged form would then throw
-    // (a 500). Refuse such a request here with 400, before any handler sees it.
-    private static Task RejectForgedForms(HttpContext context, Func<Task> next)
-    {
-        if (context.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
-        {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return context.Response.WriteAsync("This form has expired or did not come from this appliance's pages: reload the page and try again.");
-        }
-
-        return next();
-    }
-
-    // OWASP's baseline for a server-rendered app with no third-party content and no inline script.
-    private static Task SecurityHeaders(HttpContext context, Func<Task> next)
-    {
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
-        headers.XContentTypeOptions = "nosniff";
-        headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
-        headers.CacheControl = "no-cache, no-store";   // what anti-forgery sets too: no warning when it does
-        return next();
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Appliance.WebUI.Assets." + name)
+            ?? throw new InvalidOperationException($"the web UI asset {name} is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     private static void PrintSetupCode(WebApplication app)

@@ -214,7 +214,7 @@ public static partial class RunCommand
 
         await using var app = builder.Build();
         app.MapWebUi();
-        HealthEndpoints.Map(app);
+        HealthEndpoints.Map(app);   // open to scripts and the LA probe (AllowAnonymous inside)
         PanelEndpoints.Map(app);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance");
         app.Lifetime.ApplicationStarted.Register(() => Log.Ready(log, Program.Version, settings.WebListen));

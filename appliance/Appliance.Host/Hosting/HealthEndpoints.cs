@@ -66,7 +66,7 @@ public static class HealthEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/health", (IServiceProvider services) => Results.Json(Build(services), HealthJsonContext.Default.HealthReport));
+        app.MapGet("/api/health", (IServiceProvider services) => Results.Json(Build(services), HealthJsonContext.Default.HealthReport)).AllowAnonymous();
     }
 
     /// <summary>The report the endpoint serves; the fleet service also sends it to the LA in the health stream.</summary>

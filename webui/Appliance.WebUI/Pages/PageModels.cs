@@ -2,8 +2,8 @@ using Appliance.WebUI.Accounts;
 
 namespace Appliance.WebUI.Pages;
 
-/// <summary>What every page's frame shows: the title, who is signed in (if anyone) and the form token.</summary>
-public sealed record PageFrame(string Title, WebAccount? Account, string AntiforgeryField, string AntiforgeryToken);
+/// <summary>What every page's frame shows: the title, who is signed in (if anyone), the form token, and the page's path (for the menu).</summary>
+public sealed record PageFrame(string Title, WebAccount? Account, string AntiforgeryField, string AntiforgeryToken, string Path = "/");
 
 /// <summary>The first-run page: the setup code creates the first technician.</summary>
 public sealed record SetupPage(PageFrame Frame, string? Error);
