@@ -1,5 +1,4 @@
 using Appliance.Core.Events;
-using Appliance.Core.Lists;
 using Appliance.Protocols.Dns;
 using Appliance.Core.Net;
 using Microsoft.Data.Sqlite;
@@ -14,7 +13,7 @@ namespace Appliance.Journal;
 /// WAL with <c>synchronous=NORMAL</c>: a power cut may cost the last batch of the query log, never corrupt it;
 /// what must survive (incidents, audit, outbox) lives in stores with <c>synchronous=FULL</c>.
 /// </summary>
-public sealed class QueryJournal : IDisposable
+public sealed partial class QueryJournal : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly sqlite3_stmt _insert;
@@ -225,157 +224,6 @@ public sealed class QueryJournal : IDisposable
             using var command = _connection.CreateCommand();
             command.CommandText = "SELECT COUNT(*) FROM dns_events";
             return (long)command.ExecuteScalar()!;
-        }
-    }
-
-    /// <summary>One client's queries from <paramref name="around"/> − <paramref name="window"/> to + <paramref name="window"/>, in order (the DSL's main tool).</summary>
-    public IReadOnlyList<JournalEntry> Timeline(string client, DateTimeOffset around, TimeSpan window)
-        => Read("""
-            SELECT at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us, source FROM dns_events
-            WHERE client = $client AND at BETWEEN $from AND $to ORDER BY at, id
-            """, ("$client", client), ("$from", (around - window).ToUnixTimeMilliseconds()), ("$to", (around + window).ToUnixTimeMilliseconds()));
-
-    /// <summary>Every query in [from, to], in order, at most <paramref name="limit"/> (the newest are kept when there are more).</summary>
-    public IReadOnlyList<JournalEntry> Between(DateTimeOffset from, DateTimeOffset to, int limit)
-    {
-        var newest = Read("""
-            SELECT at, client, user, grp, name, qtype, reason, rcode, flags, categories, upstream_us, source FROM dns_events
-            WHERE id >= $start AND at BETWEEN $from AND $to ORDER BY id DESC LIMIT $n
-            """, ("$start", FirstIdFrom(from - TimeSpan.FromMinutes(1))), ("$from", from.ToUnixTimeMilliseconds()), ("$to", to.ToUnixTimeMilliseconds()), ("$n", limit));
-        newest.Reverse();
-        return newest;
-    }
-
-    // Rows are appended in time order (give or take the drain's batching, hence the minute of slack the caller adds),
-    // so a binary search over the rowid finds where a period starts without an index on every row's time: an index
-    // would slow every insert for a query the DSL runs a few times a year.
-    private long FirstIdFrom(DateTimeOffset from)
-    {
-        lock (_lock)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM dns_events";
-            long lo, hi;
-            using (var reader = command.ExecuteReader())
-            {
-                reader.Read();
-                (lo, hi) = (reader.GetInt64(0), reader.GetInt64(1));
-            }
-
-            command.CommandText = "SELECT id, at FROM dns_events WHERE id >= $id ORDER BY id LIMIT 1";
-            var id = command.Parameters.Add("$id", SqliteType.Integer);
-            var target = from.ToUnixTimeMilliseconds();
-            while (lo < hi)
-            {
-                id.Value = lo + ((hi - lo) / 2);
-                using var reader = command.ExecuteReader();
-                reader.Read();
-                var (found, at) = (reader.GetInt64(0), reader.GetInt64(1));
-                if (at < target)
-                {
-                    lo = found + 1;
-                }
-                else
-                {
-                    hi = (long)id.Value;   // no row between mid and found: the start is at or before mid
-                }
-            }
-
-            return lo;
-        }
-    }
-
-    /// <summary>Blocks per category and group in [from, to).</summary>
-    public IReadOnlyList<CategoryCount> BlocksByCategory(DateTimeOffset from, DateTimeOffset to)
-    {
-        var counts = new Dictionary<(string, string), long>();
-        lock (_lock)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = """
-                SELECT categories, grp, COUNT(*) FROM dns_events
-                WHERE flags & 8 != 0 AND at >= $from AND at < $to GROUP BY categories, grp
-                """;
-            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var mask = unchecked((ulong)reader.GetInt64(0));
-                var group = reader.GetString(1);
-                var n = reader.GetInt64(2);
-                foreach (var category in Enum.GetValues<Category>())
-                {
-                    if ((mask & Categories.Bit(category)) != 0)
-                    {
-                        var key = (Categories.Name(category), group);
-                        counts[key] = counts.GetValueOrDefault(key) + n;
-                    }
-                }
-
-                if (mask == 0)
-                {
-                    counts[("(custom)", group)] = counts.GetValueOrDefault(("(custom)", group)) + n;
-                }
-            }
-        }
-
-        return [.. counts.Select(c => new CategoryCount(c.Key.Item1, c.Key.Item2, c.Value)).OrderByDescending(c => c.Blocks).ThenBy(c => c.Category, StringComparer.Ordinal)];
-    }
-
-    /// <summary>
-    /// Blocks per day and category in [from, to) (days in UTC), for the governors' trend charts: is self-harm
-    /// searching rising this term? Days without blocks are absent.
-    /// </summary>
-    public IReadOnlyList<DayCount> Trend(DateTimeOffset from, DateTimeOffset to)
-    {
-        var counts = new SortedDictionary<(DateOnly, string), long>();
-        lock (_lock)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = """
-                SELECT at / 86400000, categories, COUNT(*) FROM dns_events
-                WHERE flags & 8 != 0 AND at >= $from AND at < $to GROUP BY at / 86400000, categories
-                """;
-            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var day = DateOnly.FromDateTime(DateTime.UnixEpoch.AddDays(reader.GetInt64(0)));
-                var mask = unchecked((ulong)reader.GetInt64(1));
-                var n = reader.GetInt64(2);
-                foreach (var name in mask == 0 ? ["(custom)"] : Categories.Describe(mask).Split(", "))
-                {
-                    counts[(day, name)] = counts.GetValueOrDefault((day, name)) + n;
-                }
-            }
-        }
-
-        return [.. counts.Select(c => new DayCount(c.Key.Item1, c.Key.Item2, c.Value))];
-    }
-
-    /// <summary>The most blocked names in [from, to), with how many distinct clients asked.</summary>
-    public IReadOnlyList<NameCount> TopBlocked(DateTimeOffset from, DateTimeOffset to, int limit)
-    {
-        lock (_lock)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = """
-                SELECT name, COUNT(*) AS n, COUNT(DISTINCT client) FROM dns_events
-                WHERE flags & 8 != 0 AND at >= $from AND at < $to GROUP BY name ORDER BY n DESC, name LIMIT $limit
-                """;
-            command.Parameters.AddWithValue("$from", from.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$to", to.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$limit", limit);
-            using var reader = command.ExecuteReader();
-            var result = new List<NameCount>();
-            while (reader.Read())
-            {
-                result.Add(new NameCount(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
-            }
-
-            return result;
         }
     }
 
