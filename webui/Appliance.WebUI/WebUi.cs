@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Appliance.WebUI.Access;
 using Appliance.WebUI.Accounts;
 using Appliance.WebUI.Dashboard;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -22,10 +23,16 @@ namespace Appliance.WebUI;
 public static partial class WebUi
 {
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+    private const string Scheme = "appliance";
 
     public static void AddWebUi(this IServiceCollection services, string dataDir)
     {
-        services.AddSingleton(_ => AccountStore.Open(dataDir));
+        services.AddSingleton(sp => AccountStore.Open(dataDir, sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            sp.GetRequiredService<AccountStore>();   // it creates webui.db (0600) and its accounts table first
+            return ApiTokenStore.Open(dataDir, sp.GetService<TimeProvider>());
+        });
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
         var keys = Path.Combine(dataDir, "keys", "webui");
@@ -47,7 +54,14 @@ public static partial class WebUi
                 context.Connection.RemoteIpAddress?.ToString() ?? "-",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
-        services.AddAuthentication(CookieScheme).AddCookie(options =>
+        // Pages use the session cookie; /api calls that carry "Authorization: Bearer" use an API token instead (and only it).
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "session or API token", options => options.ForwardDefaultSelector = context =>
+                IsApi(context.Request) && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? ApiTokenHandler.SchemeName
+                    : CookieScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
+            .AddCookie(CookieScheme, options =>
         {
             options.Cookie.Name = "appliance.session";
             options.Cookie.HttpOnly = true;
@@ -55,6 +69,7 @@ public static partial class WebUi
             options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
+            options.Events.OnValidatePrincipal = Sessions.ValidateAsync;   // revocable, and never older than 12 h
             options.LoginPath = "/login";
             options.LogoutPath = "/logout";
             options.AccessDeniedPath = "/denied";
@@ -105,6 +120,7 @@ public static partial class WebUi
         SignInEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         AccountEndpoints.Map(app);
+        MyAccountEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

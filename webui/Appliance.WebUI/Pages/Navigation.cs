@@ -22,8 +22,11 @@ public static class Navigation
     /// <summary>Web UI accounts and API tokens: whoever runs the box.</summary>
     public static readonly NavEntry Accounts = new("/accounts", "Accounts", [WebRole.Technician]);
 
+    /// <summary>Everyone's own password and authenticator.</summary>
+    public static readonly NavEntry MyAccount = new("/account", "My account", Everyone);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
