@@ -25,8 +25,12 @@ public static partial class WebUi
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
     private const string Scheme = "appliance";
 
-    public static void AddWebUi(this IServiceCollection services, string dataDir)
+    /// <param name="services">The appliance's services.</param>
+    /// <param name="dataDir">Where webui.db and the keys live.</param>
+    /// <param name="https">An HTTPS listener exists: cookies are then <c>__Host-</c> and Secure, and plain HTTP is sent there.</param>
+    public static void AddWebUi(this IServiceCollection services, string dataDir, bool https = false)
     {
+        services.AddSingleton(new WebUiMode(https));
         services.AddSingleton(sp => AccountStore.Open(dataDir, sp.GetService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
@@ -63,10 +67,11 @@ public static partial class WebUi
             .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
             .AddCookie(CookieScheme, options =>
         {
-            options.Cookie.Name = "appliance.session";
+            // Over HTTPS the "__Host-" prefix binds the cookie to this host, Secure, path / (RFC 6265bis §4.1.3.2).
+            options.Cookie.Name = https ? "__Host-appliance.session" : "appliance.session";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SecurePolicy = https ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
             options.Events.OnValidatePrincipal = Sessions.ValidateAsync;   // revocable, and never older than 12 h
@@ -98,14 +103,20 @@ public static partial class WebUi
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(_ => false).Build());
         services.AddAntiforgery(options =>
         {
-            options.Cookie.Name = "appliance.af";
+            options.Cookie.Name = https ? "__Host-appliance.af" : "appliance.af";
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = https ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             options.FormFieldName = "__af";
         });
     }
 
     public static void MapWebUi(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<WebUiMode>().Https)
+        {
+            app.Use(Protections.SendToHttps);
+        }
+
         app.Use(Protections.SecurityHeaders);
         app.UseAuthentication();
         app.UseAuthorization();
@@ -132,6 +143,9 @@ public static partial class WebUi
     public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params WebRole[] roles)
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireRoles((IReadOnlyList<WebRole>)roles);
+
+    /// <summary>Whether the web UI has an HTTPS listener.</summary>
+    internal sealed record WebUiMode(bool Https);
 
     internal static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 
