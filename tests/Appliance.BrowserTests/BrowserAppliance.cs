@@ -20,6 +20,7 @@ public sealed partial class BrowserAppliance : IAsyncLifetime
     public const string TechnicianName = "tech";
 
     private readonly Dictionary<WebRole, IBrowserContext> _sessions = [];
+    private readonly HashSet<WebRole> _accounts = [];
     private IPlaywright? _playwright;
 
     public ApplianceProcess Appliance { get; private set; } = null!;
@@ -35,6 +36,8 @@ public sealed partial class BrowserAppliance : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Playwright's retrying assertions wait 5 s by default: too short when seven engineers share two cores.
+        SetDefaultExpectTimeout(20_000);
         Appliance = await ApplianceProcess.StartAsync([]);
         (_playwright, Browser) = await Chromium.LaunchAsync();
     }
@@ -97,9 +100,12 @@ public sealed partial class BrowserAppliance : IAsyncLifetime
     /// <summary>Makes the role's account (through the technician's /accounts form) and signs in as it in a new context.</summary>
     private async Task<IPage> SignInNewAsync(WebRole role)
     {
-        var technician = await PageAsAsync(WebRole.Technician);
-        await AddAccountAsync(technician, AccountName(role), role, PasswordOf(role));
-        await technician.CloseAsync();
+        if (_accounts.Add(role))   // once, even if a sign-in below failed and a later test asks again
+        {
+            var technician = await PageAsAsync(WebRole.Technician);
+            await AddAccountAsync(technician, AccountName(role), role, PasswordOf(role));
+            await technician.CloseAsync();
+        }
 
         var page = await NewPageAsync();
         await SubmitSignInAsync(page, AccountName(role), PasswordOf(role));
