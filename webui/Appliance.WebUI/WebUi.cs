@@ -96,7 +96,14 @@ public static partial class WebUi
             options.Events.OnRedirectToAccessDenied = context =>
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return Task.CompletedTask;
+                if (IsApi(context.Request))
+                {
+                    return Task.CompletedTask;
+                }
+
+                // A person who followed a link gets a page that says why, not the browser's own error page.
+                context.Response.ContentType = "text/html; charset=utf-8";
+                return context.Response.WriteAsync(Denied);
             };
         });
         // Default deny: what names no roles (and is not marked AllowAnonymous) is refused to everyone, signed in or not.
@@ -127,6 +134,9 @@ public static partial class WebUi
 
         var css = ReadAsset("ui.css");
         app.MapGet("/ui.css", () => Results.Text(css, "text/css")).AllowAnonymous();
+        var icon = ReadAsset("icon.svg");
+        app.MapGet("/icon.svg", () => Results.Text(icon, "image/svg+xml")).AllowAnonymous();
+        app.MapGet("/favicon.ico", () => Results.Redirect("/icon.svg", permanent: true)).AllowAnonymous();
         app.MapGet("/denied", () => Results.StatusCode(StatusCodes.Status403Forbidden)).AllowAnonymous();
         SignInEndpoints.Map(app);
         DashboardEndpoints.Map(app);
@@ -146,6 +156,13 @@ public static partial class WebUi
 
     /// <summary>Whether the web UI has an HTTPS listener.</summary>
     internal sealed record WebUiMode(bool Https);
+
+    private const string Denied = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>No access · School gateway</title><link rel="stylesheet" href="/ui.css"></head>
+        <body><main id="main"><h1>You do not have access to this page</h1>
+        <p>Your role does not include it. If you need it, ask the school's technician.</p><p><a href="/">Back to the dashboard</a></p></main></body></html>
+        """;
 
     internal static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 
