@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Appliance.WebUI.Access;
 using Appliance.WebUI.Accounts;
 using Appliance.WebUI.Dashboard;
+using Appliance.WebUI.Policy;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -26,6 +27,7 @@ public static partial class WebUi
     public static void AddWebUi(this IServiceCollection services, string dataDir)
     {
         services.AddSingleton(_ => AccountStore.Open(dataDir));
+        PolicyEndpoints.AddServices(services);
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
         var keys = Path.Combine(dataDir, "keys", "webui");
@@ -105,6 +107,7 @@ public static partial class WebUi
         SignInEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         AccountEndpoints.Map(app);
+        PolicyEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

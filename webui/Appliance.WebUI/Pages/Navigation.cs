@@ -22,8 +22,11 @@ public static class Navigation
     /// <summary>Web UI accounts and API tokens: whoever runs the box.</summary>
     public static readonly NavEntry Accounts = new("/accounts", "Accounts", [WebRole.Technician]);
 
+    /// <summary>The filtering policy: anyone who may propose a change (the two-person rule; approving needs DSL or head).</summary>
+    public static readonly NavEntry Policy = new("/policy", "Policy", [WebRole.Technician, WebRole.Dsl, WebRole.Head]);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Policy, Accounts];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
