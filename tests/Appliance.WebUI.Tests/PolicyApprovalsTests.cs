@@ -132,6 +132,23 @@ public sealed class PolicyApprovalsTests : IDisposable
     }
 
     [Fact]
+    public void A_version_stored_by_another_process_the_service_has_not_picked_up_yet_still_makes_the_proposal_stale()
+    {
+        var (approvals, changes, _) = Start();
+        var id = approvals.Propose(Tech, BlockGambling(changes), 1, Reason).Proposal!.Id;
+        using (var cliStore = PolicyStore.Open(Path.Combine(_dir, "policy.db"), _time))
+        {
+            var cli = PolicyChangeService.Start(cliStore, new PolicyEngine(), PolicyLists.None, Seed, "cli", NullLogger.Instance);
+            Assert.True(cli.Apply(Edit(changes, g => g with { YouTube = "strict" }), "tech", "policy set from the command line").Applied);
+        }
+
+        Assert.Equal(1, changes.Current.Version);   // not refreshed yet
+        Assert.Equal(ProposalRefusal.Conflict, approvals.Approve(Dsl, id, null).Refusal);
+        Assert.Equal(2, changes.Store.LatestVersion());
+        Assert.Equal("strict", changes.Store.Current()!.Document.Groups[0].YouTube);
+    }
+
+    [Fact]
     public void The_proposer_withdraws_and_an_approver_rejects_with_a_reason()
     {
         var (approvals, changes, audit) = Start();

@@ -80,6 +80,9 @@ public sealed partial class PolicyPageTests : IAsyncLifetime
         Assert.Equal(1, (await Api(tech, "/api/policy")).GetProperty("version").GetInt64());
         Assert.Equal("192.0.2.10", Address(await Dig("www.test")));
 
+        // Forms without their anti-forgery token are refused before anything is decided.
+        Assert.Equal(HttpStatusCode.BadRequest, (await head.PostAsync("/policy/proposals/1/approve", Form(("note", "forged")))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await tech.PostAsync("/policy/proposals/1/withdraw", Form())).StatusCode);
         var approved = await Post(head, "/policy", "/policy/proposals/1/approve", ("note", "Agreed at the safeguarding meeting"));
         Assert.Contains("Proposal #1 approved: the policy is now version 2.", approved, StringComparison.Ordinal);
         var current = await Api(head, "/api/policy");
