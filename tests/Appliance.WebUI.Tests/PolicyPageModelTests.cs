@@ -6,28 +6,37 @@ using Appliance.WebUI.Policy;
 namespace Appliance.WebUI.Tests;
 
 /// <summary>What the policy page shows of the statutory lists, and how its forms become documents.</summary>
-public sealed class PolicyPageModelTests : IDisposable
+public sealed class PolicyPageModelTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("policy-page-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public void Statutory_lists_are_named_with_their_source_but_never_a_licence_key_and_category_lists_are_left_out()
+    {
+        var dir = Directory.CreateTempSubdirectory("policy-page-").FullName;
+        try
+        {
+            Statutory(dir);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void Statutory(string dir)
     {
         using var http = new HttpClient();
         var refresher = new ListRefresher(
             [
                 new ListSourceOptions { Source = "https://la:secret@lists.la.example:8443/iwf.txt?key=LICENCE", Category = Category.StatutoryIwf },
-                new ListSourceOptions { Source = Path.Combine(_dir, "ctiru.txt"), Category = Category.StatutoryTerrorism },
-                new ListSourceOptions { Source = Path.Combine(_dir, "gambling.txt"), Category = Category.Gambling },
-            ], Path.Combine(_dir, "cache"), http, TimeProvider.System, 0.5);
+                new ListSourceOptions { Source = Path.Combine(dir, "ctiru.txt"), Category = Category.StatutoryTerrorism },
+                new ListSourceOptions { Source = Path.Combine(dir, "gambling.txt"), Category = Category.Gambling },
+            ], Path.Combine(dir, "cache"), http, TimeProvider.System, 0.5);
 
         var lists = StatutoryListView.From(refresher);
 
         Assert.Equal(["IWF child sexual abuse list", "Police-assessed terrorism list (CTIRU)"], lists.Select(l => l.Name));
         Assert.Equal("https://lists.la.example:8443/iwf.txt", lists[0].Source);
-        Assert.Equal(Path.Combine(_dir, "ctiru.txt"), lists[1].Source);
+        Assert.Equal(Path.Combine(dir, "ctiru.txt"), lists[1].Source);
         Assert.All(lists, l => Assert.Null(l.LastGood));
         Assert.Empty(StatutoryListView.From(null));
     }
