@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Appliance.WebUI.Access;
 using Appliance.WebUI.Accounts;
 using Appliance.WebUI.Dashboard;
+using Appliance.WebUI.Policy;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -37,6 +38,7 @@ public static partial class WebUi
             sp.GetRequiredService<AccountStore>();   // it creates webui.db (0600) and its accounts table first
             return ApiTokenStore.Open(dataDir, sp.GetService<TimeProvider>());
         });
+        PolicyEndpoints.AddServices(services);
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
         var keys = Path.Combine(dataDir, "keys", "webui");
@@ -142,6 +144,7 @@ public static partial class WebUi
         DashboardEndpoints.Map(app);
         AccountEndpoints.Map(app);
         MyAccountEndpoints.Map(app);
+        PolicyEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

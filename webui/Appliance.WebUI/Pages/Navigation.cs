@@ -25,8 +25,11 @@ public static class Navigation
     /// <summary>Everyone's own password and authenticator.</summary>
     public static readonly NavEntry MyAccount = new("/account", "My account", Everyone);
 
+    /// <summary>The filtering policy: anyone who may propose a change (the two-person rule; approving needs DSL or head).</summary>
+    public static readonly NavEntry Policy = new("/policy", "Policy", [WebRole.Technician, WebRole.Dsl, WebRole.Head]);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts, MyAccount];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Policy, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
