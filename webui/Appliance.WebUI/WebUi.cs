@@ -33,6 +33,7 @@ public static partial class WebUi
             sp.GetRequiredService<AccountStore>();   // it creates webui.db (0600) and its accounts table first
             return ApiTokenStore.Open(dataDir, sp.GetService<TimeProvider>());
         });
+        services.AddSingleton(sp => new Users.UserImports(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
         var keys = Path.Combine(dataDir, "keys", "webui");
@@ -121,6 +122,7 @@ public static partial class WebUi
         DashboardEndpoints.Map(app);
         AccountEndpoints.Map(app);
         MyAccountEndpoints.Map(app);
+        Users.WifiAccountEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

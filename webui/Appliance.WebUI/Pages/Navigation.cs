@@ -25,8 +25,17 @@ public static class Navigation
     /// <summary>Everyone's own password and authenticator.</summary>
     public static readonly NavEntry MyAccount = new("/account", "My account", Everyone);
 
+    /// <summary>Wi-Fi (RADIUS) accounts of staff, pupils and guests: whoever runs the box.</summary>
+    public static readonly NavEntry Users = new("/users", "Users", [WebRole.Technician]);
+
+    /// <summary>Guests' Wi-Fi vouchers: the staff who sponsor visitors (a teacher sees only their own guests).</summary>
+    public static readonly NavEntry Guests = new("/guests", "Guests", [WebRole.Technician, WebRole.Teacher, WebRole.Dsl, WebRole.Head]);
+
+    /// <summary>How to join the Wi-Fi, the certificate's fingerprints and the profiles: for everyone.</summary>
+    public static readonly NavEntry Wifi = new("/wifi", "Wi-Fi joining", Everyone);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts, MyAccount];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts, MyAccount, Users, Guests, Wifi];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
