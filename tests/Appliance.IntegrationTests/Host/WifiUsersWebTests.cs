@@ -79,6 +79,20 @@ public sealed partial class WifiUsersWebTests : IAsyncLifetime
         Assert.Equal("Access-Accept", await Pap("ann.lee", annPassword));
         Assert.Equal("Access-Accept", await Pap("ben.ray", "correct-horse-7"));
 
+        // The API says the same: a bad line by its number (422), nothing stored; a JSON add answers the generated password once.
+        using var badCsv = new StringContent("username,kind\nerin.fox,pupil\nno good,pupil\n", Encoding.UTF8, "text/csv");
+        var refused = await tech.PostAsync("/api/users/import", badCsv);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        var refusal = JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(3, refusal.GetProperty("errors")[0].GetProperty("line").GetInt32());
+        Assert.Equal(0, (await ApiUsers(tech, "erin")).GetProperty("total").GetInt32());
+        using var newUser = new StringContent("{\"name\": \"Fay.Gee\", \"kind\": \"pupil\", \"yearGroup\": 9}", Encoding.UTF8, "application/json");
+        var created = await tech.PostAsync("/api/users", newUser);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var fay = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(("fay.gee", 9), (fay.GetProperty("user").GetProperty("name").GetString(), fay.GetProperty("user").GetProperty("yearGroup").GetInt32()));
+        Assert.Equal("Access-Accept", await Pap("fay.gee", fay.GetProperty("password").GetString()!));
+
         // Search by year; then add a member of staff, whose generated password is shown once and works.
         var year8 = await tech.GetStringAsync("/users?year=8");
         Assert.Contains("<td>ben.ray</td>", year8, StringComparison.Ordinal);
@@ -144,6 +158,10 @@ public sealed partial class WifiUsersWebTests : IAsyncLifetime
         var aApi = JsonDocument.Parse(await a.GetStringAsync("/api/guests")).RootElement;
         Assert.Equal([name], aApi.GetProperty("users").EnumerateArray().Select(u => u.GetProperty("name").GetString()));
         Assert.Contains("visitor.b", await tech.GetStringAsync("/guests"), StringComparison.Ordinal);   // technicians see all
+        using var apiGuest = new StringContent("{\"reason\": \"Parents' evening\", \"hours\": 3, \"sponsor\": \"teacher.b\"}", Encoding.UTF8, "application/json");
+        var byApi = JsonDocument.Parse(await (await a.PostAsync("/api/guests", apiGuest)).Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("teacher.a", byApi.GetProperty("user").GetProperty("sponsor").GetString());
+        Assert.Equal(10, byApi.GetProperty("password").GetString()!.Length);
 
         // A teacher cannot end another's guest; they can end their own, and RADIUS then refuses it.
         Assert.Contains("no guest 'visitor.b' among the guests you sponsor", await PostForm(a, "/guests/end", "/guests", ("name", "visitor.b")), StringComparison.Ordinal);
@@ -246,24 +264,15 @@ public sealed partial class WifiUsersWebTests : IAsyncLifetime
 }
 
 /// <summary>With RADIUS off there is no user store to change: the pages say so plainly and the API answers 503.</summary>
-public sealed class WifiUsersOffWebTests : IAsyncLifetime
+public sealed class WifiUsersOffWebTests
 {
-    private ApplianceProcess _appliance = null!;
-
-    public async Task InitializeAsync() => _appliance = await ApplianceProcess.StartAsync([]);
-
-    public Task DisposeAsync()
-    {
-        _appliance.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task The_users_guests_and_joining_pages_say_RADIUS_is_off()
     {
-        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri($"http://127.0.0.1:{_appliance.WebPort}") };
+        using var appliance = await ApplianceProcess.StartAsync([]);
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = new Uri($"http://127.0.0.1:{appliance.WebPort}") };
         var setup = await browser.GetStringAsync("/setup");
-        var code = Regex.Match(_appliance.Output, "Web UI setup code: ([A-Z0-9-]+)").Groups[1].Value;
+        var code = Regex.Match(appliance.Output, "Web UI setup code: ([A-Z0-9-]+)").Groups[1].Value;
         var token = Regex.Match(setup, "name=\"__af\" value=\"([^\"]+)\"").Groups[1].Value;
         await browser.PostAsync("/setup", new FormUrlEncodedContent([KeyValuePair.Create("code", code), KeyValuePair.Create("name", "tech"),
             KeyValuePair.Create("password", "a-long-enough-password"), KeyValuePair.Create("__af", token)]));
@@ -275,6 +284,6 @@ public sealed class WifiUsersOffWebTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await browser.GetAsync("/api/users")).StatusCode);
-        Assert.False(File.Exists(Path.Combine(_appliance.DataDir, "users.db")));
+        Assert.False(File.Exists(Path.Combine(appliance.DataDir, "users.db")));
     }
 }
