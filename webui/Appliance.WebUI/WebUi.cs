@@ -39,6 +39,7 @@ public static partial class WebUi
             return ApiTokenStore.Open(dataDir, sp.GetService<TimeProvider>());
         });
         PolicyEndpoints.AddServices(services);
+        services.AddSingleton(sp => new Users.UserImports(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
         var keys = Path.Combine(dataDir, "keys", "webui");
@@ -145,6 +146,7 @@ public static partial class WebUi
         AccountEndpoints.Map(app);
         MyAccountEndpoints.Map(app);
         PolicyEndpoints.Map(app);
+        Users.WifiAccountEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

@@ -28,8 +28,17 @@ public static class Navigation
     /// <summary>The filtering policy: anyone who may propose a change (the two-person rule; approving needs DSL or head).</summary>
     public static readonly NavEntry Policy = new("/policy", "Policy", [WebRole.Technician, WebRole.Dsl, WebRole.Head]);
 
+    /// <summary>Wi-Fi (RADIUS) accounts of staff, pupils and guests: whoever runs the box.</summary>
+    public static readonly NavEntry Users = new("/users", "Users", [WebRole.Technician]);
+
+    /// <summary>Guests' Wi-Fi vouchers: the staff who sponsor visitors (a teacher sees only their own guests).</summary>
+    public static readonly NavEntry Guests = new("/guests", "Guests", [WebRole.Technician, WebRole.Teacher, WebRole.Dsl, WebRole.Head]);
+
+    /// <summary>How to join the Wi-Fi, the certificate's fingerprints and the profiles: for everyone.</summary>
+    public static readonly NavEntry Wifi = new("/wifi", "Wi-Fi joining", Everyone);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Policy, Accounts, MyAccount];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Policy, Users, Guests, Wifi, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
