@@ -22,7 +22,7 @@ public sealed record DashboardFacts(
     long? FleetBacklog,
     string? Radius);
 
-public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts);
+public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts, Incidents.PanelLedsModel? Panel = null);
 
 /// <summary>The technician's list of web UI accounts, with the form that adds one.</summary>
 public sealed record AccountsPage(PageFrame Frame, IReadOnlyList<WebAccount> Accounts, string? Message, bool IsError);
