@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Appliance.IntegrationTests.Peers;
 using Appliance.TestSupport;
 using Microsoft.Data.Sqlite;
 

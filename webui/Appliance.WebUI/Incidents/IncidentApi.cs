@@ -26,6 +26,9 @@ public sealed record AlertJson(long Id, DateTimeOffset At, string Rule, string S
 /// <summary>The inbox: incidents and alerts, each newest first.</summary>
 public sealed record InboxJson(IReadOnlyList<IncidentJson> Incidents, IReadOnlyList<AlertJson> Alerts);
 
+/// <summary>Why a request was refused (Results.Problem is not used: its ProblemDetails needs a JSON resolver this AOT build does not register).</summary>
+public sealed record ErrorJson(string Error);
+
 /// <summary>The body of an acknowledge or close: an optional triage note stored with the change.</summary>
 public sealed record IncidentActionJson(string? Note);
 
@@ -33,6 +36,7 @@ public sealed record IncidentActionJson(string? Note);
 [JsonSerializable(typeof(InboxJson))]
 [JsonSerializable(typeof(IncidentJson))]
 [JsonSerializable(typeof(IncidentActionJson))]
+[JsonSerializable(typeof(ErrorJson))]
 internal sealed partial class IncidentJsonContext : JsonSerializerContext;
 
 /// <summary>
@@ -87,7 +91,7 @@ internal static class IncidentApi
 
         if (!request.HasJsonContentType())
         {
-            return (null, Results.Problem("The body must be JSON ({\"note\": \"…\"}, or none).", statusCode: StatusCodes.Status415UnsupportedMediaType));
+            return (null, Refuse(StatusCodes.Status415UnsupportedMediaType, "The body must be JSON ({\"note\": \"…\"}, or none)."));
         }
 
         try
@@ -96,7 +100,7 @@ internal static class IncidentApi
         }
         catch (System.Text.Json.JsonException ex)
         {
-            return (null, Results.Problem($"The body is not the JSON expected ({{\"note\": \"…\"}}): {ex.Message}", statusCode: StatusCodes.Status400BadRequest));
+            return (null, Refuse(StatusCodes.Status400BadRequest, $"The body is not the JSON expected ({{\"note\": \"…\"}}): {ex.Message}"));
         }
     }
 
@@ -120,13 +124,13 @@ internal static class IncidentApi
             (note, var problem) = IncidentInbox.CleanNote(body.Note);
             if (note is null)
             {
-                return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
+                return Refuse(StatusCodes.Status400BadRequest, problem);
             }
         }
 
         if (!move(id, IncidentEndpoints.Actor(context)))
         {
-            return Results.Problem($"Incident #{id} is {incidents.Get(id)!.StateName}: nothing changed.", statusCode: StatusCodes.Status409Conflict);
+            return Refuse(StatusCodes.Status409Conflict, $"Incident #{id} is {incidents.Get(id)!.StateName}: nothing changed.");
         }
 
         if (note is not null)
@@ -136,6 +140,8 @@ internal static class IncidentApi
 
         return Results.Json(IncidentJson.Of(incidents.Get(id)!, incidents.Notes(id)), IncidentJsonContext.Default.IncidentJson);
     }
+
+    internal static IResult Refuse(int status, string? why) => Results.Json(new ErrorJson(why ?? ""), IncidentJsonContext.Default.ErrorJson, statusCode: status);
 
     private static AlertJson Alert(Alert a) =>
         new(a.Id, a.At, a.Rule, a.Severity.ToString().ToLowerInvariant(), a.Client, a.User, a.Group, a.Name, a.Blocked, a.Suppressed, IncidentInbox.ActivityLink(a));

@@ -71,7 +71,7 @@ internal static class IncidentEndpoints
         var incident = incidents.Get(id)!;
         return moved
             ? Page(context, incidents, incident, $"Incident #{id} {done}. {consequence}", false)
-            : Page(context, incidents, incident, $"Incident #{id} is {incident.StateName}, so it cannot be {done}: nothing changed.", true);
+            : Page(context, incidents, incident, $"Incident #{id} is {incident.StateName}, so it cannot be {done}: nothing changed.", true, StatusCodes.Status409Conflict);
     }
 
     private static IResult Note(HttpContext context, long id, [FromForm] string? note, [FromServices] IncidentStore incidents, [FromServices] AuditLog audit,
@@ -85,7 +85,7 @@ internal static class IncidentEndpoints
         var (clean, problem) = IncidentInbox.CleanNote(note);
         if (clean is null)
         {
-            return Page(context, incidents, incident, problem, true);
+            return Page(context, incidents, incident, problem, true, StatusCodes.Status400BadRequest);
         }
 
         AddNote(context, incidents, audit, time, id, clean);
@@ -112,10 +112,9 @@ internal static class IncidentEndpoints
         {
             audit.Append(Actor(context), "incident.evidence-refused", $"incident {id}",
                 AuditDetail.Of(("recorded", incident.EvidenceSha256), ("actual", check.Actual), ("problem", check.Problem)));
-            context.Response.StatusCode = StatusCodes.Status409Conflict;
             return WebUi.IsApi(context.Request)
-                ? Results.Problem(check.Problem, statusCode: StatusCodes.Status409Conflict)
-                : Page(context, incidents, incident, check.Problem, true);
+                ? IncidentApi.Refuse(StatusCodes.Status409Conflict, check.Problem)
+                : Page(context, incidents, incident, check.Problem, true, StatusCodes.Status409Conflict);
         }
 
         audit.Append(Actor(context), "incident.evidence-downloaded", $"incident {id}", AuditDetail.Of(("sha256", check.Actual)));
@@ -124,14 +123,20 @@ internal static class IncidentEndpoints
         return Results.File(check.Bytes, "application/json", $"incident-{id}-evidence.json");
     }
 
-    private static IResult Page(HttpContext context, IncidentStore incidents, Incident incident, string? message, bool isError) =>
-        Slices.Incident.Create(new IncidentPage(Frames.For(context, $"Incident #{incident.Id}"), incident, incidents.Notes(incident.Id), message, isError));
+    // The slice sets the response's status itself (200 unless told), so the status goes on the slice.
+    private static IResult Page(HttpContext context, IncidentStore incidents, Incident incident, string? message, bool isError, int status = StatusCodes.Status200OK)
+    {
+        var page = Slices.Incident.Create(new IncidentPage(Frames.For(context, $"Incident #{incident.Id}"), incident, incidents.Notes(incident.Id), message, isError));
+        page.StatusCode = status;
+        return page;
+    }
 
     private static IResult NotFound(HttpContext context, IncidentStore incidents, long id)
     {
-        context.Response.StatusCode = StatusCodes.Status404NotFound;
-        return Slices.Incidents.Create(new IncidentsPage(Frames.For(context, "Incidents"), IncidentInbox.Merge(incidents.Recent(InboxSize), [], InboxSize),
+        var page = Slices.Incidents.Create(new IncidentsPage(Frames.For(context, "Incidents"), IncidentInbox.Merge(incidents.Recent(InboxSize), [], InboxSize),
             $"There is no incident #{id}.", true));
+        page.StatusCode = StatusCodes.Status404NotFound;
+        return page;
     }
 #pragma warning restore CA1859
 }
