@@ -98,20 +98,4 @@ public sealed class IncidentInboxTests : IDisposable
         Assert.Equal(["led-off", "led-on", "led-on", "led-on", "led-blink", "led-blink"],
             new[] { "off", "on", "on 60 s", "on, dip every 10 s", "blink 2 Hz", "double-blink / 3 s" }.Select(IncidentInbox.LedClass));
     }
-
-    [Fact]
-    public void Triage_notes_are_kept_with_the_incident_across_a_reopen()
-    {
-        var path = Path.Combine(_dir, "incidents.db");
-        using (var store = IncidentStore.Open(path))
-        {
-            var incident = store.Raise(Noon, "panel-1", "Room 4", "panel panel-1", test: false);
-            Assert.True(store.AddNote(incident.Id, Noon.AddMinutes(2), "dsl.jones", "Spoke to the teacher."));
-            Assert.False(store.AddNote(incident.Id + 1, Noon, "dsl.jones", "no such incident"));
-        }
-
-        using var reopened = IncidentStore.Open(path);
-        Assert.Equal([new IncidentNote(1, Noon.AddMinutes(2), "dsl.jones", "Spoke to the teacher.")], reopened.Notes(1));
-        Assert.Empty(reopened.Notes(2));
-    }
 }
