@@ -106,7 +106,7 @@ public static class IncidentInbox
     {
         "red" => "Red: an incident (blinking: waiting for the DSL; steady: acknowledged) or, steady alone, a filtering fault",
         "amber" => "Amber: a warning (starting, internet or upstream down, a backlog to the LA, or an incident not delivered)",
-        "green" => "Green: filtering is working (steady with a dip every 10 s)",
+        "green" => "Green: filtering is working (on, with a dip every 10 s); when dark, the other LEDs say why",
         "ring" => "Ring (around the button): lit while the button is held and while an incident is open",
         _ => led,
     };
