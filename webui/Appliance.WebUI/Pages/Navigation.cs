@@ -22,11 +22,14 @@ public static class Navigation
     /// <summary>Web UI accounts and API tokens: whoever runs the box.</summary>
     public static readonly NavEntry Accounts = new("/accounts", "Accounts", [WebRole.Technician]);
 
+    /// <summary>Everyone's own password and authenticator.</summary>
+    public static readonly NavEntry MyAccount = new("/account", "My account", Everyone);
+
     /// <summary>Panic-button incidents and alerts, their triage and evidence: the DSL's alone (KCSIE: the DSL leads on safeguarding).</summary>
     public static readonly NavEntry Incidents = new("/incidents", "Incidents", [WebRole.Dsl]);
 
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Incidents, Accounts];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Incidents, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
