@@ -14,21 +14,19 @@ namespace Appliance.IntegrationTests.Host;
 /// changes what the panel shows; the evidence download matches its recorded digest (and is refused once changed);
 /// teachers and governors get 403; every view of evidence and every change is in the audit log.
 /// </summary>
-public sealed partial class WebUiTests
+public sealed class IncidentWebUiTests : WebUiTest
 {
     private const string Password = "a-long-enough-password";
 
     [Fact]
     public async Task A_teachers_virtual_press_raises_an_incident_the_DSL_acknowledges_and_whose_evidence_matches()
     {
-        using var technician = Browser();
-        await Post(technician, "/setup", ("code", SetupCodeRegex().Match(_appliance.Output).Groups[1].Value), ("name", "tech"), ("password", Password));
-        foreach (var (name, role) in new[] { ("teacher.t", "teacher"), ("dsl.jones", "dsl"), ("governor.g", "governor") })
-        {
-            Assert.Contains($"Added {name}", await Post(technician, "/accounts", ("name", name), ("role", role), ("password", Password)), StringComparison.Ordinal);
-        }
+        using var technician = await WebSession.TechnicianAsync(Appliance);
+        using var teacherSession = await technician.AddAsync(Appliance, "teacher.t", "teacher", Password);
+        using var dslSession = await technician.AddAsync(Appliance, "dsl.jones", "dsl", Password);
+        using var governorSession = await technician.AddAsync(Appliance, "governor.g", "governor", Password);
+        var (teacher, dsl, governor) = (teacherSession.Http, dslSession.Http, governorSession.Http);
 
-        using var teacher = await SignIn("teacher.t");
         var dashboard = await teacher.GetStringAsync("/");
         Assert.Contains("id=\"virtual-panic\"", dashboard, StringComparison.Ordinal);
         Assert.Contains("Green: filtering is working", dashboard, StringComparison.Ordinal);   // the LEDs in words
@@ -38,7 +36,7 @@ public sealed partial class WebUiTests
         await Eventually.True(async () => (await Panel()).GetProperty("buttonLive").GetBoolean(), TimeSpan.FromSeconds(15), () => "the button never went live");
 
         // The press without its form token is refused; with it, an incident is raised.
-        Assert.Equal(HttpStatusCode.BadRequest, (await teacher.PostAsync("/panel/press", Form())).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await teacher.PostAsync("/panel/press", WebSession.Form())).StatusCode);
         Assert.Equal(JsonValueKind.Undefined, (await Panel()).TryGetProperty("incident", out var none) ? none.ValueKind : JsonValueKind.Undefined);
         var pressed = await PostFrom(teacher, "/", "/panel/press");
         Assert.Contains("Incident #1 is raised", pressed, StringComparison.Ordinal);
@@ -50,7 +48,6 @@ public sealed partial class WebUiTests
             () => "the red LED never blinked");
 
         // Teachers and governors: no incidents, page or API.
-        using var governor = await SignIn("governor.g");
         foreach (var client in new[] { teacher, governor })
         {
             foreach (var path in new[] { "/incidents", "/incidents/1", "/incidents/1/evidence", "/api/incidents", "/api/incidents/1" })
@@ -61,7 +58,6 @@ public sealed partial class WebUiTests
             Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/api/incidents/1/acknowledge", JsonContent.Create(new { }))).StatusCode);
         }
 
-        using var dsl = await SignIn("dsl.jones");
         var inbox = await dsl.GetStringAsync("/incidents");
         Assert.Contains("<tr id=\"incident-1\" class=\"incident-raised\">", inbox, StringComparison.Ordinal);
         Assert.Contains("raised by panel panel-1", inbox, StringComparison.Ordinal);
@@ -90,7 +86,7 @@ public sealed partial class WebUiTests
         Assert.Contains("\"kind\": \"incident-evidence\"", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
 
         // Through the API: a form is refused (415), a JSON close with a note is stored.
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await dsl.PostAsync("/api/incidents/1/close", Form(("note", "x")))).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await dsl.PostAsync("/api/incidents/1/close", WebSession.Form(("note", "x")))).StatusCode);
         var closed = await dsl.PostAsync("/api/incidents/1/close", JsonContent.Create(new { note = "Spoke to the teacher; handled." }));
         Assert.Equal(HttpStatusCode.OK, closed.StatusCode);
         var closedJson = await closed.Content.ReadFromJsonAsync<JsonElement>();
@@ -101,7 +97,7 @@ public sealed partial class WebUiTests
         Assert.Contains("Spoke to the teacher; handled.", await dsl.GetStringAsync("/incidents/1"), StringComparison.Ordinal);
 
         // A changed byte: the download is refused and says so.
-        await File.AppendAllTextAsync(Path.Combine(_appliance.DataDir, "evidence", "incident-1.json"), " ");
+        await File.AppendAllTextAsync(Path.Combine(Appliance.DataDir, "evidence", "incident-1.json"), " ");
         var refused = await dsl.GetAsync("/incidents/1/evidence");
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("does NOT match the digest recorded", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -118,7 +114,7 @@ public sealed partial class WebUiTests
     // The audit log as "actor action", in order (read beside the running appliance: WAL lets a reader in).
     private List<string> Audit()
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_appliance.DataDir, "audit.db")};Mode=ReadOnly;Pooling=False");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(Appliance.DataDir, "audit.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT actor, action FROM audit WHERE action LIKE 'incident.%' OR action LIKE 'panel.%' ORDER BY seq";
@@ -135,21 +131,14 @@ public sealed partial class WebUiTests
     private async Task<JsonElement> Panel()
     {
         using var http = new HttpClient();
-        return await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{_appliance.WebPort}/api/panel");
-    }
-
-    private async Task<HttpClient> SignIn(string name)
-    {
-        var browser = Browser();
-        Assert.Contains("<h1>Dashboard</h1>", await Post(browser, "/login", ("name", name), ("password", Password)), StringComparison.Ordinal);
-        return browser;
+        return await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{Appliance.WebPort}/api/panel");
     }
 
     // Fetches the page the form is on for its anti-forgery token (and cookie), as a browser would, then posts the form.
     private static async Task<string> PostFrom(HttpClient browser, string page, string action, params (string Name, string Value)[] fields)
     {
-        var token = TokenRegex().Match(await browser.GetStringAsync(page)).Groups[1].Value;
-        var response = await browser.PostAsync(action, Form([.. fields, ("__af", token)]));
+        var token = WebSession.TokenRegex().Match(await browser.GetStringAsync(page)).Groups[1].Value;
+        var response = await browser.PostAsync(action, WebSession.Form([.. fields, ("__af", token)]));
         return await response.Content.ReadAsStringAsync();
     }
 }
