@@ -49,6 +49,24 @@ public sealed class IncidentTests : IDisposable
     }
 
     [Fact]
+    public void Triage_notes_are_kept_with_their_incident_across_a_reopen_and_need_an_incident()
+    {
+        var path = Path.Combine(_dir, "incidents.db");
+        using (var store = IncidentStore.Open(path))
+        {
+            var incident = store.Raise(Raised, "panel-1", "Room 4", "panel panel-1", test: false);
+            Assert.True(store.AddNote(incident.Id, Raised.AddMinutes(2), "dsl.jones", "Spoke to the teacher."));
+            Assert.True(store.AddNote(incident.Id, Raised.AddMinutes(3), "dsl.jones", "Parents called."));
+            Assert.False(store.AddNote(incident.Id + 1, Raised, "dsl.jones", "no such incident"));
+        }
+
+        using var reopened = IncidentStore.Open(path);
+        Assert.Equal([new IncidentNote(1, Raised.AddMinutes(2), "dsl.jones", "Spoke to the teacher."), new IncidentNote(1, Raised.AddMinutes(3), "dsl.jones", "Parents called.")],
+            reopened.Notes(1));
+        Assert.Empty(reopened.Notes(2));
+    }
+
+    [Fact]
     public void Not_an_incident_store_is_refused_by_name()
     {
         var path = Path.Combine(_dir, "incidents.db");

@@ -147,6 +147,7 @@ public static partial class WebUi
         MyAccountEndpoints.Map(app);
         PolicyEndpoints.Map(app);
         Users.WifiAccountEndpoints.Map(app);
+        Incidents.IncidentEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>
@@ -171,7 +172,7 @@ public static partial class WebUi
 
     internal static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 
-    private static string ReadAsset(string name)
+    internal static string ReadAsset(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Appliance.WebUI.Assets." + name)
             ?? throw new InvalidOperationException($"the web UI asset {name} is missing from the build");

@@ -227,6 +227,7 @@ public static partial class RunCommand
         builder.Services.AddWebUi(settings.DataDir, https: settings.WebHttps is not null);
         builder.Services.AddSingleton<Appliance.WebUI.Pages.IDashboardSource, HealthDashboard>();
         builder.Services.AddSingleton<Appliance.WebUI.Users.IWifiService, WifiAccounts>();
+        builder.Services.AddSingleton<Appliance.WebUI.Incidents.IIncidentDesk, IncidentDesk>();
 
         await using var app = builder.Build();
         app.MapWebUi();

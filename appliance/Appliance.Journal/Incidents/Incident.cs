@@ -41,3 +41,6 @@ public sealed record Incident(long Id, DateTimeOffset RaisedAt, string Panel, st
 
     public string StateName => State.ToString().ToLowerInvariant();
 }
+
+/// <summary>A line the DSL wrote while triaging an incident: who, when, what (kept with the incident, not sent to the LA).</summary>
+public sealed record IncidentNote(long IncidentId, DateTimeOffset At, string By, string Text);

@@ -48,6 +48,13 @@ public sealed class IncidentStore : IDisposable
                 outbox_seq      INTEGER
             );
             CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS incident_notes (
+                incident_id INTEGER NOT NULL,
+                at_ms       INTEGER NOT NULL,
+                note_by     TEXT    NOT NULL,
+                text        TEXT    NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS incident_notes_by_incident ON incident_notes (incident_id);
             """);
         return new IncidentStore(connection, path);
     }
@@ -90,6 +97,35 @@ public sealed class IncidentStore : IDisposable
 
     public void MarkEscalated(long id, DateTimeOffset at)
         => Execute("UPDATE incidents SET escalated_ms = $at WHERE id = $id AND escalated_ms IS NULL", ("$at", at.ToUnixTimeMilliseconds()), ("$id", id));
+
+    /// <summary>Adds the DSL's triage note (committed to disk when this returns); false if there is no such incident.</summary>
+    public bool AddNote(long id, DateTimeOffset at, string by, string text)
+        => Execute("INSERT INTO incident_notes SELECT $id, $at, $by, $text WHERE EXISTS (SELECT 1 FROM incidents WHERE id = $id)",
+            ("$id", id), ("$at", at.ToUnixTimeMilliseconds()), ("$by", by), ("$text", text)) == 1;
+
+    /// <summary>An incident's triage notes, oldest first.</summary>
+    public IReadOnlyList<IncidentNote> Notes(long id)
+    {
+        lock (_lock)
+        {
+            try
+            {
+                using var command = Command("SELECT at_ms, note_by, text FROM incident_notes WHERE incident_id = $id ORDER BY rowid", [("$id", id)]);
+                using var reader = command.ExecuteReader();
+                var notes = new List<IncidentNote>();
+                while (reader.Read())
+                {
+                    notes.Add(new IncidentNote(id, DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1), reader.GetString(2)));
+                }
+
+                return notes;
+            }
+            catch (SqliteException ex)
+            {
+                throw new JournalException($"incident store {Path}: {ex.Message}", ex);
+            }
+        }
+    }
 
     public Incident? Get(long id) => Read("WHERE id = $id", ("$id", id)).FirstOrDefault();
 

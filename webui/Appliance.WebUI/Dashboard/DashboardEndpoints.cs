@@ -17,7 +17,8 @@ internal static class DashboardEndpoints
     {
         var facts = services.GetService<IDashboardSource>()?.Read()
             ?? new DashboardFacts("?", "unknown", 0, 0, [], [], null, null, null);
-        return Slices.Dashboard.Create(new DashboardPage(Frames.For(context, "Dashboard"), facts));
+        var frame = Frames.For(context, "Dashboard");
+        return Slices.Dashboard.Create(new DashboardPage(frame, facts, Incidents.VirtualPanelEndpoints.For(context, frame)));
     }
 #pragma warning restore CA1859
 }

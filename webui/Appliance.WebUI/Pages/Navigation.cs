@@ -37,8 +37,11 @@ public static class Navigation
     /// <summary>How to join the Wi-Fi, the certificate's fingerprints and the profiles: for everyone.</summary>
     public static readonly NavEntry Wifi = new("/wifi", "Wi-Fi joining", Everyone);
 
+    /// <summary>Panic-button incidents and alerts, their triage and evidence: the DSL's alone (KCSIE: the DSL leads on safeguarding).</summary>
+    public static readonly NavEntry Incidents = new("/incidents", "Incidents", [WebRole.Dsl]);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Policy, Users, Guests, Wifi, Accounts, MyAccount];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Incidents, Policy, Users, Guests, Wifi, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }

@@ -22,7 +22,7 @@ public sealed record DashboardFacts(
     long? FleetBacklog,
     string? Radius);
 
-public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts);
+public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts, Incidents.PanelLedsModel? Panel = null);
 
 /// <summary>A line a page shows after an action: what was done, or what is wrong.</summary>
 public sealed record Notice(string Text, bool IsError);
