@@ -12,14 +12,15 @@ namespace Appliance.WebUI.Users;
 internal sealed class OneTimeStash<T>(TimeProvider time, TimeSpan lifetime, int capacity = 64)
     where T : class
 {
-    private readonly ConcurrentDictionary<string, (string Owner, T Value, DateTimeOffset Until)> _items = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Owner, T Value, DateTimeOffset Until, long Order)> _items = new(StringComparer.Ordinal);
+    private long _order;
 
     /// <summary>Keeps <paramref name="value"/> for <paramref name="owner"/>; the token is 128 random bits (it names nothing guessable).</summary>
     public string Put(string owner, T value)
     {
         Prune();
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        _items[token] = (owner, value, time.GetUtcNow() + lifetime);
+        _items[token] = (owner, value, time.GetUtcNow() + lifetime, Interlocked.Increment(ref _order));
         return token;
     }
 
@@ -31,7 +32,7 @@ internal sealed class OneTimeStash<T>(TimeProvider time, TimeSpan lifetime, int 
             return null;
         }
 
-        return _items.TryRemove(new KeyValuePair<string, (string, T, DateTimeOffset)>(token, item)) && item.Until > time.GetUtcNow() ? item.Value : null;
+        return _items.TryRemove(new KeyValuePair<string, (string, T, DateTimeOffset, long)>(token, item)) && item.Until > time.GetUtcNow() ? item.Value : null;
     }
 
     public int Count => _items.Count;
@@ -48,7 +49,8 @@ internal sealed class OneTimeStash<T>(TimeProvider time, TimeSpan lifetime, int 
             }
         }
 
-        foreach (var (token, _) in _items.OrderBy(i => i.Value.Until).Take(Math.Max(0, _items.Count - capacity + 1)))
+        // By the order they were put (not their expiry, which ties when several come within one clock tick).
+        foreach (var (token, _) in _items.OrderBy(i => i.Value.Order).Take(Math.Max(0, _items.Count - capacity + 1)))
         {
             _items.TryRemove(token, out _);
         }
