@@ -26,6 +26,7 @@ public static partial class WebUi
     public static void AddWebUi(this IServiceCollection services, string dataDir)
     {
         services.AddSingleton(_ => AccountStore.Open(dataDir));
+        services.AddSingleton<Activity.ActivityAudit>();
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
         var keys = Path.Combine(dataDir, "keys", "webui");
@@ -105,6 +106,7 @@ public static partial class WebUi
         SignInEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         AccountEndpoints.Map(app);
+        Activity.ActivityEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>
@@ -119,7 +121,7 @@ public static partial class WebUi
 
     internal static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 
-    private static string ReadAsset(string name)
+    internal static string ReadAsset(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Appliance.WebUI.Assets." + name)
             ?? throw new InvalidOperationException($"the web UI asset {name} is missing from the build");

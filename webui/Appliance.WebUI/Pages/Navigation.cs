@@ -22,8 +22,11 @@ public static class Navigation
     /// <summary>Web UI accounts and API tokens: whoever runs the box.</summary>
     public static readonly NavEntry Accounts = new("/accounts", "Accounts", [WebRole.Technician]);
 
+    /// <summary>The query journal's search, live view and timelines: the DSL's tool; the technician's for faults.</summary>
+    public static readonly NavEntry Activity = new("/activity", "Activity", [WebRole.Dsl, WebRole.Technician]);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Accounts];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
