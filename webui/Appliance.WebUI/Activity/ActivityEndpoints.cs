@@ -42,21 +42,23 @@ internal static class ActivityEndpoints
         var request = ActivityRequest.Parse(context.Request.Query);
         var frame = Frames.For(context, "Activity");
         var (page, problem, status) = Run(context, request, journal, audit);
-        context.Response.StatusCode = status;
         var model = page is null
             ? new ActivitySearchPage(frame, request, [], null, null, null, problem, false, 0)
             : Model(frame, request, page);
-        return Slices.Activity.Create(model);
+        var slice = Slices.Activity.Create(model);
+        slice.StatusCode = status;
+        return slice;
     }
 
     private static IResult Timeline(HttpContext context, QueryJournal journal, ActivityAudit audit, TimeProvider time)
     {
         var frame = Frames.For(context, "Timeline");
         var (view, problem, status) = RunTimeline(context, journal, audit, time);
-        context.Response.StatusCode = status;
-        return Slices.ActivityTimeline.Create(view is null
+        var slice = Slices.ActivityTimeline.Create(view is null
             ? new ActivityTimelinePage(frame, "device", "", "", [], null, null, null, problem)
             : view with { Frame = frame });
+        slice.StatusCode = status;
+        return slice;
     }
 #pragma warning restore CA1859
 
