@@ -57,11 +57,12 @@ public sealed record ActivityRow(long Id, JournalEntry Entry);
 
 /// <summary>
 /// A page of search results, newest first. <paramref name="Older"/> is the cursor for the next older page (null: none);
-/// <paramref name="MoreNewer"/> says a page read forward (after an id) stopped before the newest row.
+/// <paramref name="Newer"/> the cursor for the next newer one (the newest row shown, or where a forward read's scan
+/// window ended); <paramref name="MoreNewer"/> says a page read forward (after an id) stopped before the newest row.
 /// <paramref name="SearchedBackTo"/> is set when a page found fewer rows than asked because it reached the end of its
 /// scan window rather than the end of the journal: the search goes on from <paramref name="Older"/>.
 /// </summary>
-public sealed record ActivityPage(IReadOnlyList<ActivityRow> Rows, long? Older, bool MoreNewer, DateTimeOffset? SearchedBackTo);
+public sealed record ActivityPage(IReadOnlyList<ActivityRow> Rows, long? Older, bool MoreNewer, DateTimeOffset? SearchedBackTo, long? Newer = null);
 
 /// <summary>One person's or device's rows around a moment, in time order, with whether the window holds more on either side.</summary>
 public sealed record ActivityTimeline(IReadOnlyList<ActivityRow> Rows, bool MoreEarlier, bool MoreLater);

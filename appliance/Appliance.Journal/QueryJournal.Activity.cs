@@ -81,12 +81,18 @@ public sealed partial class QueryJournal
 
             // Without an index the page reads rowids backward from the top; bound it to a window. With one, the id bounds
             // are only filters (the unary + keeps the planner on the filter's index rather than a rowid range).
-            long? floor = null;
+            long? floor = null, ceiling = null;
             var id = filter.Indexed ? "+id" : "id";
-            if (!filter.Indexed && after is null && high - low + 1 > ScanWindowRows)
+            if (!filter.Indexed && high - low + 1 > ScanWindowRows)
             {
-                floor = high - ScanWindowRows + 1;
-                low = floor.Value;
+                if (after is null)
+                {
+                    floor = low = high - ScanWindowRows + 1;
+                }
+                else
+                {
+                    ceiling = high = low + ScanWindowRows - 1;
+                }
             }
 
             where.Add($"{id} BETWEEN $low AND $high");
@@ -103,18 +109,22 @@ public sealed partial class QueryJournal
 
             if (after is not null)
             {
+                // Read forward: the next page goes on after the newest row found, or after the window when it ran out first.
+                var next = more || ceiling is null ? (rows.Count > 0 ? rows[^1].Id : after.Value) : ceiling.Value;
+                var moreNewer = more || (ceiling is { } c && LastId(connection) > c);
                 rows.Reverse();
-                return new ActivityPage(rows, rows.Count > 0 ? rows[^1].Id : after, more, null);
+                return new ActivityPage(rows, rows.Count > 0 ? rows[^1].Id : after, moreNewer, null, next);
             }
 
+            var newest = rows.Count > 0 ? rows[0].Id : (long?)null;
             if (more)
             {
-                return new ActivityPage(rows, rows[^1].Id, false, null);
+                return new ActivityPage(rows, rows[^1].Id, false, null, newest);
             }
 
             return floor is { } f && FirstId(connection) < f
-                ? new ActivityPage(rows, f, false, AtOf(connection, f))
-                : new ActivityPage(rows, null, false, null);
+                ? new ActivityPage(rows, f, false, AtOf(connection, f), newest)
+                : new ActivityPage(rows, null, false, null, newest);
         }
     }
 

@@ -104,6 +104,17 @@ public sealed class ActivitySearchTests : IDisposable
         Assert.Null(third.Older);
         Assert.Null(third.SearchedBackTo);
         Assert.Equal("rare.example", Assert.Single(_journal.Search(new ActivityFilter { Name = "rare", Client = "10.20.1.5" }, 100).Rows).Entry.Name);   // indexed: no window
+
+        // Forward too: a page reads at most the window after its cursor and says where to go on from.
+        var forward = _journal.Search(new ActivityFilter { Name = "n29" }, 100, after: 0);
+        Assert.Equal(["n29.example"], forward.Rows.Select(r => r.Entry.Name));
+        Assert.Equal((100L, true), (forward.Newer!.Value, forward.MoreNewer));
+        var onward = _journal.Search(new ActivityFilter { Name = "n29" }, 100, after: forward.Newer);
+        Assert.Equal((0, 200L, true), (onward.Rows.Count, onward.Newer!.Value, onward.MoreNewer));   // none in this window: go on after it
+        var last = _journal.Search(new ActivityFilter { Name = "n29" }, 100, after: onward.Newer);
+        Assert.Equal(["n299.example", "n298.example", "n297.example", "n296.example", "n295.example", "n294.example", "n293.example", "n292.example",
+            "n291.example", "n290.example"], last.Rows.Select(r => r.Entry.Name));
+        Assert.Equal((300L, false), (last.Newer!.Value, last.MoreNewer));
     }
 
     [Fact]

@@ -72,7 +72,7 @@ internal static class ActivityEndpoints
         }
 
         var rows = page.Rows.Select(r => ActivityRowView.From(r)).ToList();
-        return Results.Json(new ActivityApiPage(rows, page.Older, rows.Count > 0 ? rows[0].Id : request.After, page.MoreNewer,
+        return Results.Json(new ActivityApiPage(rows, page.Older, page.Newer ?? request.After, page.MoreNewer,
             page.SearchedBackTo is { } back ? ActivityText.Time(back) : null), ActivityJson.Default.ActivityApiPage);
     }
 
@@ -104,9 +104,9 @@ internal static class ActivityEndpoints
     {
         var rows = page.Rows.Select(r => ActivityRowView.From(r)).ToList();
         var live = request.Before is null && request.After is null;
-        var newest = rows.Count > 0 ? rows[0].Id : request.After ?? 0;
+        var newest = page.Newer ?? request.After ?? 0;
         var older = page.Older is { } o ? request.Link(Navigation.Activity.Path, $"before={o}") : null;
-        var newer = rows.Count > 0 || request.After is not null ? request.Link(Navigation.Activity.Path, $"after={newest}") : null;
+        var newer = page.Newer is not null || request.After is not null ? request.Link(Navigation.Activity.Path, $"after={newest}") : null;
         return new ActivitySearchPage(frame, request, rows, older, newer, page.SearchedBackTo is { } back ? ActivityText.Time(back) : null, null, live, newest);
     }
 
