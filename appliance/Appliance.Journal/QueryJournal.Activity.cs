@@ -18,7 +18,7 @@ namespace Appliance.Journal;
 public sealed partial class QueryJournal
 {
     /// <summary>At most this many rows are read for one page of a search no index narrows (name, group, category).</summary>
-    public const int ScanWindow = 200_000;
+    public const int ScanWindow = 100_000;
 
     /// <summary>At most this many rows a page.</summary>
     public const int MaxPage = 100;
@@ -252,9 +252,9 @@ public sealed partial class QueryJournal
         return rows;
     }
 
-    private static long FirstId(SqliteConnection connection) => Scalar(connection, "SELECT COALESCE(MIN(id), 0) FROM dns_events");
+    private static long FirstId(SqliteConnection connection) => Scalar(connection, "SELECT IFNULL((SELECT MIN(id) FROM dns_events), 0)");
 
-    private static long LastId(SqliteConnection connection) => Scalar(connection, "SELECT COALESCE(MAX(id), 0) FROM dns_events");
+    private static long LastId(SqliteConnection connection) => Scalar(connection, "SELECT IFNULL((SELECT MAX(id) FROM dns_events), 0)");
 
     private static DateTimeOffset? AtOf(SqliteConnection connection, long id) =>
         Scalar(connection, $"SELECT COALESCE((SELECT at FROM dns_events WHERE id >= {id} ORDER BY id LIMIT 1), -1)") is var at and >= 0
@@ -298,15 +298,10 @@ public sealed partial class QueryJournal
     // every insert. The caller holds the connection's lock.
     private static long FirstIdFrom(SqliteConnection connection, DateTimeOffset from)
     {
+        // MIN and MAX asked apart: SQLite answers a lone MIN(id) or MAX(id) from the b-tree's ends, but both in one
+        // SELECT scan the whole table (half a second at a million rows, measured: docs/performance.md, Web UI).
+        var (lo, hi) = (FirstId(connection), LastId(connection));
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM dns_events";
-        long lo, hi;
-        using (var reader = command.ExecuteReader())
-        {
-            reader.Read();
-            (lo, hi) = (reader.GetInt64(0), reader.GetInt64(1));
-        }
-
         command.CommandText = "SELECT id, at FROM dns_events WHERE id >= $id ORDER BY id LIMIT 1";
         var id = command.Parameters.Add("$id", SqliteType.Integer);
         var target = from.ToUnixTimeMilliseconds();
