@@ -27,6 +27,8 @@ packages=(
   wpasupplicant   # the wired 802.1X client those tests authenticate through hostapd
   coreutils       # stdbuf: line-buffered hostapd/wpa_supplicant logs in those tests
   python3         # the packet-path tests' listeners, socket probes and stand-in verdict loop (standard library only)
+  chromium        # the web UI's browser tests: Playwright drives Debian's headless Chromium (it downloads no browser of its own)
+  fonts-liberation # a metric-compatible sans serif for Chromium, so pages and screenshots render the same on every machine
 )
 
 missing=()

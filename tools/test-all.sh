@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 tools/install-test-deps.sh
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The browser tests use Debian's Chromium; Playwright must never fetch a browser of its own (there is no internet).
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 dotnet build Appliance.sln -c Release -nologo -v quiet
 # The benchmarks are not tests, but they must keep compiling (docs/performance.md tells people to run them).
 dotnet build tests/Appliance.Benchmarks -c Release -nologo -v quiet

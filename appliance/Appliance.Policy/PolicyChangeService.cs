@@ -5,7 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Appliance.Policy;
 
 /// <summary>The outcome of a change: applied as a new version, or refused with every reason.</summary>
-public sealed record PolicyChangeResult(bool Applied, PolicyVersion? Version, IReadOnlyList<string> Errors);
+public sealed record PolicyChangeResult(bool Applied, PolicyVersion? Version, IReadOnlyList<string> Errors)
+{
+    /// <summary>Refused because the stored policy is no longer the version the change was made against (nothing recorded).</summary>
+    public bool Stale { get; init; }
+}
 
 /// <summary>
 /// The one way the policy changes — from the CLI today, the web UI and the Local Authority later: validate the
@@ -112,6 +116,23 @@ public sealed partial class PolicyChangeService
             Volatile.Write(ref _current, version);
             Log.Applied(_logger, version.Version, actor, reason, summary);
             return new PolicyChangeResult(true, version, []);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Apply"/>, but only while the newest stored version is still <paramref name="basedOn"/>, checked under
+    /// the same lock as the write: a change made against version N never silently overwrites a newer policy (one the CLI
+    /// or another approval stored meanwhile).
+    /// </summary>
+    /// <exception cref="PolicyStoreException">It validated but could not be saved; the running policy is unchanged.</exception>
+    public PolicyChangeResult ApplyIfCurrent(PolicyDocument document, string actor, string reason, long basedOn)
+    {
+        lock (_lock)
+        {
+            var latest = _store.LatestVersion();
+            return latest == basedOn
+                ? Apply(document, actor, reason)
+                : new PolicyChangeResult(false, null, [$"the policy is now version {latest}, not version {basedOn} this change was made against"]) { Stale = true };
         }
     }
 

@@ -55,6 +55,9 @@ public sealed class PolicyStore : IDisposable
     /// <summary>For tests that simulate a full disk (<c>PRAGMA max_page_count</c>).</summary>
     internal SqliteConnection Connection => _connection;
 
+    /// <summary>Held around every use of <see cref="Connection"/>, by <see cref="PolicyProposals"/> too (one connection, one thread at a time).</summary>
+    internal Lock Gate => _lock;
+
     /// <exception cref="PolicyStoreException">The file cannot be created, is not a database, or is damaged.</exception>
     public static PolicyStore Open(string path, TimeProvider? time = null)
     {

@@ -3,6 +3,8 @@ using System.Threading.RateLimiting;
 using Appliance.WebUI.Access;
 using Appliance.WebUI.Accounts;
 using Appliance.WebUI.Dashboard;
+using Appliance.WebUI.Policy;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -22,10 +24,22 @@ namespace Appliance.WebUI;
 public static partial class WebUi
 {
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
+    private const string Scheme = "appliance";
 
-    public static void AddWebUi(this IServiceCollection services, string dataDir)
+    /// <param name="services">The appliance's services.</param>
+    /// <param name="dataDir">Where webui.db and the keys live.</param>
+    /// <param name="https">An HTTPS listener exists: cookies are then <c>__Host-</c> and Secure, and plain HTTP is sent there.</param>
+    public static void AddWebUi(this IServiceCollection services, string dataDir, bool https = false)
     {
-        services.AddSingleton(_ => AccountStore.Open(dataDir));
+        services.AddSingleton(new WebUiMode(https));
+        services.AddSingleton(sp => AccountStore.Open(dataDir, sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            sp.GetRequiredService<AccountStore>();   // it creates webui.db (0600) and its accounts table first
+            return ApiTokenStore.Open(dataDir, sp.GetService<TimeProvider>());
+        });
+        PolicyEndpoints.AddServices(services);
+        services.AddSingleton(sp => new Users.UserImports(sp.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<Activity.ActivityAudit>();
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
@@ -48,14 +62,23 @@ public static partial class WebUi
                 context.Connection.RemoteIpAddress?.ToString() ?? "-",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
-        services.AddAuthentication(CookieScheme).AddCookie(options =>
+        // Pages use the session cookie; /api calls that carry "Authorization: Bearer" use an API token instead (and only it).
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "session or API token", options => options.ForwardDefaultSelector = context =>
+                IsApi(context.Request) && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? ApiTokenHandler.SchemeName
+                    : CookieScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenHandler>(ApiTokenHandler.SchemeName, null)
+            .AddCookie(CookieScheme, options =>
         {
-            options.Cookie.Name = "appliance.session";
+            // Over HTTPS the "__Host-" prefix binds the cookie to this host, Secure, path / (RFC 6265bis §4.1.3.2).
+            options.Cookie.Name = https ? "__Host-appliance.session" : "appliance.session";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            options.Cookie.SecurePolicy = https ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
+            options.Events.OnValidatePrincipal = Sessions.ValidateAsync;   // revocable, and never older than 12 h
             options.LoginPath = "/login";
             options.LogoutPath = "/logout";
             options.AccessDeniedPath = "/denied";
@@ -77,21 +100,34 @@ public static partial class WebUi
             options.Events.OnRedirectToAccessDenied = context =>
             {
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                return Task.CompletedTask;
+                if (IsApi(context.Request))
+                {
+                    return Task.CompletedTask;
+                }
+
+                // A person who followed a link gets a page that says why, not the browser's own error page.
+                context.Response.ContentType = "text/html; charset=utf-8";
+                return context.Response.WriteAsync(Denied);
             };
         });
         // Default deny: what names no roles (and is not marked AllowAnonymous) is refused to everyone, signed in or not.
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(_ => false).Build());
         services.AddAntiforgery(options =>
         {
-            options.Cookie.Name = "appliance.af";
+            options.Cookie.Name = https ? "__Host-appliance.af" : "appliance.af";
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = https ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             options.FormFieldName = "__af";
         });
     }
 
     public static void MapWebUi(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<WebUiMode>().Https)
+        {
+            app.Use(Protections.SendToHttps);
+        }
+
         app.Use(Protections.SecurityHeaders);
         app.UseAuthentication();
         app.UseAuthorization();
@@ -102,10 +138,16 @@ public static partial class WebUi
 
         var css = ReadAsset("ui.css");
         app.MapGet("/ui.css", () => Results.Text(css, "text/css")).AllowAnonymous();
+        var icon = ReadAsset("icon.svg");
+        app.MapGet("/icon.svg", () => Results.Text(icon, "image/svg+xml")).AllowAnonymous();
+        app.MapGet("/favicon.ico", () => Results.Redirect("/icon.svg", permanent: true)).AllowAnonymous();
         app.MapGet("/denied", () => Results.StatusCode(StatusCodes.Status403Forbidden)).AllowAnonymous();
         SignInEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         AccountEndpoints.Map(app);
+        MyAccountEndpoints.Map(app);
+        PolicyEndpoints.Map(app);
+        Users.WifiAccountEndpoints.Map(app);
         Activity.ActivityEndpoints.Map(app);
     }
 
@@ -118,6 +160,16 @@ public static partial class WebUi
     public static TBuilder RequireRoles<TBuilder>(this TBuilder builder, params WebRole[] roles)
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireRoles((IReadOnlyList<WebRole>)roles);
+
+    /// <summary>Whether the web UI has an HTTPS listener.</summary>
+    internal sealed record WebUiMode(bool Https);
+
+    private const string Denied = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>No access · School gateway</title><link rel="stylesheet" href="/ui.css"></head>
+        <body><main id="main"><h1>You do not have access to this page</h1>
+        <p>Your role does not include it. If you need it, ask the school's technician.</p><p><a href="/">Back to the dashboard</a></p></main></body></html>
+        """;
 
     internal static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase);
 

@@ -90,7 +90,22 @@ public static partial class RunCommand
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // A failed start is reported once, in plain words, by the catch below; not also as a host stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        builder.WebHost.UseKestrel(k => k.Listen(settings.WebListen));
+        (System.Security.Cryptography.X509Certificates.X509Certificate2, System.Security.Cryptography.X509Certificates.X509Certificate2Collection)? webCertificate;
+        try
+        {
+            webCertificate = WebCertificate.Load(settings, TimeProvider.System);
+        }
+        catch (ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync($"appliance: {ex.Message}");
+            return ExitCodes.BadUsage;
+        }
+
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(settings.WebListen);
+            WebCertificate.Listen(k, settings, webCertificate);
+        });
 
         builder.Services.AddSingleton(TimeProvider.System);
         if (restart is not null)
@@ -209,8 +224,9 @@ public static partial class RunCommand
         builder.Services.AddSingleton<EventDrainService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDrainService>());
         builder.Services.AddHostedService<WatchdogService>();
-        builder.Services.AddWebUi(settings.DataDir);
+        builder.Services.AddWebUi(settings.DataDir, https: settings.WebHttps is not null);
         builder.Services.AddSingleton<Appliance.WebUI.Pages.IDashboardSource, HealthDashboard>();
+        builder.Services.AddSingleton<Appliance.WebUI.Users.IWifiService, WifiAccounts>();
 
         await using var app = builder.Build();
         app.MapWebUi();

@@ -85,13 +85,8 @@ public static partial class UsersCommand
                 Group = parse.GetValue(group),
                 Search = parse.GetValue(search),
                 Enabled = parse.GetValue(disabled) ? false : null,
-                Limit = UserQuery.MaxLimit,
             };
-            var users = new List<UserRecord>();
-            for (UserPage page; (page = store.List(query with { Offset = users.Count })).Users.Count > 0 && users.Count < page.Total;)
-            {
-                users.AddRange(page.Users);
-            }
+            var users = store.ListAll(query);
 
             if (parse.GetValue(json))
             {
@@ -165,7 +160,7 @@ public static partial class UsersCommand
         return DateTimeOffset.UtcNow + span;
     }
 
-    private static void WriteJson(List<UserRecord> users)
+    private static void WriteJson(IReadOnlyList<UserRecord> users)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))

@@ -320,6 +320,21 @@ public sealed record WebConfig
 {
     /// <summary>ADDR:PORT for the local web UI and its JSON API.</summary>
     public string? Listen { get; init; }
+
+    /// <summary>Serve the web UI over HTTPS too (and send plain HTTP there); null: HTTP only.</summary>
+    public WebHttpsConfig? Https { get; init; }
+}
+
+public sealed record WebHttpsConfig
+{
+    /// <summary>ADDR:PORT, e.g. 0.0.0.0:443.</summary>
+    public string? Listen { get; init; }
+
+    /// <summary>PEM certificate (with its chain); omitted: the box's own certificate (the RADIUS server's, from the box's CA).</summary>
+    public string? CertificateFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="CertificateFile"/>.</summary>
+    public string? KeyFile { get; init; }
 }
 
 [JsonSourceGenerationOptions(

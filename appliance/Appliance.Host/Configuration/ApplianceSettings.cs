@@ -90,10 +90,19 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
     /// <summary>The RADIUS server (off unless configured).</summary>
     public RadiusSettings Radius { get; init; } = new();
 
+    /// <summary>The web UI over HTTPS; null: HTTP only (safe on 127.0.0.1 or a trusted LAN).</summary>
+    public WebHttpsSettings? WebHttps { get; init; }
+
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);
     public static readonly IPEndPoint DefaultDnsListen = new(IPAddress.Loopback, 5353);
 }
+
+/// <summary>
+/// HTTPS for the web UI: where it listens and the certificate's PEM files; without files, the box's own certificate
+/// (the RADIUS server certificate its CA issued, which devices that joined the Wi-Fi already trust).
+/// </summary>
+public sealed record WebHttpsSettings(IPEndPoint Listen, string? CertificateFile, string? KeyFile);
 
 /// <summary>The fleet link's validated settings.</summary>
 public sealed record FleetSettings(Appliance.Fleet.Mqtt.FleetOptions Link, Appliance.Fleet.Outbox.OutboxOptions Outbox, bool SendQueries)

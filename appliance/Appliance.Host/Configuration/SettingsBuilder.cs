@@ -131,6 +131,7 @@ public sealed partial class SettingsBuilder
             Panel = Panel(config.Panel, listen),
             PacketFilter = PacketFilter(config.PacketFilter, cli, listen),
             Radius = Radius(config.Radius),
+            WebHttps = WebHttps(config.Web?.Https, config.Radius?.Enabled == true),
             AlertRules = alertRules,
             AlertsPerDevicePerHour = alertsPerHour,
             AlertEmail = alertEmail,

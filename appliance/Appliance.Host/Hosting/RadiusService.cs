@@ -49,6 +49,12 @@ public sealed partial class RadiusService : IHostedService, IAsyncDisposable
 
     public CertificateTrustInfo? Certificate => _certificates?.TrustInfo;
 
+    /// <summary>The certificate and its CA, for the web UI's downloads; null while RADIUS is off or not started.</summary>
+    public RadiusCertificates? Certificates => _certificates;
+
+    /// <summary>The store logins are checked against, for the web UI's pages (the same instance: one connection, one lock); null while RADIUS is off.</summary>
+    public UserStore? Users => _settings.Radius.Enabled ? _users.Value : null;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var radius = _settings.Radius;

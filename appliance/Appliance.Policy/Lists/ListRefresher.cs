@@ -43,6 +43,9 @@ public sealed class ListRefresher
 
     public IReadOnlyList<ListStatus> Statuses => Volatile.Read(ref _statuses);
 
+    /// <summary>The lists kept fresh (configured and LA-supplied), with their categories: the web UI shows the statutory ones as locked.</summary>
+    public IReadOnlyList<ListSourceOptions> Sources => [.. Volatile.Read(ref _fetchers).Select(f => f.Options)];
+
     /// <summary>Refreshes every list (or only the local files, for a quick start-up without the network).</summary>
     public async Task<IReadOnlyList<ListStatus>> RefreshAsync(bool localOnly, CancellationToken cancel)
     {

@@ -71,6 +71,12 @@ public sealed record UserQuery
 
     public bool? Enabled { get; init; }
 
+    /// <summary>Only pupils in this year group.</summary>
+    public int? YearGroup { get; init; }
+
+    /// <summary>Only guests this person sponsors (case-insensitive): a teacher's own guests.</summary>
+    public string? Sponsor { get; init; }
+
     public string? Search { get; init; }
 
     public int Offset { get; init; }

@@ -153,6 +153,18 @@ public sealed partial class UserStore
             args.Add(("$enabled", enabled ? 1 : 0));
         }
 
+        if (query.YearGroup is { } year)
+        {
+            where.Add("year_group = $year");
+            args.Add(("$year", year));
+        }
+
+        if (query.Sponsor is { } sponsor)
+        {
+            where.Add("lower(sponsor) = $sponsor");
+            args.Add(("$sponsor", sponsor.Trim().ToLowerInvariant()));
+        }
+
         if (!string.IsNullOrWhiteSpace(query.Search))
         {
             where.Add("(instr(name, $s) > 0 OR instr(lower(first_name), $s) > 0 OR instr(lower(last_name), $s) > 0)");
@@ -169,6 +181,18 @@ public sealed partial class UserStore
         var limit = Math.Clamp(query.Limit, 1, UserQuery.MaxLimit);
         var page = Query($"{filter} ORDER BY name LIMIT $limit OFFSET $offset", [.. args, ("$limit", limit), ("$offset", Math.Max(0, query.Offset))]);
         return new UserPage(page, total);
+    }
+
+    /// <summary>Every user matching <paramref name="query"/> (its offset and limit ignored), page by page, by name.</summary>
+    public IReadOnlyList<UserRecord> ListAll(UserQuery query)
+    {
+        var users = new List<UserRecord>();
+        for (UserPage page; (page = List(query with { Offset = users.Count, Limit = UserQuery.MaxLimit })).Users.Count > 0 && users.Count < page.Total;)
+        {
+            users.AddRange(page.Users);
+        }
+
+        return users;
     }
 
     private List<UserRecord> Query(string clause, (string, object?)[] args)

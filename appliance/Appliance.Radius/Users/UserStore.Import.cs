@@ -20,6 +20,13 @@ public sealed record ImportOptions
     /// <summary>The CSV file (created 0600, never overwritten) for the passwords generated for new users without one.</summary>
     public string? PasswordsFile { get; init; }
 
+    /// <summary>
+    /// Instead of <see cref="PasswordsFile"/>: where the generated passwords' CSV is written (left open), e.g. memory the
+    /// web UI offers once as a download, so the passwords never touch the disk. Written before the users are stored; if
+    /// storing fails it holds passwords that were never stored, and the caller discards it.
+    /// </summary>
+    public Stream? PasswordsStream { get; init; }
+
     public bool StoreNtHash { get; init; } = true;
 }
 
@@ -82,13 +89,13 @@ public sealed partial class UserStore
             return Report(applied: false);
         }
 
-        if (generate > 0 && options.PasswordsFile is null)
+        if (generate > 0 && options.PasswordsFile is null && options.PasswordsStream is null)
         {
             throw new UserInputException($"{generate} new users have no password in the file: give a file for their generated passwords");
         }
 
         var prepared = Prepare(added, updated, options.StoreNtHash);
-        Commit(prepared, options.PasswordsFile);
+        Commit(prepared, options);
         Audit(actor, "users.imported", $"{added.Count + updated.Count} users", AuditDetail.Of(
             ("added", added.Select(r => r.User.Name)), ("updated", updated.Select(r => r.User.Name)), ("unchanged", unchanged),
             ("passwordsGenerated", generate), ("skippedLines", errors.Select(e => e.Line.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
@@ -113,12 +120,16 @@ public sealed partial class UserStore
         return prepared;
     }
 
-    private void Commit(PreparedRow[] rows, string? passwordsFile)
+    private void Commit(PreparedRow[] rows, ImportOptions options)
     {
         var generated = rows.Where(r => r.Generated is not null).ToList();
-        if (generated.Count > 0)
+        if (generated.Count > 0 && options.PasswordsStream is { } stream)
         {
-            WritePasswords(passwordsFile!, generated);
+            WritePasswords(stream, generated);
+        }
+        else if (generated.Count > 0)
+        {
+            WritePasswords(options.PasswordsFile!, generated);
         }
 
         try
@@ -139,9 +150,9 @@ public sealed partial class UserStore
                 });
             }
         }
-        catch (UserStoreException) when (generated.Count > 0)
+        catch (UserStoreException) when (generated.Count > 0 && options.PasswordsStream is null)
         {
-            File.Delete(passwordsFile!);   // they were never stored: a list of them would mislead
+            File.Delete(options.PasswordsFile!);   // they were never stored: a list of them would mislead
             throw;
         }
     }
@@ -165,19 +176,24 @@ public sealed partial class UserStore
         try
         {
             using var file = PrivateFile.CreateNew(path);
-            using var writer = new StreamWriter(file, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            writer.Write("username,password,kind,group,year\r\n");
-            foreach (var row in rows)
-            {
-                writer.Write($"{CsvReader.Quote(row.User.Name)},{row.Generated},{UserDatabase.KindText(row.User.Kind)},{CsvReader.Quote(row.User.Group!)},{row.User.YearGroup}\r\n");
-            }
-
-            writer.Flush();
+            WritePasswords(file, rows);
             file.Flush(flushToDisk: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new UserInputException($"passwords file {path}: cannot be created ({ex.Message}); nothing was imported", ex);
         }
+    }
+
+    private static void WritePasswords(Stream output, List<PreparedRow> rows)
+    {
+        using var writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true);
+        writer.Write("username,password,kind,group,year\r\n");
+        foreach (var row in rows)
+        {
+            writer.Write($"{CsvReader.Quote(row.User.Name)},{row.Generated},{UserDatabase.KindText(row.User.Kind)},{CsvReader.Quote(row.User.Group!)},{row.User.YearGroup}\r\n");
+        }
+
+        writer.Flush();
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Appliance.IntegrationTests.Peers;
 
 namespace Appliance.IntegrationTests.Host;
 
@@ -9,23 +8,13 @@ namespace Appliance.IntegrationTests.Host;
 /// printed one-time setup code creates the first technician —, anti-forgery on forms, sign-in, lockout, sign-out,
 /// security headers. (The browser tests with Chromium come with the pages.)
 /// </summary>
-public sealed partial class WebUiTests : IAsyncLifetime
+public sealed class WebUiTests : WebUiTest
 {
-    private ApplianceProcess _appliance = null!;
-
-    public async Task InitializeAsync() => _appliance = await ApplianceProcess.StartAsync([]);
-
-    public Task DisposeAsync()
-    {
-        _appliance.Dispose();
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task First_run_setup_code_creates_the_technician_once_then_sign_in_out_and_lockout()
     {
         using var browser = Browser();
-        var code = SetupCodeRegex().Match(_appliance.Output).Groups[1].Value;
+        var code = SetupCodeRegex().Match(Appliance.Output).Groups[1].Value;
         Assert.NotEmpty(code);
 
         var home = await browser.GetAsync("/");
@@ -67,7 +56,7 @@ public sealed partial class WebUiTests : IAsyncLifetime
     public async Task A_technician_adds_a_governor_who_reaches_the_dashboard_but_gets_403_on_the_technicians_pages()
     {
         using var technician = Browser();
-        var code = SetupCodeRegex().Match(_appliance.Output).Groups[1].Value;
+        var code = SetupCodeRegex().Match(Appliance.Output).Groups[1].Value;
         await Post(technician, "/setup", ("code", code), ("name", "tech"), ("password", "a-long-enough-password"));
 
         var added = await Post(technician, "/accounts", ("name", "Governor.Smith"), ("role", "governor"), ("password", "governors-read-only"));
@@ -100,26 +89,18 @@ public sealed partial class WebUiTests : IAsyncLifetime
         }
     }
 
-    private HttpClient Browser() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = true })
-    {
-        BaseAddress = new Uri($"http://127.0.0.1:{_appliance.WebPort}"),
-    };
+    private HttpClient Browser() => new WebSession(Appliance).Http;
 
-    // Fetches the page first for its anti-forgery token (and cookie), as a browser would, then posts the form.
     private static async Task<string> Post(HttpClient browser, string path, params (string Name, string Value)[] fields)
     {
         var page = await browser.GetStringAsync(path == "/logout" ? "/" : path);
-        var token = TokenRegex().Match(page).Groups[1].Value;
-        var response = await browser.PostAsync(path, Form([.. fields, ("__af", token)]));
+        var response = await browser.PostAsync(path, Form([.. fields, ("__af", TokenRegex().Match(page).Groups[1].Value)]));
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) =>
-        new(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+    private static FormUrlEncodedContent Form(params (string Name, string Value)[] fields) => WebSession.Form(fields);
 
-    [GeneratedRegex("Web UI setup code: ([A-Z0-9-]+)")]
-    private static partial Regex SetupCodeRegex();
+    private static Regex SetupCodeRegex() => new("Web UI setup code: ([A-Z0-9-]+)");
 
-    [GeneratedRegex("name=\"__af\" value=\"([^\"]+)\"")]
-    private static partial Regex TokenRegex();
+    private static Regex TokenRegex() => WebSession.TokenRegex();
 }

@@ -1,5 +1,9 @@
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Appliance.WebUI.Access;
 
@@ -17,6 +21,30 @@ internal static class Protections
         }
 
         return next();
+    }
+
+    /// <summary>
+    /// With an HTTPS listener, plain HTTP only redirects there (308 keeps a POST a POST), except the health report and
+    /// the panel's state, which scripts and the LA probe read over HTTP on the box itself.
+    /// </summary>
+    public static Task SendToHttps(HttpContext context, Func<Task> next)
+    {
+        var request = context.Request;
+        if (request.IsHttps || request.Path.StartsWithSegments("/api/health") || request.Path.Equals("/api/panel"))
+        {
+            return next();
+        }
+
+        var addresses = context.RequestServices.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var port = addresses.Select(a => BindingAddress.Parse(a)).FirstOrDefault(a => a.Scheme == "https")?.Port;
+        if (port is null)
+        {
+            return next();
+        }
+
+        var host = new HostString(request.Host.Host, port.Value);
+        context.Response.Redirect(UriHelper.BuildAbsolute("https", host, request.PathBase, request.Path, request.QueryString), permanent: true, preserveMethod: true);
+        return Task.CompletedTask;
     }
 
     // OWASP's baseline for a server-rendered app with no third-party content and no inline script.

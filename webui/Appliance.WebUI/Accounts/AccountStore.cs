@@ -7,28 +7,34 @@ namespace Appliance.WebUI.Accounts;
 /// <summary>A web UI account as a page needs it.</summary>
 public sealed record WebAccount(string Name, WebRole Role);
 
-/// <summary>Why a sign-in failed; the page says the same thing for all but <see cref="LockedOut"/>.</summary>
+/// <summary>An account as the technician's Accounts page lists it.</summary>
+public sealed record AccountDetails(string Name, WebRole Role, bool Enabled, bool HasSecondFactor);
+
+/// <summary>How a sign-in went; the page says the same thing for every refusal but <see cref="LockedOut"/>.</summary>
 public enum SignInOutcome
 {
     Accepted,
     Refused,
     LockedOut,
+
+    /// <summary>The password is right and the account has a second factor: ask for the code.</summary>
+    CodeNeeded,
 }
 
 /// <summary>
 /// The web UI's own accounts in <c>DATA_DIR/webui.db</c> (not the Wi-Fi users: staff who run the box). There are no
 /// default credentials: while no account exists, a one-time setup code (printed to the console and journal at start)
 /// creates the first technician. Passwords are PBKDF2-HMAC-SHA256 with a per-account salt; 5 failures within 15 minutes
-/// lock an account for 15 minutes. Thread-safe.
+/// from one address lock that address out of the account for 15 minutes (50 from all addresses lock it everywhere);
+/// an optional TOTP second factor (RFC 6238). Each account has a security stamp that sessions carry: a password,
+/// role, second-factor or enabled change makes a new one, which ends the account's other sessions. Thread-safe.
 /// </summary>
-public sealed class AccountStore : IDisposable
+public sealed partial class AccountStore : IDisposable
 {
     public const string FileName = "webui.db";
     public const int MinPasswordLength = 12;
     public const int MaxPasswordLength = 1024;
     private const int Iterations = 100_000;
-    private const int MaxFailures = 5;
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
 
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
@@ -73,8 +79,19 @@ public sealed class AccountStore : IDisposable
                     locked_until INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);
+                -- Failed sign-ins per (account, address): one address guessing locks that address out of that account,
+                -- not the account's owner everywhere (anyone who knows a name could otherwise keep the DSL locked out).
+                CREATE TABLE IF NOT EXISTS sign_in_failures (
+                    name          TEXT NOT NULL,
+                    address       TEXT NOT NULL,
+                    failures      INTEGER NOT NULL,
+                    first_failure INTEGER NOT NULL,
+                    locked_until  INTEGER NOT NULL,
+                    PRIMARY KEY (name, address)
+                );
                 """;
             command.ExecuteNonQuery();
+            AddColumns(connection);
         }
         catch (SqliteException ex)
         {
@@ -180,104 +197,21 @@ public sealed class AccountStore : IDisposable
     }
 
     /// <summary>Every account, by name (the technician's Accounts page).</summary>
-    public IReadOnlyList<WebAccount> List()
+    public IReadOnlyList<AccountDetails> List()
     {
         lock (_lock)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT name, role FROM accounts ORDER BY name";
+            command.CommandText = "SELECT name, role, enabled, totp_secret IS NOT NULL FROM accounts ORDER BY name";
             using var reader = command.ExecuteReader();
-            var accounts = new List<WebAccount>();
+            var accounts = new List<AccountDetails>();
             while (reader.Read())
             {
-                accounts.Add(new WebAccount(reader.GetString(0), Enum.Parse<WebRole>(reader.GetString(1))));
+                accounts.Add(new AccountDetails(reader.GetString(0), Enum.Parse<WebRole>(reader.GetString(1)), reader.GetInt64(2) != 0, reader.GetInt64(3) != 0));
             }
 
             return accounts;
         }
-    }
-
-    public (SignInOutcome Outcome, WebAccount? Account) SignIn(string name, string password)
-    {
-        name = name.Trim().ToLowerInvariant();
-        if (password.Length > MaxPasswordLength)
-        {
-            return (SignInOutcome.Refused, null);   // not hashed: a 4 MB "password" must not cost 4 MB of PBKDF2
-        }
-
-        // The row is read under the lock, the password hashed outside it (a slow hash must not queue every page view
-        // behind it), and the failure count then updated under the lock again.
-        string role;
-        byte[] salt;
-        byte[] hash;
-        int iterations;
-        lock (_lock)
-        {
-            using var find = _connection.CreateCommand();
-            find.CommandText = "SELECT role, salt, iterations, hash, locked_until FROM accounts WHERE name = $name";
-            find.Parameters.AddWithValue("$name", name);
-            using var reader = find.ExecuteReader();
-            if (!reader.Read())
-            {
-                (role, salt, iterations, hash) = ("", new byte[16], Iterations, []);
-            }
-            else
-            {
-                if (reader.GetInt64(4) > _time.GetUtcNow().ToUnixTimeMilliseconds())
-                {
-                    return (SignInOutcome.LockedOut, null);
-                }
-
-                (role, salt, iterations, hash) = (reader.GetString(0), (byte[])reader[1], reader.GetInt32(2), (byte[])reader[3]);
-            }
-        }
-
-        var matches = CryptographicOperations.FixedTimeEquals(Hash(password, salt, iterations), hash) && hash.Length > 0;   // unknown names hash too
-        if (role.Length == 0)
-        {
-            return (SignInOutcome.Refused, null);
-        }
-
-        lock (_lock)
-        {
-            using var find = _connection.CreateCommand();
-            find.CommandText = "SELECT failures, first_failure FROM accounts WHERE name = $name";
-            find.Parameters.AddWithValue("$name", name);
-            using var reader = find.ExecuteReader();
-            if (!reader.Read())
-            {
-                return (SignInOutcome.Refused, null);   // removed meanwhile
-            }
-
-            var (failures, firstFailure) = (reader.GetInt32(0), reader.GetInt64(1));
-            reader.Close();
-            var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (matches)
-            {
-                if (failures > 0)
-                {
-                    Update(name, 0, 0, 0);
-                }
-
-                return (SignInOutcome.Accepted, new WebAccount(name, Enum.Parse<WebRole>(role)));
-            }
-
-            var inWindow = now - firstFailure <= Window.TotalMilliseconds;
-            var count = inWindow ? failures + 1 : 1;
-            Update(name, count, inWindow ? firstFailure : now, count >= MaxFailures ? now + (long)Window.TotalMilliseconds : 0);
-            return (count >= MaxFailures ? SignInOutcome.LockedOut : SignInOutcome.Refused, null);
-        }
-    }
-
-    private void Update(string name, int failures, long firstFailure, long lockedUntil)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "UPDATE accounts SET failures = $f, first_failure = $ff, locked_until = $l WHERE name = $name";
-        command.Parameters.AddWithValue("$f", failures);
-        command.Parameters.AddWithValue("$ff", firstFailure);
-        command.Parameters.AddWithValue("$l", lockedUntil);
-        command.Parameters.AddWithValue("$name", name);
-        command.ExecuteNonQuery();
     }
 
     private void Insert(string name, WebRole role, string password, SqliteTransaction? transaction)
@@ -285,7 +219,8 @@ public sealed class AccountStore : IDisposable
         var salt = RandomNumberGenerator.GetBytes(16);
         using var command = _connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "INSERT INTO accounts (name, role, salt, iterations, hash) VALUES ($name, $role, $salt, $it, $hash)";
+        command.CommandText = "INSERT INTO accounts (name, role, salt, iterations, hash, stamp) VALUES ($name, $role, $salt, $it, $hash, $stamp)";
+        command.Parameters.AddWithValue("$stamp", NewStamp());
         command.Parameters.AddWithValue("$name", name.Trim().ToLowerInvariant());
         command.Parameters.AddWithValue("$role", role.ToString());
         command.Parameters.AddWithValue("$salt", salt);

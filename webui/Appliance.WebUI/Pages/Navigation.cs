@@ -25,8 +25,23 @@ public static class Navigation
     /// <summary>The query journal's search, live view and timelines: the DSL's tool; the technician's for faults.</summary>
     public static readonly NavEntry Activity = new("/activity", "Activity", [WebRole.Dsl, WebRole.Technician]);
 
+    /// <summary>Everyone's own password and authenticator.</summary>
+    public static readonly NavEntry MyAccount = new("/account", "My account", Everyone);
+
+    /// <summary>The filtering policy: anyone who may propose a change (the two-person rule; approving needs DSL or head).</summary>
+    public static readonly NavEntry Policy = new("/policy", "Policy", [WebRole.Technician, WebRole.Dsl, WebRole.Head]);
+
+    /// <summary>Wi-Fi (RADIUS) accounts of staff, pupils and guests: whoever runs the box.</summary>
+    public static readonly NavEntry Users = new("/users", "Users", [WebRole.Technician]);
+
+    /// <summary>Guests' Wi-Fi vouchers: the staff who sponsor visitors (a teacher sees only their own guests).</summary>
+    public static readonly NavEntry Guests = new("/guests", "Guests", [WebRole.Technician, WebRole.Teacher, WebRole.Dsl, WebRole.Head]);
+
+    /// <summary>How to join the Wi-Fi, the certificate's fingerprints and the profiles: for everyone.</summary>
+    public static readonly NavEntry Wifi = new("/wifi", "Wi-Fi joining", Everyone);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Accounts];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Policy, Users, Guests, Wifi, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }

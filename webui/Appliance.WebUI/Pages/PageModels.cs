@@ -24,11 +24,26 @@ public sealed record DashboardFacts(
 
 public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts);
 
-/// <summary>The technician's list of web UI accounts, with the form that adds one.</summary>
-public sealed record AccountsPage(PageFrame Frame, IReadOnlyList<WebAccount> Accounts, string? Message, bool IsError);
+/// <summary>A line a page shows after an action: what was done, or what is wrong.</summary>
+public sealed record Notice(string Text, bool IsError);
+
+/// <summary>The technician's accounts and API tokens, with a token just made (shown this once).</summary>
+public sealed record AccountsPage(PageFrame Frame, IReadOnlyList<AccountDetails> Accounts, IReadOnlyList<ApiTokenInfo> Tokens, Notice? Notice, string? NewToken);
 
 /// <summary>Where the dashboard's figures come from (the host implements it over its health report).</summary>
 public interface IDashboardSource
 {
     DashboardFacts Read();
 }
+
+/// <summary>The second step of signing in, for an account with an authenticator code.</summary>
+public sealed record LoginCodePage(PageFrame Frame, string? Error, string? ReturnUrl);
+
+/// <summary>
+/// The signed-in person's own account: password change and the authenticator. While one is being set up,
+/// <see cref="NewSecret"/> is its key in base32 with its <c>otpauth://</c> URI and the protected form value carrying it.
+/// </summary>
+public sealed record MyAccountPage(PageFrame Frame, bool HasSecondFactor, Notice? Notice, SecondFactorSetup? NewSecret);
+
+/// <summary>An authenticator key on offer: shown to type in, carried back protected (nothing is stored until a code proves it).</summary>
+public sealed record SecondFactorSetup(string Base32, string Uri, string Protected);
