@@ -40,6 +40,7 @@ public static partial class WebUi
         });
         PolicyEndpoints.AddServices(services);
         services.AddSingleton(sp => new Users.UserImports(sp.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton<Activity.ActivityAudit>();
         // The keys that sign session cookies and form tokens, kept with the box's other keys: a restart (or an in-process
         // restart for new LA settings) must not sign everyone out, and they must not sit in $HOME unencrypted.
         var keys = Path.Combine(dataDir, "keys", "webui");
@@ -148,6 +149,7 @@ public static partial class WebUi
         PolicyEndpoints.Map(app);
         Users.WifiAccountEndpoints.Map(app);
         Incidents.IncidentEndpoints.Map(app);
+        Activity.ActivityEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

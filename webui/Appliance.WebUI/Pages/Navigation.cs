@@ -22,6 +22,9 @@ public static class Navigation
     /// <summary>Web UI accounts and API tokens: whoever runs the box.</summary>
     public static readonly NavEntry Accounts = new("/accounts", "Accounts", [WebRole.Technician]);
 
+    /// <summary>The query journal's search, live view and timelines: the DSL's tool; the technician's for faults.</summary>
+    public static readonly NavEntry Activity = new("/activity", "Activity", [WebRole.Dsl, WebRole.Technician]);
+
     /// <summary>Everyone's own password and authenticator.</summary>
     public static readonly NavEntry MyAccount = new("/account", "My account", Everyone);
 
@@ -41,7 +44,7 @@ public static class Navigation
     public static readonly NavEntry Incidents = new("/incidents", "Incidents", [WebRole.Dsl]);
 
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Incidents, Policy, Users, Guests, Wifi, Accounts, MyAccount];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Incidents, Policy, Users, Guests, Wifi, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
