@@ -105,6 +105,7 @@ public static partial class WebUi
         SignInEndpoints.Map(app);
         DashboardEndpoints.Map(app);
         AccountEndpoints.Map(app);
+        Reports.ReportEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

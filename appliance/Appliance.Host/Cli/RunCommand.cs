@@ -211,6 +211,7 @@ public static partial class RunCommand
         builder.Services.AddHostedService<WatchdogService>();
         builder.Services.AddWebUi(settings.DataDir);
         builder.Services.AddSingleton<Appliance.WebUI.Pages.IDashboardSource, HealthDashboard>();
+        builder.Services.AddSingleton(stores.Checks).AddHostedService<SelfCheckService>();
 
         await using var app = builder.Build();
         app.MapWebUi();

@@ -22,8 +22,11 @@ public static class Navigation
     /// <summary>Web UI accounts and API tokens: whoever runs the box.</summary>
     public static readonly NavEntry Accounts = new("/accounts", "Accounts", [WebRole.Technician]);
 
+    /// <summary>Blocks, changes, incidents by count and checks over a period: read-only, for the head, governors and the DSL.</summary>
+    public static readonly NavEntry Reports = new("/reports", "Reports", [WebRole.Head, WebRole.Governor, WebRole.Dsl]);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Accounts];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Reports, Accounts];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
