@@ -13,6 +13,9 @@ using Appliance.WebUI.Accounts;
 using Appliance.WebUI.Pages;
 using Appliance.WebUI.Reports;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using RazorSlices;
 
 namespace Appliance.Benchmarks;
@@ -24,15 +27,24 @@ namespace Appliance.Benchmarks;
 /// makes, the whole report (all stores), and the report rendered to a string, for the last 30 and 90 days.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 10)]
+[Config(typeof(InProcessConfig))]
 public class ReportBenchmarks
 {
+    /// <summary>In this process: the cases share one journal, and no generated project is built (its 2-minute build timeout is too short on a busy box).</summary>
+    private sealed class InProcessConfig : ManualConfig
+    {
+        public InProcessConfig() =>
+            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(10));
+    }
+
     private const int Events = 1_000_000, Clients = 2_000, Batch = 10_000;
     private static readonly string[] Groups = ["primary", "secondary", "staff", "guest"];
     private static readonly Category[] Blocked =
         [Category.Pornography, Category.Gambling, Category.SelfHarm, Category.Drugs, Category.Malware, Category.SocialMedia, Category.Circumvention, Category.Violence];
 
-    private string _dir = null!;
+    // Built once per process and kept for every case (run --inProcess: the cases share it, and a million inserts take a while).
+    private static string? s_dir;
+    private static DateTimeOffset s_now;
     private QueryJournal _journal = null!;
     private AuditLog _audit = null!;
     private IncidentStore _incidents = null!;
@@ -45,13 +57,26 @@ public class ReportBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dir = Directory.CreateTempSubdirectory("report-bench-").FullName;
-        _journal = QueryJournal.Open(Path.Combine(_dir, "journal.db"));
-        _audit = AuditLog.Open(Path.Combine(_dir, "audit.db"));
-        _incidents = IncidentStore.Open(Path.Combine(_dir, "incidents.db"));
-        _checks = CheckLog.Open(Path.Combine(_dir, "checks.db"));
-        _now = DateTimeOffset.UtcNow;
-        var start = _now.AddDays(-90);
+        var build = s_dir is null;
+        s_dir ??= Directory.CreateTempSubdirectory("report-bench-").FullName;
+        _journal = QueryJournal.Open(Path.Combine(s_dir, "journal.db"));
+        _audit = AuditLog.Open(Path.Combine(s_dir, "audit.db"));
+        _incidents = IncidentStore.Open(Path.Combine(s_dir, "incidents.db"));
+        _checks = CheckLog.Open(Path.Combine(s_dir, "checks.db"));
+        if (build)
+        {
+            s_now = DateTimeOffset.UtcNow;
+            Fill();
+            var dir = s_dir;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
+        }
+
+        _now = s_now;
+    }
+
+    private void Fill()
+    {
+        var start = s_now.AddDays(-90);
         var step = TimeSpan.FromDays(90) / Events;
         var random = new Random(8);
         var batch = new QueryEvent[Batch];
@@ -87,9 +112,10 @@ public class ReportBenchmarks
 
         for (var day = 0; day < 90; day++)
         {
-            for (var check = 0; check < 288; check++)
+            // A few records a day: the table holds one row per day and kind whatever the count, so this is what the report reads.
+            for (var check = 0; check < 3; check++)
             {
-                _checks.Record(start.AddDays(day).AddMinutes(check * 5), CheckLog.FilteringKind, "resolver", passed: check != 100);
+                _checks.Record(start.AddDays(day).AddMinutes(check * 5), check == 0 ? CheckLog.ListKind : CheckLog.FilteringKind, "resolver", passed: check != 2);
             }
         }
     }
@@ -101,7 +127,6 @@ public class ReportBenchmarks
         _audit.Dispose();
         _incidents.Dispose();
         _checks.Dispose();
-        Directory.Delete(_dir, recursive: true);
     }
 
     [Benchmark]
