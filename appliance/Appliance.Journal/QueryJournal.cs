@@ -74,6 +74,7 @@ public sealed partial class QueryJournal : IDisposable
             CREATE INDEX IF NOT EXISTS dns_events_blocked_at ON dns_events (at) WHERE flags & 8 != 0;
             """);
         AddSourceColumn(connection, path);
+        AddBlockRollup(connection);
         return new QueryJournal(connection, options ?? new JournalOptions(), path);
     }
 
@@ -120,10 +121,12 @@ public sealed partial class QueryJournal : IDisposable
         {
             try
             {
+                _batchBlocks.Clear();
                 using var transaction = _connection.BeginTransaction();
                 foreach (ref readonly var e in batch)
                 {
                     var group = groupName(e.Group);
+                    CountBlock(e, group);   // the reports' daily rollup (QueryJournal.Reports.cs), written with the batch
                     var user = userOf?.Invoke(e.Client);
                     var pseudonymous = pseudonyms is not null
                         && (pseudonyms.Applies(group) || (user?.Group is { } userGroup && pseudonyms.Applies(userGroup)));
@@ -154,6 +157,7 @@ public sealed partial class QueryJournal : IDisposable
                     }
                 }
 
+                WriteBlockCounts(transaction);
                 transaction.Commit();
             }
             catch (SqliteException ex)
@@ -213,7 +217,9 @@ public sealed partial class QueryJournal : IDisposable
                 """;
             command.Parameters.AddWithValue("$queries", queries);
             command.Parameters.AddWithValue("$blocks", blocks);
-            return command.ExecuteNonQuery();
+            var deleted = command.ExecuteNonQuery();
+            PruneBlockCounts(blocks);   // the reports' daily rollup (QueryJournal.Reports.cs)
+            return deleted;
         }
     }
 

@@ -59,6 +59,28 @@ public sealed class ReportAggregateTests : IDisposable
     }
 
     [Fact]
+    public void BlockRollup_FilledForAnOlderJournal_AndPrunedWithTheBlocks()
+    {
+        var path = Path.Combine(_dir, "journal.db");
+        using (var journal = QueryJournal.Open(path, new JournalOptions { BlockRetention = TimeSpan.FromDays(365) }))
+        {
+            journal.Append([Event(Noon, "10.20.1.5", "a.example", blocked: true, category: Category.Drugs),
+                Event(Noon.AddDays(-400), "10.20.1.5", "old.example", blocked: true, category: Category.Drugs)], Group);
+            using var drop = journal.Connection.CreateCommand();
+            drop.CommandText = "DROP TABLE block_days";   // as a journal written before the rollup
+            drop.ExecuteNonQuery();
+        }
+
+        using var reopened = QueryJournal.Open(path, new JournalOptions { BlockRetention = TimeSpan.FromDays(365) });
+        Assert.Equal(2, BlockSummary.From(reopened.BlockCells(Noon.AddDays(-500), Noon.AddDays(1))).Total);
+
+        reopened.Append([Event(Noon.AddHours(1), "10.20.1.6", "b.example", blocked: true, category: Category.Drugs)], Group);
+        reopened.Prune(Noon);
+
+        Assert.Equal([new BlockCell(Day, "secondary", Categories.Bit(Category.Drugs), 2)], reopened.BlockCells(Noon.AddDays(-500), Noon.AddDays(1)));
+    }
+
+    [Fact]
     public void CheckLog_CountsPerDay_KeepsTheLastFailure_AndSurvivesReopening()
     {
         var path = Path.Combine(_dir, "checks.db");
