@@ -2,6 +2,7 @@ using Appliance.Journal;
 using Appliance.Journal.Checks;
 using Appliance.Journal.Incidents;
 using Appliance.WebUI.Reports;
+using RazorSlices;
 
 namespace Appliance.WebUI.Tests;
 
@@ -123,6 +124,31 @@ public sealed class ReportTests
                 new CheckTotal(ReportBuilder.ListCheck, "https://lists.example/adult", 24, 0, null, null),
             ],
             ReportBuilder.CheckTotals(days, []));
+    }
+
+    [Fact]
+    public async Task Page_RendersEveryTable_OnePeriodSelected_NoInlineStyles_NoForms_WhenPrinting()
+    {
+        var report = new Report(ReportPeriod.Last(7, Now), BlockSummary.From([new BlockCell(Today, "staff", 1UL << 1, 3)]),
+            [new ChangeRow(Now, "head", "policy.apply", "policy v2", "{\"reason\":\"<b>term</b>\"}")], false, [], []);
+        var frame = new Pages.PageFrame("Reports", new Accounts.WebAccount("gov", Accounts.WebRole.Governor), "__af", "token", "/reports");
+
+        var html = await Slices.Reports.Create(new ReportsPage(frame, report, null, Print: false)).RenderAsync(System.Text.Encodings.Web.HtmlEncoder.Default);
+        var printed = await Slices.Reports.Create(new ReportsPage(frame, report, null, Print: true)).RenderAsync(System.Text.Encodings.Web.HtmlEncoder.Default);
+
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<option[^>]* selected"));
+        Assert.Contains("<option value=\"7\" selected", html, StringComparison.Ordinal);
+        foreach (var id in ReportTables.Ids.Where(id => id != "category-daily"))
+        {
+            Assert.Contains($"id=\"table-{id}\"", html, StringComparison.Ordinal);
+            Assert.Contains($"href=\"/reports/{id}.csv?days=7\"", html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("&lt;b&gt;term&lt;/b&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("style=", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<th>", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/reports?days=7&amp;view=print\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<form method=\"get\"", printed, StringComparison.Ordinal);
     }
 
     [Fact]
