@@ -77,6 +77,7 @@ public sealed partial class QueryJournal : IDisposable
             CREATE INDEX IF NOT EXISTS dns_events_user ON dns_events (user) WHERE user IS NOT NULL;
             """);
         AddSourceColumn(connection, path);
+        AddBlockRollup(connection);
         return new QueryJournal(connection, options ?? new JournalOptions(), path);
     }
 
@@ -123,10 +124,12 @@ public sealed partial class QueryJournal : IDisposable
         {
             try
             {
+                _batchBlocks.Clear();
                 using var transaction = _connection.BeginTransaction();
                 foreach (ref readonly var e in batch)
                 {
                     var group = groupName(e.Group);
+                    CountBlock(e, group);   // the reports' daily rollup (QueryJournal.Reports.cs), written with the batch
                     var user = userOf?.Invoke(e.Client);
                     var pseudonymous = pseudonyms is not null
                         && (pseudonyms.Applies(group) || (user?.Group is { } userGroup && pseudonyms.Applies(userGroup)));
@@ -157,6 +160,7 @@ public sealed partial class QueryJournal : IDisposable
                     }
                 }
 
+                WriteBlockCounts(transaction);
                 transaction.Commit();
             }
             catch (SqliteException ex)
@@ -216,7 +220,9 @@ public sealed partial class QueryJournal : IDisposable
                 """;
             command.Parameters.AddWithValue("$queries", queries);
             command.Parameters.AddWithValue("$blocks", blocks);
-            return command.ExecuteNonQuery();
+            var deleted = command.ExecuteNonQuery();
+            PruneBlockCounts(blocks);   // the reports' daily rollup (QueryJournal.Reports.cs)
+            return deleted;
         }
     }
 

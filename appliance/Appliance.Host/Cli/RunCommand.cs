@@ -228,6 +228,7 @@ public static partial class RunCommand
         builder.Services.AddSingleton<Appliance.WebUI.Pages.IDashboardSource, HealthDashboard>();
         builder.Services.AddSingleton<Appliance.WebUI.Users.IWifiService, WifiAccounts>();
         builder.Services.AddSingleton<Appliance.WebUI.Incidents.IIncidentDesk, IncidentDesk>();
+        builder.Services.AddSingleton(stores.Checks).AddHostedService<SelfCheckService>();
 
         await using var app = builder.Build();
         app.MapWebUi();

@@ -2,6 +2,7 @@ using Appliance.Fleet.Outbox;
 using Appliance.Host.Configuration;
 using Appliance.Journal;
 using Appliance.Journal.Alerts;
+using Appliance.Journal.Checks;
 using Appliance.Journal.Incidents;
 
 namespace Appliance.Host.Hosting;
@@ -12,12 +13,13 @@ namespace Appliance.Host.Hosting;
 /// </summary>
 public sealed class DataStores : IDisposable
 {
-    private DataStores(QueryJournal journal, OutboxStore? outbox, AlertStore alerts, IncidentStore incidents)
+    private DataStores(QueryJournal journal, OutboxStore? outbox, AlertStore alerts, IncidentStore incidents, CheckLog checks)
     {
         Journal = journal;
         Outbox = outbox;
         Alerts = alerts;
         Incidents = incidents;
+        Checks = checks;
     }
 
     public QueryJournal Journal { get; }
@@ -28,6 +30,9 @@ public sealed class DataStores : IDisposable
     public AlertStore Alerts { get; }
 
     public IncidentStore Incidents { get; }
+
+    /// <summary>The record of the box's own checks (self-checks, list refreshes) for the reports.</summary>
+    public CheckLog Checks { get; }
 
     /// <exception cref="ConfigException">A file cannot be opened or is not what it should be.</exception>
     public static DataStores Open(ApplianceSettings settings)
@@ -46,7 +51,8 @@ public sealed class DataStores : IDisposable
             var outbox = settings.Fleet is { } fleet ? Keep(OutboxStore.Open(Path.Combine(settings.DataDir, "outbox.db"), fleet.Outbox)) : null;
             var alerts = Keep(AlertStore.Open(Path.Combine(settings.DataDir, "alerts.db")));
             var incidents = Keep(IncidentStore.Open(Path.Combine(settings.DataDir, "incidents.db")));
-            return new DataStores(journal, outbox, alerts, incidents);
+            var checks = Keep(CheckLog.Open(Path.Combine(settings.DataDir, "checks.db")));
+            return new DataStores(journal, outbox, alerts, incidents, checks);
         }
         catch (Exception ex) when (ex is JournalException or OutboxException)
         {
@@ -57,6 +63,7 @@ public sealed class DataStores : IDisposable
 
     public void Dispose()
     {
+        Checks.Dispose();
         Incidents.Dispose();
         Alerts.Dispose();
         Outbox?.Dispose();

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using Appliance.Core.Policy;
 using Appliance.Host.Configuration;
+using Appliance.Journal;
+using Appliance.Journal.Checks;
 using Appliance.Policy;
 using Appliance.Policy.Lists;
 
@@ -15,7 +17,8 @@ namespace Appliance.Host.Hosting;
 /// keeps its last good copy.
 /// </summary>
 public sealed partial class ListRefreshService(
-    ApplianceSettings settings, ListRefresher refresher, PolicyChangeService changes, TimeProvider time, ILogger<ListRefreshService> logger)
+    ApplianceSettings settings, ListRefresher refresher, PolicyChangeService changes, TimeProvider time, ILogger<ListRefreshService> logger,
+    CheckLog? checks = null)
     : BackgroundService
 {
     /// <summary>How long replaced lists stay mapped: far longer than any query spends in the policy engine.</summary>
@@ -65,6 +68,7 @@ public sealed partial class ListRefreshService(
             {
                 var statuses = await refresher.RefreshAsync(localOnly: false, stoppingToken);
                 Report(logger, statuses);
+                RecordChecks(statuses);
                 if (forced || statuses.Any(s => s.Outcome == ListRefreshOutcome.Updated))
                 {
                     await ReloadAsync(stoppingToken);
@@ -83,6 +87,22 @@ public sealed partial class ListRefreshService(
             {
                 return;
             }
+        }
+    }
+
+    // Each refresh is a check on the record governors see (a refused or unreachable list counts as failed).
+    private void RecordChecks(IReadOnlyList<ListStatus> statuses)
+    {
+        try
+        {
+            foreach (var s in statuses)
+            {
+                checks?.Record(time.GetUtcNow(), CheckLog.ListKind, s.Source, s.Outcome is ListRefreshOutcome.Unchanged or ListRefreshOutcome.Updated, s.Detail);
+            }
+        }
+        catch (JournalException ex)
+        {
+            Log.ReloadFailed(logger, ex.Message);
         }
     }
 

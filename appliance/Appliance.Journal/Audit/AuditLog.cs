@@ -178,6 +178,11 @@ public sealed class AuditLog : IAuditSink, IDisposable
     /// <summary>The newest <paramref name="limit"/> entries, oldest first.</summary>
     public IReadOnlyList<AuditEntry> Tail(int limit) => [.. Entries("ORDER BY seq DESC LIMIT $n", limit).AsEnumerable().Reverse()];
 
+    /// <summary>The newest <paramref name="limit"/> entries written in [from, to), oldest first (the reports' change log).</summary>
+    public IReadOnlyList<AuditEntry> Between(DateTimeOffset from, DateTimeOffset to, int limit) =>
+        [.. Entries($"WHERE at >= $p AND at < {to.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture)} ORDER BY seq DESC LIMIT $n",
+            limit, from.ToUnixTimeMilliseconds()).AsEnumerable().Reverse()];
+
     private List<AuditEntry> Entries(string clauses, int limit, object? parameter = null)
     {
         lock (_lock)

@@ -8,7 +8,7 @@ namespace Appliance.IntegrationTests.Host;
 /// printed one-time setup code creates the first technician —, anti-forgery on forms, sign-in, lockout, sign-out,
 /// security headers. (The browser tests with Chromium come with the pages.)
 /// </summary>
-public sealed class WebUiTests : WebUiTest
+public sealed partial class WebUiTests : WebUiTest
 {
     [Fact]
     public async Task First_run_setup_code_creates_the_technician_once_then_sign_in_out_and_lockout()

@@ -43,8 +43,11 @@ public static class Navigation
     /// <summary>Panic-button incidents and alerts, their triage and evidence: the DSL's alone (KCSIE: the DSL leads on safeguarding).</summary>
     public static readonly NavEntry Incidents = new("/incidents", "Incidents", [WebRole.Dsl]);
 
+    /// <summary>Blocks, changes, incidents by count and checks over a period: read-only, for the head, governors and the DSL.</summary>
+    public static readonly NavEntry Reports = new("/reports", "Reports", [WebRole.Head, WebRole.Governor, WebRole.Dsl]);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Incidents, Policy, Users, Guests, Wifi, Accounts, MyAccount];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Incidents, Reports, Policy, Users, Guests, Wifi, Accounts, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
