@@ -52,7 +52,11 @@ internal static class Wifi
 #pragma warning disable CA1859   // IResult: the request delegate generator cannot see the Razor-generated types
     public static IResult Off(HttpContext context) => WebUi.IsApi(context.Request)
         ? ApiError(OffMessage, StatusCodes.Status503ServiceUnavailable)
-        : Slices.WifiOff.Create(new WifiOffPage(Frames.For(context, "Wi-Fi accounts")));
+        : Slices.WifiOff.Create(new WifiOffPage(Frames.For(context, PageTitle(context))));
+
+    // The page keeps its own name (the menu's) as its heading, and says below that the Wi-Fi accounts are off.
+    private static string PageTitle(HttpContext context) =>
+        Navigation.All.FirstOrDefault(e => e.Path != "/" && context.Request.Path.StartsWithSegments(e.Path))?.Title ?? "Wi-Fi accounts";
 #pragma warning restore CA1859
 
     public static IResult ApiError(string message, int status = StatusCodes.Status400BadRequest) =>
