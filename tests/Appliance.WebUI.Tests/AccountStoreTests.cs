@@ -113,6 +113,17 @@ public sealed class AccountStoreTests : IDisposable
         var code = Totp.Code(secret, Totp.StepAt(_time.GetUtcNow()));
         Assert.Equal(SignInOutcome.Accepted, store.VerifyCode("dsl", code, Pupil).Outcome);
         Assert.Equal(SignInOutcome.Refused, store.VerifyCode("dsl", code, Pupil).Outcome);   // replayed
+        // The right password posted again does not wipe the count of wrong codes: the fifth wrong one (the replay above
+        // was the first) locks.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(SignInOutcome.CodeNeeded, store.SignIn("dsl", "safeguarding-first", Pupil).Outcome);
+            Assert.Equal(SignInOutcome.Refused, store.VerifyCode("dsl", "000000", Pupil).Outcome);
+        }
+
+        Assert.Equal(SignInOutcome.CodeNeeded, store.SignIn("dsl", "safeguarding-first", Pupil).Outcome);
+        Assert.Equal(SignInOutcome.LockedOut, store.VerifyCode("dsl", "000001", Pupil).Outcome);
+        _time.Advance(TimeSpan.FromMinutes(16));
         Assert.Null(store.DisableSecondFactor("dsl"));
         Assert.Equal(SignInOutcome.Accepted, store.SignIn("dsl", "safeguarding-first", Pupil).Outcome);
     }
@@ -137,6 +148,8 @@ public sealed class AccountStoreTests : IDisposable
         using var accounts = AccountStore.Open(_dir, _time);
         using var tokens = ApiTokenStore.Open(_dir, _time);
         Assert.NotNull(tokens.Create("mis sync", WebRole.Technician, 400, "tech").Problem);
+        Assert.Contains("Technician or Governor only", tokens.Create("approve for me", WebRole.Head, 30, "tech").Problem, StringComparison.OrdinalIgnoreCase);
+        Assert.NotNull(tokens.Create("read incidents", WebRole.Dsl, 30, "tech").Problem);
         var (token, problem) = tokens.Create("mis sync", WebRole.Governor, 30, "tech");
         Assert.Null(problem);
         Assert.StartsWith(ApiTokenStore.Prefix, token, StringComparison.Ordinal);
@@ -146,7 +159,7 @@ public sealed class AccountStoreTests : IDisposable
 
         _time.Advance(TimeSpan.FromDays(31));
         Assert.Null(tokens.Authenticate(token));
-        var (second, _) = tokens.Create("la tooling", WebRole.Dsl, 1, "tech");
+        var (second, _) = tokens.Create("la tooling", WebRole.Governor, 1, "tech");
         Assert.True(tokens.Revoke(tokens.List()[0].Id));
         Assert.Null(tokens.Authenticate(second!));
         Assert.Equal(2, tokens.List().Count);

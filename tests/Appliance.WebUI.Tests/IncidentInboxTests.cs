@@ -83,10 +83,20 @@ public sealed class IncidentInboxTests : IDisposable
     }
 
     [Fact]
-    public void Links_go_to_the_activity_of_the_room_or_device_around_the_time()
+    public void Links_go_to_the_activity_around_the_incident_and_the_alerts_device_timeline_and_the_activity_page_reads_them()
     {
-        Assert.Equal($"/activity?room=Room%204&around={Noon.ToUnixTimeMilliseconds()}", IncidentInbox.ActivityLink(Raised(1, Noon)));
-        Assert.Equal($"/activity?device=10.1.4.20&around={Noon.ToUnixTimeMilliseconds()}", IncidentInbox.ActivityLink(Alerted(1, Noon)));
+        var incident = new Uri("http://box" + IncidentInbox.ActivityLink(Raised(1, Noon)));
+        Assert.Equal("/activity", incident.AbsolutePath);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(incident.Query);
+        var request = Activity.ActivityRequest.Parse(new Microsoft.AspNetCore.Http.QueryCollection(query));
+        Assert.Null(request.Problem);
+        Assert.Equal((Noon.AddMinutes(-15), Noon.AddMinutes(15)), (request.Filter!.From, request.Filter.To));
+
+        var alert = new Uri("http://box" + IncidentInbox.ActivityLink(Alerted(1, Noon)));
+        Assert.Equal("/activity/timeline", alert.AbsolutePath);
+        var parsed = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(alert.Query);
+        Assert.Equal(("device", "10.1.4.20"), (parsed["by"].ToString(), parsed["who"].ToString()));
+        Assert.Equal(Noon, DateTimeOffset.Parse(parsed["at"]!, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]

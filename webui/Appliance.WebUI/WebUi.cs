@@ -130,6 +130,7 @@ public static partial class WebUi
 
         app.Use(Protections.SecurityHeaders);
         app.UseAuthentication();
+        app.Use(Protections.RequireJsonForSessionApi);
         app.UseAuthorization();
         app.UseAntiforgery();
         app.Use(Protections.RejectForgedForms);

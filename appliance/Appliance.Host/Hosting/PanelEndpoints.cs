@@ -30,8 +30,15 @@ public static class PanelEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapGet("/api/panel", (PanelService panel, IncidentService incidents, Configuration.ApplianceSettings settings, TimeProvider time) =>
-            Results.Json(Report(panel, incidents, settings, time), PanelJsonContext.Default.PanelReport)).AllowAnonymous();
+        app.MapGet("/api/panel", (PanelService panel, IncidentService incidents, Configuration.ApplianceSettings settings, TimeProvider time, HttpContext context) =>
+        {
+            var report = Report(panel, incidents, settings, time);
+            // Open to the LAN (scripts, the dashboard's live panel): which room and who handled it only for the DSL, or a
+            // script on the box itself; everyone else sees the state.
+            var full = context.User.IsInRole("dsl") || (context.Connection.RemoteIpAddress is { } from && System.Net.IPAddress.IsLoopback(from) && !context.User.Identity!.IsAuthenticated);
+            return Results.Json(full || report.Incident is null ? report : report with { Incident = report.Incident with { Room = "", StateBy = null } },
+                PanelJsonContext.Default.PanelReport);
+        }).AllowAnonymous();
         app.MapPost("/api/panel/press", async (PanelService panel, int? ms, HttpContext context, CancellationToken cancel) =>
         {
             // The simulated panel only, and only from the box itself (scripts, tests): a LAN client (or a page in a pupil's

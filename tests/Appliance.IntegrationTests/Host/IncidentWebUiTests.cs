@@ -61,7 +61,7 @@ public sealed class IncidentWebUiTests : WebUiTest
         var inbox = await dsl.GetStringAsync("/incidents");
         Assert.Contains("<tr id=\"incident-1\" class=\"incident-raised\">", inbox, StringComparison.Ordinal);
         Assert.Contains("raised by panel panel-1", inbox, StringComparison.Ordinal);
-        Assert.Matches("href=\"/activity\\?room=[^\"]+&amp;around=\\d+\"", inbox);
+        Assert.Matches("href=\"/activity\\?from=[^\"]+&amp;to=[^\"]+\"", inbox);
 
         var acknowledged = await PostFrom(dsl, "/incidents/1", "/incidents/1/acknowledge");
         Assert.Contains("Incident #1 acknowledged.", acknowledged, StringComparison.Ordinal);

@@ -89,6 +89,10 @@ public sealed partial class WebUiAccessTests : WebUiTest
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Contains("Bearer", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
 
+        // A change through /api on a session cookie must be JSON: a plain form (from a page elsewhere on the school's site) is refused.
+        var formPost = await tech.Http.PostAsync("/api/policy/proposals/1/approve", WebSession.Form());
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, formPost.StatusCode);
+
         var id = RevokeIdRegex().Match(page).Groups[1].Value;
         Assert.Contains("token is revoked", await tech.PostAsync("/accounts/tokens/revoke", ("id", id)), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await script.GetAsync("/api/anything")).StatusCode);

@@ -47,6 +47,26 @@ internal static class Protections
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A change through <c>/api</c> on a session cookie must say it is JSON (or the CSV import's text/csv): neither can be
+    /// sent by a plain HTML form, so a page elsewhere on the school's own site (SameSite=Strict does not stop same-site
+    /// posts) cannot make a signed-in DSL's browser approve a proposal or acknowledge an incident. Bearer-token calls and
+    /// the anonymous loopback press are not sessions and are not affected.
+    /// </summary>
+    public static Task RequireJsonForSessionApi(HttpContext context, Func<Task> next)
+    {
+        var request = context.Request;
+        if (WebUi.IsApi(request) && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method)
+            && context.User.Identity is { IsAuthenticated: true, AuthenticationType: WebUi.CookieScheme }
+            && request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() is not ("application/json" or "text/csv"))
+        {
+            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+            return context.Response.WriteAsync("A change through /api takes a JSON body (Content-Type: application/json).");
+        }
+
+        return next();
+    }
+
     // OWASP's baseline for a server-rendered app with no third-party content and no inline script.
     public static Task SecurityHeaders(HttpContext context, Func<Task> next)
     {

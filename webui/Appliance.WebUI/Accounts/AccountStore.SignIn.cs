@@ -53,9 +53,16 @@ public sealed partial class AccountStore
                 return new(RecordFailure(name, address));
             }
 
-            ClearFailures(name, address);
             var account = new WebAccount(name, found.Role);
-            return found.HasTotp ? new(SignInOutcome.CodeNeeded, account) : new(SignInOutcome.Accepted, account, found.Stamp);
+            if (found.HasTotp)
+            {
+                // Failures are cleared only by the whole sign-in (VerifyCode): else the password, posted again, would wipe
+                // the count of wrong codes and make the code guessable without end.
+                return new(SignInOutcome.CodeNeeded, account);
+            }
+
+            ClearFailures(name, address);
+            return new(SignInOutcome.Accepted, account, found.Stamp);
         }
     }
 

@@ -19,6 +19,9 @@ public sealed class ApiTokenStore : IDisposable
 {
     public const string Prefix = "sgw_";
     public const int MaxDays = 366;
+
+    /// <summary>The roles a token may have: the technician's own, and the governors' read-only reports.</summary>
+    public static readonly IReadOnlyList<WebRole> Grantable = [WebRole.Technician, WebRole.Governor];
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
@@ -72,6 +75,11 @@ public sealed class ApiTokenStore : IDisposable
         if (name.Length is 0 or > 64 || name.Any(char.IsControl))
         {
             return (null, "A token's name (what it is for) is 1–64 characters.");
+        }
+
+        if (!Grantable.Contains(role))
+        {
+            return (null, $"A token can act as {string.Join(" or ", Grantable.Select(WebRoles.Name))} only: a DSL's or head's powers (incidents, approving policy) belong to those people, not to a script a technician made.");
         }
 
         if (days is < 1 or > MaxDays)

@@ -34,7 +34,7 @@
     const i = report.incident;
     if (line) {
       line.textContent = i
-        ? "Newest incident: #" + i.id + " " + i.state + (i.test ? " (TEST)" : "") + " in " + i.room + " at " + utc(i.raisedAt)
+        ? "Newest incident: #" + i.id + " " + i.state + (i.test ? " (TEST)" : "") + (i.room ? " in " + i.room : "") + " at " + utc(i.raisedAt)
           + (i.stateBy ? "; " + i.state + " by " + i.stateBy : "")
         : "No incident has been raised on this box.";
     }

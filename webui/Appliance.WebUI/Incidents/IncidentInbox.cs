@@ -86,20 +86,23 @@ public static class IncidentInbox
             : new(null, actual, $"The evidence file of incident #{incident.Id} does NOT match the digest recorded when it was sealed (recorded {recorded}, the file now {actual}): it has been changed since, and is not served. Tell the technician; the audit log holds the recorded digest.");
     }
 
-    /// <summary>The Activity timeline of the incident's room around its raise (another page; <c>around</c> in Unix milliseconds).</summary>
+    /// <summary>
+    /// What was looked up on the network around the incident's raise (±15 minutes): a panel names a room, not a device, so
+    /// this is a period search the DSL narrows down from there.
+    /// </summary>
     public static string ActivityLink(Incident incident) =>
-        string.Create(CultureInfo.InvariantCulture, $"/activity?room={Uri.EscapeDataString(incident.Room)}&around={incident.RaisedAt.ToUnixTimeMilliseconds()}");
+        $"/activity?from={Uri.EscapeDataString(Activity.ActivityText.Field(incident.RaisedAt - TimeSpan.FromMinutes(15)))}&to={Uri.EscapeDataString(Activity.ActivityText.Field(incident.RaisedAt + TimeSpan.FromMinutes(15)))}";
 
-    /// <summary>The Activity timeline of the alert's device around its time.</summary>
+    /// <summary>The Activity timeline (±1 hour) of the alert's device around its time.</summary>
     public static string ActivityLink(Alert alert) =>
-        string.Create(CultureInfo.InvariantCulture, $"/activity?device={Uri.EscapeDataString(alert.Client)}&around={alert.At.ToUnixTimeMilliseconds()}");
+        $"/activity/timeline?by=device&who={Uri.EscapeDataString(alert.Client)}&at={Uri.EscapeDataString(alert.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture))}";
 
     /// <summary>Times on these pages are UTC and say so (the panel's and the LA's records are UTC too).</summary>
     public static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
     /// <summary>"#3 raised (TEST) in Room 4 at … UTC; acknowledged by dsl.jones" — the dashboard's line (panel.js writes the same).</summary>
     public static string Describe(Incident i) =>
-        $"#{i.Id} {i.StateName}{(i.Test ? " (TEST)" : "")} in {i.Room} at {Time(i.RaisedAt)}{(i.StateBy is { } by ? $"; {i.StateName} by {by}" : "")}";
+        $"#{i.Id} {i.StateName}{(i.Test ? " (TEST)" : "")}{(i.Room.Length > 0 ? $" in {i.Room}" : "")} at {Time(i.RaisedAt)}{(i.StateBy is { } by ? $"; {i.StateName} by {by}" : "")}";
 
     /// <summary>What each LED is for, in words (never colour alone; docs/panel.md "What the LEDs say").</summary>
     public static string LedMeans(string led) => led switch

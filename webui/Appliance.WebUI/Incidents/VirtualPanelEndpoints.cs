@@ -34,6 +34,12 @@ internal static class VirtualPanelEndpoints
         }
 
         var panel = desk.Panel();
+        if (frame.Account?.Role != Accounts.WebRole.Dsl && panel.Latest is { } newest)
+        {
+            // Which room and who handled it are the DSL's to know (the Incidents page is theirs alone); others see the state.
+            panel = panel with { Latest = newest with { Room = "", StateBy = null } };
+        }
+
         // Only messages made here from known values: the query names an outcome, it is never echoed.
         var pressed = context.Request.Query["pressed"].ToString();
         var (message, isError) = pressed switch

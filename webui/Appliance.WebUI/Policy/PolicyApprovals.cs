@@ -194,7 +194,10 @@ public sealed class PolicyApprovals(PolicyProposals proposals, PolicyChangeServi
         var decided => Refuse(ProposalRefusal.Conflict, $"Proposal #{id} is already {ProposalStates.Describe(decided.State)}.", decided),
     };
 
-    private static bool SamePerson(WebAccount who, PolicyProposal proposal) => string.Equals(who.Name, proposal.Proposer, StringComparison.OrdinalIgnoreCase);
+    // An API token is not a person: it cannot be the second person of the rule (a technician could otherwise make a head's
+    // token and approve their own proposal with it), so it counts as the proposer too.
+    private static bool SamePerson(WebAccount who, PolicyProposal proposal) =>
+        string.Equals(who.Name, proposal.Proposer, StringComparison.OrdinalIgnoreCase) || who.Name.StartsWith("token:", StringComparison.Ordinal);
 
     private static ProposalOutcome Refuse(ProposalRefusal refusal, string message, PolicyProposal? proposal = null) => new(false, message, proposal, [], refusal);
 

@@ -38,10 +38,12 @@ public sealed record StatutoryListView(string Name, string Source, string Status
         })];
     }
 
+    // Where a list comes from, and no more: a URL's scheme and host (its user, password, path and query may carry the
+    // licence key), or a local file's name (not the folder it sits in).
     private static string Redact(string source)
-        => Uri.TryCreate(source, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-            ? $"{uri.Scheme}://{uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}{uri.AbsolutePath}"
-            : source;
+        => Uri.TryCreate(source, UriKind.Absolute, out var uri) && !uri.IsFile
+            ? $"{uri.Scheme}://{uri.Host}{(uri.IsDefaultPort ? "" : ":" + uri.Port)}/…"
+            : Path.GetFileName(source);
 }
 
 /// <summary>The policy page: the current version, the locked lists, the proposals, and the outcome of the last step.</summary>

@@ -38,7 +38,7 @@ public static class ReportBuilder
     /// Audit actions that are changes to how the box filters or who may run it. Incidents and LA commands are audited too,
     /// but not listed here: an incident's audit line names the room, and governors see incidents by count only.
     /// </summary>
-    public static readonly IReadOnlyList<string> ChangeActionPrefixes = ["policy.", "config.", "desired.", "firewall.", "account.", "token.", "settings."];
+    public static readonly IReadOnlyList<string> ChangeActionPrefixes = ["policy.", "config.", "desired.", "firewall.", "account.", "token.", "settings.", "webui.account.", "webui.token."];
 
     public const string FilteringCheck = "Filtering self-check (a query through the resolver; the DoH canary answered)";
     public const string ListCheck = "Block list refresh";
