@@ -69,7 +69,9 @@ public sealed partial class PolicyChangeService
 
     /// <summary>Validates, records and applies a new policy document.</summary>
     /// <exception cref="PolicyStoreException">It validated but could not be saved; the running policy is unchanged.</exception>
-    public PolicyChangeResult Apply(PolicyDocument document, string actor, string reason)
+    public PolicyChangeResult Apply(PolicyDocument document, string actor, string reason) => Apply(document, actor, reason, null);
+
+    private PolicyChangeResult Apply(PolicyDocument document, string actor, string reason, long? basedOn)
     {
         lock (_lock)
         {
@@ -107,7 +109,15 @@ public sealed partial class PolicyChangeService
             }
 
             var summary = PolicyDiff.Describe(_current.Document, document);
-            var version = _store.Append(document, actor, reason, summary);
+            if (_store.Append(document, actor, reason, summary, basedOn) is not { } version)
+            {
+                // Another process (the CLI) stored a version between the check and this write: the store refused it.
+                return new PolicyChangeResult(false, null, [$"the policy is now version {_store.LatestVersion()}, not version {basedOn} this change was made against"])
+                {
+                    Stale = true,
+                };
+            }
+
             if (!Record(_audit, version))
             {
                 Log.NotAudited(_logger, $"policy v{version.Version}");
@@ -120,7 +130,7 @@ public sealed partial class PolicyChangeService
     }
 
     /// <summary>
-    /// As <see cref="Apply"/>, but only while the newest stored version is still <paramref name="basedOn"/>, checked under
+    /// As <see cref="Apply(PolicyDocument, string, string)"/>, but only while the newest stored version is still <paramref name="basedOn"/>, checked under
     /// the same lock as the write: a change made against version N never silently overwrites a newer policy (one the CLI
     /// or another approval stored meanwhile).
     /// </summary>
@@ -131,7 +141,7 @@ public sealed partial class PolicyChangeService
         {
             var latest = _store.LatestVersion();
             return latest == basedOn
-                ? Apply(document, actor, reason)
+                ? Apply(document, actor, reason, basedOn)
                 : new PolicyChangeResult(false, null, [$"the policy is now version {latest}, not version {basedOn} this change was made against"]) { Stale = true };
         }
     }

@@ -135,7 +135,15 @@ public sealed class PolicyStore : IDisposable
 
     /// <summary>Stores <paramref name="document"/> as the next version, with its audit line, in one transaction.</summary>
     /// <exception cref="PolicyStoreException">The write failed (full disk, read-only file…); nothing was stored.</exception>
-    public PolicyVersion Append(PolicyDocument document, string actor, string reason, string summary)
+    public PolicyVersion Append(PolicyDocument document, string actor, string reason, string summary) => Append(document, actor, reason, summary, null)!;
+
+    /// <summary>
+    /// As <see cref="Append(PolicyDocument, string, string, string)"/>, but only while the newest stored version is
+    /// <paramref name="basedOn"/> (when given), checked by the same statement that inserts: another process (the CLI)
+    /// that stored a version meanwhile makes this return null, and nothing is stored.
+    /// </summary>
+    /// <exception cref="PolicyStoreException">The write failed; nothing was stored.</exception>
+    public PolicyVersion? Append(PolicyDocument document, string actor, string reason, string summary, long? basedOn)
     {
         var json = JsonSerializer.Serialize(document, PolicyJsonContext.Default.PolicyDocument);
         var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
@@ -149,16 +157,22 @@ public sealed class PolicyStore : IDisposable
                 command.Transaction = transaction;
                 command.CommandText = """
                     INSERT INTO policy_versions (version, at, actor, reason, summary, sha256, document)
-                    VALUES ((SELECT IFNULL(MAX(version), 0) + 1 FROM policy_versions), $at, $actor, $reason, $summary, $sha, $doc)
+                    SELECT IFNULL(MAX(version), 0) + 1, $at, $actor, $reason, $summary, $sha, $doc FROM policy_versions
+                    HAVING $basedOn IS NULL OR IFNULL(MAX(version), 0) = $basedOn
                     RETURNING version;
                     """;
+                command.Parameters.AddWithValue("$basedOn", basedOn is { } b ? b : DBNull.Value);
                 command.Parameters.AddWithValue("$at", at.ToString("O", CultureInfo.InvariantCulture));
                 command.Parameters.AddWithValue("$actor", actor);
                 command.Parameters.AddWithValue("$reason", reason);
                 command.Parameters.AddWithValue("$summary", summary);
                 command.Parameters.AddWithValue("$sha", sha);
                 command.Parameters.AddWithValue("$doc", json);
-                var version = (long)command.ExecuteScalar()!;
+                if (command.ExecuteScalar() is not long version)
+                {
+                    return null;   // the transaction rolls back on dispose: nothing stored
+                }
+
                 Audit(transaction, at, actor, "applied", version, reason, summary);
                 transaction.Commit();
                 return new PolicyVersion(version, at, actor, reason, summary, sha, document);

@@ -50,6 +50,20 @@ public sealed class PolicyStoreTests : IDisposable
     }
 
     [Fact]
+    public void Append_BasedOnAnOlderVersion_StoresNothing_WhoeverWroteTheNewerOne()
+    {
+        using var web = PolicyStore.Open(DbPath, _time);
+        using var cli = PolicyStore.Open(DbPath, _time);   // another process's connection, as `appliance policy set` has
+        web.Append(Doc(), "alice", "initial", "initial policy");
+        cli.Append(Doc("drugs"), "tech", "cli change", "blocked +drugs");
+
+        Assert.Null(web.Append(Doc("games"), "head", "approved proposal", "blocked +games", basedOn: 1));
+        Assert.Equal(2, web.LatestVersion());
+        Assert.Equal("tech", web.Current()!.Actor);
+        Assert.Equal(3, web.Append(Doc("games"), "head", "approved proposal", "blocked +games", basedOn: 2)!.Version);
+    }
+
+    [Fact]
     public void Audit_RecordsAppliedAndRefused_NewestFirst()
     {
         using var store = PolicyStore.Open(DbPath, _time);
