@@ -152,6 +152,7 @@ public static partial class WebUi
         Incidents.IncidentEndpoints.Map(app);
         Activity.ActivityEndpoints.Map(app);
         Reports.ReportEndpoints.Map(app);
+        Settings.SettingsEndpoints.Map(app);
     }
 
     /// <summary>Only these roles reach the endpoint; anyone else signed in gets 403, anyone not signed in the sign-in page (401 under /api).</summary>

@@ -226,6 +226,7 @@ public static partial class RunCommand
         builder.Services.AddHostedService<WatchdogService>();
         builder.Services.AddWebUi(settings.DataDir, https: settings.WebHttps is not null);
         builder.Services.AddSingleton<Appliance.WebUI.Pages.IDashboardSource, HealthDashboard>();
+        builder.Services.AddSingleton<Appliance.WebUI.Settings.ISettingsSource, SettingsSource>();
         builder.Services.AddSingleton<Appliance.WebUI.Users.IWifiService, WifiAccounts>();
         builder.Services.AddSingleton<Appliance.WebUI.Incidents.IIncidentDesk, IncidentDesk>();
         builder.Services.AddSingleton(stores.Checks).AddHostedService<SelfCheckService>();

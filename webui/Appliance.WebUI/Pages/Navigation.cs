@@ -46,8 +46,12 @@ public static class Navigation
     /// <summary>Blocks, changes, incidents by count and checks over a period: read-only, for the head, governors and the DSL.</summary>
     public static readonly NavEntry Reports = new("/reports", "Reports", [WebRole.Head, WebRole.Governor, WebRole.Dsl]);
 
+    /// <summary>The effective settings with their sources; the upstreams and retention can be changed (DESIGN §2: the technician runs the box).</summary>
+    public static readonly NavEntry Settings = new("/settings", "Settings", [WebRole.Technician]);
+
     /// <summary>The menu, in order.</summary>
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Incidents, Reports, Policy, Users, Guests, Wifi, Accounts, MyAccount];
+
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Incidents, Reports, Policy, Users, Guests, Wifi, Accounts, Settings, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }
