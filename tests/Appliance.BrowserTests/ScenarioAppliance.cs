@@ -6,7 +6,7 @@ namespace Appliance.BrowserTests;
 /// The appliance as a school runs it, for the end-to-end scenarios: a policy file (pupils, the default group, block
 /// pornography; staff on 127.0.0.2), a gambling list the pupils do not block yet (<see cref="GamblingName"/>), an adult
 /// list they do (<see cref="BlockedName"/>), a stand-in statutory list, and RADIUS on (loopback only), so the Users,
-/// Guests and Wi-Fi joining pages show their real content. There is no upstream: only names the lists block get an answer,
+/// Guests and Wi-Fi joining pages show their real content, and the simulated panel (a configured box has none unless it says so). The upstream is a loopback port nobody answers: only names the lists block get an answer,
 /// which is all the scenarios ask of DNS, and no query leaves the machine.
 /// </summary>
 public sealed class ScenarioAppliance : BrowserAppliance
@@ -42,6 +42,7 @@ public sealed class ScenarioAppliance : BrowserAppliance
                 "statutoryLists": [ { "source": "{{_inputs}}/fake-iwf.txt", "list": "iwf" } ],
                 "policyFile": "{{_inputs}}/policy.json"
               },
+              "panel": { "driver": "fake" },
               "radius": {
                 "enabled": true,
                 "listen": "127.0.0.1",
@@ -53,7 +54,8 @@ public sealed class ScenarioAppliance : BrowserAppliance
               }
             }
             """);
-        return await ApplianceProcess.StartAsync(["--config", config]);
+        // A configured box would take the system's resolver as its upstream: a loopback port nobody answers keeps every query here.
+        return await ApplianceProcess.StartAsync(["--config", config, "--upstream", $"127.0.0.1:{Processes.FreePort()}"]);
     }
 
     public override async Task DisposeAsync()
