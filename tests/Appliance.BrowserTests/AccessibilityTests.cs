@@ -18,15 +18,7 @@ public sealed class AccessibilityTests(BrowserAppliance box) : IClassFixture<Bro
     public async Task Every_page_of_a_role_has_no_serious_or_critical_violation(WebRole role)
     {
         var page = await box.PageAsAsync(role);
-        var problems = new List<string?>();
-        foreach (var entry in Navigation.For(role))
-        {
-            var response = await page.GotoAsync(entry.Path);
-            Assert.Equal(200, response?.Status);
-            await BrowserAppliance.ExpectHeadingAsync(page, entry.Title);
-            problems.Add(await PageChecks.AuditAsync(page, WebRoles.Name(role), entry.Title));
-        }
-
+        var problems = await PageChecks.AuditPagesOfAsync(page, role, WebRoles.Name(role));
         PageChecks.AssertNone(problems);
     }
 

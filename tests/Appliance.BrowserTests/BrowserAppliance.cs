@@ -15,7 +15,7 @@ namespace Appliance.BrowserTests;
 /// tests of a class. Sessions are made as a person would make them: the technician through /setup with the printed
 /// code, every other role through the technician's /accounts form and then /login.
 /// </summary>
-public sealed partial class BrowserAppliance : IAsyncLifetime
+public partial class BrowserAppliance : IAsyncLifetime
 {
     public const string TechnicianName = "tech";
 
@@ -38,11 +38,14 @@ public sealed partial class BrowserAppliance : IAsyncLifetime
     {
         // Playwright's retrying assertions wait 5 s by default: too short when seven engineers share two cores.
         SetDefaultExpectTimeout(20_000);
-        Appliance = await ApplianceProcess.StartAsync([]);
+        Appliance = await StartApplianceAsync();
         (_playwright, Browser) = await Chromium.LaunchAsync();
     }
 
-    public async Task DisposeAsync()
+    /// <summary>The appliance under test: the local default, with no configuration file.</summary>
+    protected virtual Task<ApplianceProcess> StartApplianceAsync() => ApplianceProcess.StartAsync([]);
+
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {

@@ -1,6 +1,9 @@
 using System.Text;
+using Appliance.WebUI.Accounts;
+using Appliance.WebUI.Pages;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Appliance.BrowserTests;
 
@@ -49,6 +52,25 @@ public static class PageChecks
         }
 
         return report.ToString();
+    }
+
+    /// <summary>
+    /// Opens every page <paramref name="role"/> reaches (walked from <see cref="Navigation.For"/>), checks it answers 200
+    /// and marks itself current in the menu, and audits it (<see cref="AuditAsync"/>) as <c>&lt;who&gt;-&lt;page title&gt;</c>;
+    /// returns the problems found, one per page at most.
+    /// </summary>
+    public static async Task<List<string?>> AuditPagesOfAsync(IPage page, WebRole role, string who)
+    {
+        var problems = new List<string?>();
+        foreach (var entry in Navigation.For(role))
+        {
+            var response = await page.GotoAsync(entry.Path);
+            Assert.True(response?.Status == 200, $"{who} on {entry.Path}: {response?.Status}, expected 200");
+            await Expect(page.Locator($"nav a[href='{entry.Path}']")).ToHaveAttributeAsync("aria-current", "page");
+            problems.Add(await AuditAsync(page, who, entry.Title));
+        }
+
+        return problems;
     }
 
     /// <summary>Fails with every problem found, not just the first: one run shows all there is to fix.</summary>
