@@ -17,6 +17,7 @@ public sealed partial class WebUiAccessTests : WebUiTest
         using var tech = await WebSession.TechnicianAsync(Appliance);
         using var teacher = await tech.AddAsync(Appliance, "teacher.one", "teacher", "teachers-password");
         Assert.Equal(HttpStatusCode.OK, (await teacher.Http.GetAsync("/account")).StatusCode);
+        Assert.Matches(@"id=""rates"">Now: <strong>[\d.]+ queries/s</strong>", await teacher.Http.GetStringAsync("/"));   // the dashboard's rates
 
         // Default deny: a path no endpoint names is open to no one (signed in: 403; not signed in: the sign-in page).
         Assert.Equal(HttpStatusCode.Forbidden, (await teacher.Http.GetAsync("/no-such-page")).StatusCode);

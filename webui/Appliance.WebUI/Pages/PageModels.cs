@@ -20,7 +20,11 @@ public sealed record DashboardFacts(
     IReadOnlyList<(string Source, string Outcome, DateTimeOffset? LastGood)> Lists,
     string? FleetLink,
     long? FleetBacklog,
-    string? Radius);
+    string? Radius)
+{
+    /// <summary>Queries and blocks a second lately (the host measures them between readings); null where unknown.</summary>
+    public Dashboard.Rates? Rates { get; init; }
+}
 
 public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts, Incidents.PanelLedsModel? Panel = null);
 
