@@ -132,6 +132,7 @@ public sealed partial class SettingsBuilder
             PacketFilter = PacketFilter(config.PacketFilter, cli, listen),
             Radius = Radius(config.Radius),
             WebHttps = WebHttps(config.Web?.Https, config.Radius?.Enabled == true),
+            Lessons = Lessons(config.Lessons),
             AlertRules = alertRules,
             AlertsPerDevicePerHour = alertsPerHour,
             AlertEmail = alertEmail,
