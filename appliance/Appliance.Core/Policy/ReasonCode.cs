@@ -23,6 +23,12 @@ public enum ReasonCode : ushort
     /// </summary>
     DnsAllowedLesson = 102,
 
+    /// <summary>
+    /// Answered by the resolver itself: one of the box's own names (the lesson mirror's), never forwarded and above
+    /// the policy (A/AAAA from the configured addresses, other types NODATA).
+    /// </summary>
+    DnsAnsweredLocal = 103,
+
     /// <summary>Blocked: the name (or a parent) is on a block list of a category the client's group blocks.</summary>
     DnsBlockedCategory = 110,
 
