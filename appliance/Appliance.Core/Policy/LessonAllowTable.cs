@@ -43,7 +43,7 @@ public sealed class LessonAllowTable
     public static LessonAllowTable Build(IEnumerable<LessonWindow> windows)
     {
         ArgumentNullException.ThrowIfNull(windows);
-        var sorted = windows.OrderBy(w => w.Start).ToArray();
+        var sorted = windows.Select(w => w ?? throw new FormatException("a lesson window is null")).OrderBy(w => w.Start).ToArray();
         var chunks = new Chunk[(sorted.Length + SlotsPerChunk - 1) / SlotsPerChunk];
         for (var c = 0; c < chunks.Length; c++)
         {
@@ -115,7 +115,7 @@ public sealed class LessonAllowTable
             var errors = new List<string>();
             for (var slot = 0; slot < windows.Length; slot++)
             {
-                var w = windows[slot] ?? throw new FormatException("a lesson window is null");
+                var w = windows[slot];
                 var bit = 1UL << slot;
                 Validate(w);
                 PolicyCompiler.AddEntries(hosts, w.Hosts ?? [], bit, $"lesson '{w.LessonId}': host", errors);
