@@ -57,7 +57,8 @@ public sealed partial class ContentStore : IDisposable
     /// <paramref name="maxBytes"/> (a Content-Length header can lie; only the bytes count).
     /// </summary>
     /// <exception cref="BodyTooLargeException">The body is longer than <paramref name="maxBytes"/>; the temporary file is gone.</exception>
-    /// <exception cref="IOException">The disk is full or not writable, or the body's stream failed; the temporary file is gone.</exception>
+    /// <exception cref="StorageWriteException">The disk is full or not writable; the temporary file is gone.</exception>
+    /// <exception cref="IOException">Reading <paramref name="body"/> failed (the network); the temporary file is gone.</exception>
     public async Task<PendingBlob> ReceiveAsync(Stream body, long maxBytes, CancellationToken cancel)
     {
         var temp = Path.Combine(_blobsRoot, $".incoming-{Guid.NewGuid():N}");
@@ -68,7 +69,7 @@ public sealed partial class ContentStore : IDisposable
             var head = new byte[HeadBytes];
             var headLength = 0;
             long total = 0;
-            await using (var file = _createTemp(temp))
+            await using (var file = Writing(() => _createTemp(temp)))
             {
                 int read;
                 while ((read = await body.ReadAsync(buffer, cancel)) > 0)
@@ -83,13 +84,13 @@ public sealed partial class ContentStore : IDisposable
                     buffer.AsSpan(0, toHead).CopyTo(head.AsSpan(headLength));
                     headLength += toHead;
                     hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancel);
+                    await WritingAsync(file.WriteAsync(buffer.AsMemory(0, read), cancel));
                 }
 
-                await file.FlushAsync(cancel);
+                await WritingAsync(file.FlushAsync(cancel));
                 if (file is FileStream fileStream)
                 {
-                    fileStream.Flush(flushToDisk: true);
+                    Writing(() => fileStream.Flush(flushToDisk: true));
                 }
             }
 
@@ -111,7 +112,7 @@ public sealed partial class ContentStore : IDisposable
     /// the hash. The quota is checked first: over it, the body is dropped and nothing else changes.
     /// </summary>
     /// <exception cref="StorageQuotaFullException">The body would take the store over its quota.</exception>
-    /// <exception cref="IOException">The rename failed (the temporary file is removed).</exception>
+    /// <exception cref="StorageWriteException">The rename failed (the temporary file is removed).</exception>
     public string Commit(PendingBlob pending)
     {
         lock (_gate)
@@ -137,7 +138,7 @@ public sealed partial class ContentStore : IDisposable
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 // rename(2) within one file system is atomic: readers see no file or the whole body.
-                File.Move(pending.TempPath, path, overwrite: true);
+                Writing(() => File.Move(pending.TempPath, path, overwrite: true));
             }
             catch
             {
@@ -204,6 +205,39 @@ public sealed partial class ContentStore : IDisposable
     }
 
     public void Dispose() => _db.Dispose();
+
+    // Writes are told apart from the body's reads (also IOException, from the network) so the report can say which side failed.
+    private static T Writing<T>(Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageWriteException(ex);
+        }
+    }
+
+    private static void Writing(Action write) => Writing(() =>
+    {
+        write();
+        return 0;
+    });
+
+    private static async Task WritingAsync(ValueTask write)
+    {
+        try
+        {
+            await write;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageWriteException(ex);
+        }
+    }
+
+    private static Task WritingAsync(Task write) => WritingAsync(new ValueTask(write));
 
     private static FileStream CreateTempFile(string path) => new(path, new FileStreamOptions
     {

@@ -14,3 +14,7 @@ public sealed class BodyTooLargeException(long limitBytes) : Exception($"too lar
 {
     public long LimitBytes { get; } = limitBytes;
 }
+
+/// <summary>The box could not write a copy (a full disk, a read-only file system); nothing stored was touched.</summary>
+public sealed class StorageWriteException(Exception inner)
+    : IOException($"the box could not write its copy ({inner.Message})", inner);
