@@ -84,10 +84,10 @@ public sealed partial class ContentStore : IDisposable
                     buffer.AsSpan(0, toHead).CopyTo(head.AsSpan(headLength));
                     headLength += toHead;
                     hash.AppendData(buffer, 0, read);
-                    await WritingAsync(file.WriteAsync(buffer.AsMemory(0, read), cancel));
+                    await WritingAsync(() => file.WriteAsync(buffer.AsMemory(0, read), cancel));
                 }
 
-                await WritingAsync(file.FlushAsync(cancel));
+                await WritingAsync(() => new ValueTask(file.FlushAsync(cancel)));
                 if (file is FileStream fileStream)
                 {
                     Writing(() => fileStream.Flush(flushToDisk: true));
@@ -225,19 +225,18 @@ public sealed partial class ContentStore : IDisposable
         return 0;
     });
 
-    private static async Task WritingAsync(ValueTask write)
+    // A lambda, so an exception thrown before the first await (a stream that fails at once) is caught too.
+    private static async Task WritingAsync(Func<ValueTask> write)
     {
         try
         {
-            await write;
+            await write();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new StorageWriteException(ex);
         }
     }
-
-    private static Task WritingAsync(Task write) => WritingAsync(new ValueTask(write));
 
     private static FileStream CreateTempFile(string path) => new(path, new FileStreamOptions
     {
