@@ -1,5 +1,4 @@
 using Appliance.Lessons.Content;
-using AngleSharp.Html.Parser;
 
 namespace Appliance.Lessons.Fetch;
 
@@ -173,7 +172,16 @@ public sealed partial class LessonFetcher
         {
             if (isPage)
             {
-                using var document = await new HtmlParser().ParseDocumentAsync(read.Content, cancel);
+                using var document = await PageParser.ParseAsync(read.Content, cancel);
+                if (document is null)
+                {
+                    run.Items[^1] = run.Items[^1] with
+                    {
+                        Problem = $"stored, but too complex to read for its images and styles (more than {PageParser.MaxElements} elements)",
+                    };
+                    return;
+                }
+
                 found = HtmlAssetCollector.Collect(document, finalUrl);
             }
             else

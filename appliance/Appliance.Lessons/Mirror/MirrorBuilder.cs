@@ -1,6 +1,5 @@
 using System.Text;
 using AngleSharp;
-using AngleSharp.Html.Parser;
 using Appliance.Lessons.Content;
 using Appliance.Lessons.Fetch;
 
@@ -43,7 +42,13 @@ public sealed class MirrorBuilder(ContentStore store)
                 var finalUrl = new Uri(row.FinalUrl);
                 if (isHtml)
                 {
-                    using var document = await new HtmlParser().ParseDocumentAsync(read.Content, cancel);
+                    // A page too complex to parse is served as it came (its relative links still work).
+                    using var document = await PageParser.ParseAsync(read.Content, cancel);
+                    if (document is null)
+                    {
+                        continue;
+                    }
+
                     rewriter.RewriteHtml(document, finalUrl);
                     rewritten = Encoding.UTF8.GetBytes(document.ToHtml());
                     // The serialised page is UTF-8 whatever it was; the header says so and wins over any meta charset (WHATWG HTML §13.2.3.1).
