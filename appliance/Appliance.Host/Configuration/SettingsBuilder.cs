@@ -143,6 +143,11 @@ public sealed partial class SettingsBuilder
             throw new ConfigException(string.Join(Environment.NewLine, _errors));
         }
 
+        if (filtering.Lessons is { Enabled: true, MirrorHostName: { } mirror, MirrorAddress: { } address })
+        {
+            options = options with { LocalNames = new Dictionary<string, IReadOnlyList<IPAddress>> { [mirror] = [address] } };   // the resolver answers the mirror's name
+        }
+
         return filtering with { DataDir = dataDir, Dns = options, WebListen = web };
     }
 
