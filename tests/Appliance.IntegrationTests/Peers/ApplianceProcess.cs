@@ -31,13 +31,24 @@ public sealed partial class ApplianceProcess : IDisposable
     public string Output => _process.Output;
 
     /// <summary>Starts `appliance run` with the given extra arguments and waits until DNS is served.</summary>
-    public static async Task<ApplianceProcess> StartAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, string? dataDir = null)
+    /// <param name="args">Extra arguments after the loopback ports and the data directory.</param>
+    /// <param name="env">Extra environment variables.</param>
+    /// <param name="dataDir">The data directory (default: a new temporary one, removed by Dispose).</param>
+    /// <param name="hostsFile">
+    /// A hosts file the process sees as /etc/hosts, in a mount namespace of its own (<c>unshare --mount</c>, then a bind
+    /// mount): the names a test gives its loopback web servers resolve for the appliance alone, and the machine's
+    /// /etc/hosts is not touched. The process keeps its pid (unshare and sh exec into it).
+    /// </param>
+    public static async Task<ApplianceProcess> StartAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, string? dataDir = null,
+        string? hostsFile = null)
     {
         dataDir ??= Directory.CreateTempSubdirectory("appliance-").FullName;
         var webPort = Processes.FreePort();
         var all = new List<string> { "run", "--dns-listen", "127.0.0.1:0", "--web-listen", $"127.0.0.1:{webPort}", "--data-dir", dataDir };
         all.AddRange(args);
-        var process = new ChildProcess(Executable, all, env);
+        var process = hostsFile is null
+            ? new ChildProcess(Executable, all, env)
+            : new ChildProcess("unshare", ["--mount", "--propagation", "private", "sh", "-c", "mount --bind \"$0\" /etc/hosts && exec \"$@\"", hostsFile, Executable, .. all], env);
         var appliance = new ApplianceProcess(process, dataDir, webPort);
         var ready = await process.WaitForOutputAsync(o => ListeningRegex().IsMatch(o) && o.Contains(" ready; web UI", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         if (!ready)
