@@ -136,6 +136,8 @@ public sealed class LessonPagesTests : IAsyncLifetime
         var plan = await CreateAsync(teacher, "Volcanoes", LessonWebHost.AllowedSite, LessonWebHost.BlockedSite);
         var pending = plan.Sites[1];
         using var dsl = await _host.SignInAsync("dsl");
+        Assert.Contains("<a href=\"/lessons#waiting\">1 lesson site waits for approval</a>", await dsl.Http.GetStringAsync("/"), StringComparison.Ordinal);
+        Assert.DoesNotContain("lessons-waiting", await teacher.Http.GetStringAsync("/"), StringComparison.Ordinal);
 
         var list = await dsl.Http.GetStringAsync("/lessons");
         Assert.Contains("Sites waiting for approval", list, StringComparison.Ordinal);
@@ -147,6 +149,7 @@ public sealed class LessonPagesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains($"{LessonWebHost.BlockedSite} approved", html, StringComparison.Ordinal);
         Assert.Contains("None: no site of an upcoming lesson waits for a decision.", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("lessons-waiting", await dsl.Http.GetStringAsync("/"), StringComparison.Ordinal);
 
         var entry = _host.Audit.Last("lesson.site.approve");
         Assert.NotNull(entry);
