@@ -259,4 +259,29 @@ public sealed class LessonPagesTests : IAsyncLifetime
         _host.Desk.Busy = true;
         Assert.Equal(HttpStatusCode.Conflict, (await teacher.PostFormAsync($"/lessons/{plan.Id}", $"/lessons/{plan.Id}/fetch")).StatusCode);
     }
+
+    [Fact]
+    public async Task Upcoming_lessons_come_soonest_first_and_those_that_are_over_are_folded_away_their_waiting_sites_forgotten()
+    {
+        using var dsl = await _host.SignInAsync("dsl");
+        using var teacher = await _host.SignInAsync("ms.teach");
+        var later = await CreateAsync(teacher, "Later", LessonWebHost.BlockedSite);
+        Assert.Equal(HttpStatusCode.OK, (await teacher.PostFormAsync("/lessons/new", "/lessons/new",
+            [.. Lesson("Sooner", LessonWebHost.BlockedSite).Where(f => f.Item1 != "date"), ("date", "2026-11-26")])).StatusCode);
+        var upcoming = await teacher.Http.GetStringAsync("/lessons");
+        Assert.True(upcoming.IndexOf(">Sooner<", StringComparison.Ordinal) < upcoming.IndexOf(">Later<", StringComparison.Ordinal), upcoming);
+        Assert.DoesNotContain("id=\"past\"", upcoming, StringComparison.Ordinal);
+        Assert.Contains("2 lesson sites wait for approval", await dsl.Http.GetStringAsync("/"), StringComparison.Ordinal);
+
+        _host.Time.Advance(TimeSpan.FromDays(1.5));   // Thursday 26 November, 22:00: "Sooner" is over (and the sessions have expired)
+        using var teacherAgain = await _host.SignInAsync("ms.teach");
+        using var dslAgain = await _host.SignInAsync("dsl");
+        var list = await teacherAgain.Http.GetStringAsync("/lessons");
+        var past = list[list.IndexOf("<details id=\"past\">", StringComparison.Ordinal)..];
+        Assert.Contains("Lessons that are over (1)", past, StringComparison.Ordinal);
+        Assert.Contains(">Sooner<", past, StringComparison.Ordinal);
+        Assert.DoesNotContain(">Later<", past, StringComparison.Ordinal);
+        Assert.Contains("1 lesson site waits for approval", await dslAgain.Http.GetStringAsync("/"), StringComparison.Ordinal);
+        Assert.Contains($"id=\"pending-{later.Sites[0].Id}\"", await dslAgain.Http.GetStringAsync("/lessons"), StringComparison.Ordinal);
+    }
 }
