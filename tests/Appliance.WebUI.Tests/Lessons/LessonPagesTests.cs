@@ -51,7 +51,8 @@ public sealed class LessonPagesTests : IAsyncLifetime
         Assert.Contains("on a locked statutory list: it can never be opened, by anyone", html, StringComparison.Ordinal);
         Assert.Contains("HTTPS sites cannot be cached transparently without intercepting encrypted traffic, which this box does not do", html, StringComparison.Ordinal);
         Assert.Contains($"href=\"http://lessons.school.test/{plan.Id}/\"", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("Approve arcade", html, StringComparison.Ordinal);   // a teacher decides nothing
+        Assert.DoesNotContain("/decision\"", html, StringComparison.Ordinal);   // a teacher decides nothing
+        Assert.Contains("it is opened for the class\n     and fetched only once one of them approves it", html, StringComparison.Ordinal);
 
         var list = await teacher.Http.GetStringAsync("/lessons");
         Assert.Contains("1 usable, 1 waiting for approval, 1 refused or rejected", list, StringComparison.Ordinal);
@@ -142,7 +143,8 @@ public sealed class LessonPagesTests : IAsyncLifetime
         var list = await dsl.Http.GetStringAsync("/lessons");
         Assert.Contains("Sites waiting for approval", list, StringComparison.Ordinal);
         Assert.Contains($"action=\"/lessons/{plan.Id}/sites/{pending.Id}/decision\"", list, StringComparison.Ordinal);
-        Assert.Contains("Approve www.arcade.example", list, StringComparison.Ordinal);
+        Assert.Contains("Record the decision on www.arcade.example", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("checked", list, StringComparison.Ordinal);   // neither approve nor reject is chosen in advance
 
         var (status, html) = await Read(dsl.PostFormAsync("/lessons", $"/lessons/{plan.Id}/sites/{pending.Id}/decision",
             ("from", "list"), ("reason", "Lava simulation used in the lesson"), ("decision", "approve")));
@@ -172,6 +174,11 @@ public sealed class LessonPagesTests : IAsyncLifetime
         var (status, html) = await Read(dsl.PostFormAsync($"/lessons/{plan.Id}", $"/lessons/{plan.Id}/sites/{site.Id}/decision", ("reason", "  "), ("decision", "approve")));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("Say why the site is approved or rejected", html, StringComparison.Ordinal);
+        Assert.Equal(SiteStatus.Pending, _host.Planner.Store.Get(plan.Id)!.Sites[0].Status);
+
+        (status, html) = await Read(dsl.PostFormAsync($"/lessons/{plan.Id}", $"/lessons/{plan.Id}/sites/{site.Id}/decision", ("reason", "Not suitable")));
+        Assert.Equal(HttpStatusCode.BadRequest, status);   // no choice made: neither approved nor rejected
+        Assert.Contains("Decision: choose approve or reject.", html, StringComparison.Ordinal);
         Assert.Equal(SiteStatus.Pending, _host.Planner.Store.Get(plan.Id)!.Sites[0].Status);
 
         (status, html) = await Read(dsl.PostFormAsync($"/lessons/{plan.Id}", $"/lessons/{plan.Id}/sites/{site.Id}/decision", ("reason", "Not suitable"), ("decision", "reject")));

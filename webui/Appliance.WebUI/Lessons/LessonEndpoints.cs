@@ -60,6 +60,11 @@ internal static class LessonEndpoints
         var status = StatusCodes.Status200OK;
         try
         {
+            if (!approve && form["decision"] != "reject")
+            {
+                throw new LessonException("decision: choose approve or reject");
+            }
+
             var site = planner.Decide(LessonAccess.Actor(context), id, siteId, approve, form["reason"].ToString());
             notice = new Notice($"{site.Url} {(approve ? "approved: it is open to the class in the lesson's time and will be fetched" : "rejected")}.", false);
         }

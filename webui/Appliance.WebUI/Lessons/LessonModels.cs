@@ -127,7 +127,7 @@ public static class LessonText
         if (field.StartsWith("sites[", StringComparison.Ordinal))
         {
             var close = field.IndexOf(']', StringComparison.Ordinal);
-            var row = int.Parse(field.AsSpan(6, close - 6), CultureInfo.InvariantCulture) + 1;
+            var row = int.TryParse(field.AsSpan(6, close - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var index) ? index + 1 : 0;
             return field.EndsWith(".note", StringComparison.Ordinal) ? $"Site {row}: note" : $"Site {row}: address";
         }
 
@@ -152,3 +152,6 @@ public sealed record LessonRowsModel(string Id, string Caption, IReadOnlyList<Le
 
 /// <summary>One labelled input of the lesson form, with its hint and its problem (if any) tied to it for screen readers.</summary>
 public sealed record LessonFieldModel(LessonFormPage Form, string Field, string Label, string? Hint, string Value, string Type = "text");
+
+/// <summary>The approve-or-reject form of a waiting site, on the list (<see cref="FromList"/>: the answer is the list again) or the lesson's page.</summary>
+public sealed record LessonDecisionModel(PageFrame Frame, LessonPlan Plan, LessonSite Site, bool FromList);
