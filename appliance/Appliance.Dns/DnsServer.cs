@@ -1,6 +1,7 @@
 using System.Net;
 using Appliance.Core.Events;
 using Appliance.Core.Identity;
+using Appliance.Core.Net;
 using Appliance.Core.Policy;
 using Appliance.Dns.Cache;
 using Appliance.Dns.RateLimit;
@@ -23,7 +24,7 @@ namespace Appliance.Dns;
 ///  every query ─► EventRing&lt;QueryEvent&gt; ─► (drained by the host; made durable by the journal)
 /// </code>
 /// </summary>
-public sealed class DnsServer : IDisposable
+public sealed class DnsServer : INameWarmer, IDisposable
 {
     private readonly DnsServerOptions _options;
     private readonly ILoggerFactory _loggers;
@@ -43,6 +44,7 @@ public sealed class DnsServer : IDisposable
         Forwarder = new Forwarder(options, Cache, Counters, events, time, loggers.CreateLogger<Forwarder>()) { Policy = Policy };
         Processor = new QueryProcessor(Cache, Forwarder, Policy, new ClientRateLimiter(options.RateLimit, time), events, Counters, time, options,
             loggers.CreateLogger<QueryProcessor>());
+        Warmer = new NameWarmer(Cache, Forwarder, time);
     }
 
     public DnsCounters Counters { get; } = new();
@@ -56,6 +58,9 @@ public sealed class DnsServer : IDisposable
     public QueryProcessor Processor { get; }
 
     public EventRing<QueryEvent> Events { get; }
+
+    /// <summary>Keeps names (a lesson's hosts) warm in <see cref="Cache"/>: see <see cref="KeepWarm"/>.</summary>
+    public NameWarmer Warmer { get; }
 
     /// <summary>The endpoints actually bound (a configured port 0 becomes the port the system chose).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints { get; private set; } = [];
@@ -119,6 +124,9 @@ public sealed class DnsServer : IDisposable
             }
         }
     }
+
+    /// <inheritdoc/>
+    public int KeepWarm(IReadOnlyCollection<string> hostNames) => Warmer.KeepWarm(hostNames);
 
     /// <summary>Stops every listener and upstream channel. Safe to call more than once (host stop, then DI).</summary>
     public void Dispose()

@@ -109,6 +109,14 @@ public sealed record DnsServerOptions
     /// </summary>
     public byte[]? StatutoryLogKey { get; init; }
 
+    /// <summary>
+    /// The box's own names (the lesson mirror's, issue 9) → their addresses, IPv4 and/or IPv6. The resolver answers
+    /// them itself — A/AAAA with TTL 60 and AA set, other types NODATA — before the policy and never forwarded,
+    /// journalled with reason 103 <see cref="Core.Policy.ReasonCode.DnsAnsweredLocal"/>. Only the exact name (any
+    /// case); its subdomains are ordinary names.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<IPAddress>> LocalNames { get; init; } = new Dictionary<string, IReadOnlyList<IPAddress>>();
+
     /// <summary>Capacity of the query event ring the journal drains.</summary>
     public int EventRingCapacity { get; init; } = 16_384;
 }

@@ -77,21 +77,11 @@ public sealed class SubnetMap
     /// <summary>The value of the most specific block holding <paramref name="client"/>, or -1.</summary>
     public int Match(in ClientAddress client)
     {
-        var bytes = client.Bytes;
-        var family = client.Family;
-        if (family == AddressFamily.InterNetworkV6 && IsV4Mapped(bytes))
-        {
-            bytes = bytes[12..];
-            family = AddressFamily.InterNetwork;
-        }
-
-        if (bytes.IsEmpty)
+        if (!TryPack(client, out var family, out var high, out var low))
         {
             return -1;
         }
 
-        var high = Pack(bytes, 0);
-        var low = bytes.Length > 8 ? Pack(bytes, 8) : 0;
         foreach (ref readonly var e in _entries.AsSpan())
         {
             if (e.Family == family && e.Contains(high, low))
@@ -101,6 +91,45 @@ public sealed class SubnetMap
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// One bit, <c>1 &lt;&lt; value</c>, for every block holding <paramref name="client"/> (not just the most specific):
+    /// for maps whose values are slots 0–63, such as the rooms of the lesson windows, where blocks may overlap and
+    /// each one counts. Values outside 0–63 are ignored. Allocation-free.
+    /// </summary>
+    public ulong MatchAll(in ClientAddress client)
+    {
+        if (!TryPack(client, out var family, out var high, out var low))
+        {
+            return 0;
+        }
+
+        ulong bits = 0;
+        foreach (ref readonly var e in _entries.AsSpan())
+        {
+            if (e.Family == family && (uint)e.Value < 64 && e.Contains(high, low))
+            {
+                bits |= 1UL << e.Value;
+            }
+        }
+
+        return bits;
+    }
+
+    private static bool TryPack(in ClientAddress client, out AddressFamily family, out ulong high, out ulong low)
+    {
+        var bytes = client.Bytes;
+        family = client.Family;
+        if (family == AddressFamily.InterNetworkV6 && IsV4Mapped(bytes))
+        {
+            bytes = bytes[12..];
+            family = AddressFamily.InterNetwork;
+        }
+
+        high = bytes.IsEmpty ? 0 : Pack(bytes, 0);
+        low = bytes.Length > 8 ? Pack(bytes, 8) : 0;
+        return !bytes.IsEmpty;
     }
 
     private static bool IsV4Mapped(ReadOnlySpan<byte> b)

@@ -286,8 +286,8 @@ public static class PolicyCompiler
         return 0;
     }
 
-    // "example.org" → the name and its subdomains; "=example.org" → that name only.
-    private static void AddEntries(DomainSetBuilder builder, IReadOnlyList<string> entries, ulong bit, string at, List<string> errors)
+    // "example.org" → the name and its subdomains; "=example.org" → that name only. Lesson windows use it too.
+    internal static void AddEntries(DomainSetBuilder builder, IReadOnlyList<string> entries, ulong bit, string at, List<string> errors)
     {
         Span<char> name = stackalloc char[256];
         for (var i = 0; i < entries.Count; i++)

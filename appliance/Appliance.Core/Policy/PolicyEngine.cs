@@ -12,16 +12,33 @@ public sealed class PolicyEngine
     private static readonly Lists.DomainSet BuiltIn = Lists.DohResolvers.Build();
 
     private PolicySnapshot _snapshot;
+    private LessonAllowTable _lessons = LessonAllowTable.Empty;
 
     public PolicyEngine(PolicySnapshot? initial = null) => _snapshot = initial ?? PolicySnapshot.AllowAll;
 
     public PolicySnapshot Snapshot => Volatile.Read(ref _snapshot);
 
+    /// <summary>The lesson windows in force (issue 9); <see cref="LessonAllowTable.Empty"/> until the scheduler swaps some in.</summary>
+    public LessonAllowTable Lessons => Volatile.Read(ref _lessons);
+
     /// <summary>Replaces the policy with one reference write; requests in flight finish on the old one.</summary>
     public void Swap(PolicySnapshot next) => Volatile.Write(ref _snapshot, next);
 
-    /// <summary>Decides one request against the current snapshot.</summary>
-    public Verdict Decide(in RequestFacts facts) => Decide(Volatile.Read(ref _snapshot), facts);
+    /// <summary>
+    /// Replaces the lesson windows with one reference write, independently of the policy: a lesson starting, ending
+    /// or being edited changes no policy version.
+    /// </summary>
+    public void SwapLessons(LessonAllowTable next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        Volatile.Write(ref _lessons, next);
+    }
+
+    /// <summary>Decides one request against the current snapshot and lesson windows.</summary>
+    public Verdict Decide(in RequestFacts facts) => Decide(Volatile.Read(ref _snapshot), Volatile.Read(ref _lessons), facts);
+
+    /// <summary>Decides one request against a snapshot, with no lesson windows.</summary>
+    public static Verdict Decide(PolicySnapshot snapshot, in RequestFacts facts) => Decide(snapshot, LessonAllowTable.Empty, facts);
 
     /// <summary>
     /// The precedence of DESIGN §5, in one place, most binding first:
@@ -29,7 +46,7 @@ public sealed class PolicyEngine
     /// <item>locked statutory lists: blocked for everyone, nothing overrides them;</item>
     /// <item>circumvention canaries (answered so that DoH and Private Relay stay off);</item>
     /// <item>security categories (malware, phishing): blocked for everyone, above allow entries;</item>
-    /// <item>the group's allow entries (approved unblocks; lesson windows later);</item>
+    /// <item>the group's allow entries (approved unblocks), then the open lesson windows for the client's group or room;</item>
     /// <item>the group's deny entries, then its blocked categories at this moment (schedules applied), less the
     /// lists' own <c>@@</c> exceptions;</item>
     /// <item>safe search and YouTube restrictions by group, which an allow entry does not switch off;</item>
@@ -38,7 +55,7 @@ public sealed class PolicyEngine
     /// </list>
     /// </summary>
     [System.Runtime.CompilerServices.SkipLocalsInit]   // the suffix buffer is read only where it was written
-    public static Verdict Decide(PolicySnapshot snapshot, in RequestFacts facts)
+    public static Verdict Decide(PolicySnapshot snapshot, LessonAllowTable lessons, in RequestFacts facts)
     {
         var name = facts.WireName;
         var groupIndex = GroupOf(snapshot, facts);
@@ -74,6 +91,10 @@ public sealed class PolicyEngine
         if ((snapshot.Allow.Match(suffixes) & policy.Bit) != 0)
         {
             reason = ReasonCode.DnsAllowedCustom;
+        }
+        else if (lessons.Count > 0 && lessons.Allows(suffixes, policy.Name, facts.Client, facts.Now))
+        {
+            reason = ReasonCode.DnsAllowedLesson;
         }
         else if ((snapshot.Deny.Match(suffixes) & policy.Bit) != 0)
         {

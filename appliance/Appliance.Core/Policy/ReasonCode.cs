@@ -17,6 +17,18 @@ public enum ReasonCode : ushort
     /// <summary>Allowed by the group's custom allow entry (or an approved unblock), over its blocked categories.</summary>
     DnsAllowedCustom = 101,
 
+    /// <summary>
+    /// Allowed by an open lesson window for the client's group or room (issue 9), at the level of an allow entry: over
+    /// the group's deny entries, blocked categories and schedules, never over statutory lists or security categories.
+    /// </summary>
+    DnsAllowedLesson = 102,
+
+    /// <summary>
+    /// Answered by the resolver itself: one of the box's own names (the lesson mirror's), never forwarded and above
+    /// the policy (A/AAAA from the configured addresses, other types NODATA).
+    /// </summary>
+    DnsAnsweredLocal = 103,
+
     /// <summary>Blocked: the name (or a parent) is on a block list of a category the client's group blocks.</summary>
     DnsBlockedCategory = 110,
 

@@ -26,6 +26,7 @@ public sealed partial class QueryProcessor
     private readonly TimeProvider _time;
     private readonly CacheOptions _cacheOptions;
     private readonly RateLimitAction _rateAction;
+    private readonly LocalNameTable _localNames;
     private readonly ILogger _logger;
 
     public QueryProcessor(DnsCache cache, Forwarder forwarder, AnswerPolicy policy, ClientRateLimiter limiter, EventRing<QueryEvent> events,
@@ -40,6 +41,7 @@ public sealed partial class QueryProcessor
         _time = time;
         _cacheOptions = options.Cache;
         _rateAction = options.RateLimit.Action;
+        _localNames = LocalNameTable.Build(options.LocalNames);
         _logger = logger;
     }
 
@@ -114,6 +116,14 @@ public sealed partial class QueryProcessor
         var streamFlag = sink.IsStream ? QueryEventFlags.Tcp : QueryEventFlags.None;
         var limit = sink.IsStream ? DnsLimits.MaxMessageLength : query.UdpLimit;
         var clientQuery = new ClientQuery(query.Id, query.Flags, question, query.HasEdns, query.DnssecOk);
+
+        // The box's own names (the lesson mirror) are answered here, above the policy: nothing to judge or forward.
+        if (_localNames.Count > 0 && _localNames.Find(lowerName) is { } local)
+        {
+            Emit(client, query, lowerName, ReasonCode.DnsAnsweredLocal, DnsRcode.NoError, streamFlag);
+            return LocalAnswer.Write(response, clientQuery, query.Type, query.Class, local, limit);
+        }
+
         var verdict = _policy.Decide(lowerName, query.Type, client, source);
         if (verdict.IsBlocked)
         {

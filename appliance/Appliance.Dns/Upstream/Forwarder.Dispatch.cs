@@ -98,8 +98,9 @@ public sealed partial class Forwarder
     {
         lock (_lock)
         {
-            // Keep three quarters of the slots for clients; a client's query for the same key may already be on its way.
-            if (_freeCount < _slots.Length / 4 || _servers.Length == 0 || FindInFlight(key, hash) is not null)
+            // Keep three quarters of the slots for clients (the box's own lookups use at most a quarter, so a lesson's
+            // hundred hosts warmed at once cannot starve them); a client's query for the same key may already be on its way.
+            if (_freeCount <= _slots.Length * 3 / 4 || _servers.Length == 0 || FindInFlight(key, hash) is not null)
             {
                 return false;
             }

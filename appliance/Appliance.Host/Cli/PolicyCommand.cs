@@ -182,6 +182,7 @@ public static class PolicyCommand
         ReasonCode.DnsBlockedSchedule => $"listed as {Categories.Describe(verdict.Categories)}, which group '{group.Name}' blocks at this time by schedule",
         ReasonCode.DnsBlockedCustom => $"a deny entry of group '{group.Name}'",
         ReasonCode.DnsAllowedCustom => $"an allow entry of group '{group.Name}' (it does not lift statutory lists, security categories or safe search)",
+        ReasonCode.DnsAllowedLesson => $"an open lesson window for group '{group.Name}' or the client's room (it does not lift statutory lists, security categories or safe search)",
         ReasonCode.DnsCircumventionCanary => "a circumvention canary: answered so that encrypted DNS and relays stay off",
         ReasonCode.DnsSafeSearch => $"safe search is on for group '{group.Name}'",
         ReasonCode.DnsHttpsRecordRefused => "the policy answers HTTPS records NODATA (httpsRecords: nodata)",

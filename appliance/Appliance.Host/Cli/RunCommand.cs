@@ -230,9 +230,25 @@ public static partial class RunCommand
         builder.Services.AddSingleton<Appliance.WebUI.Users.IWifiService, WifiAccounts>();
         builder.Services.AddSingleton<Appliance.WebUI.Incidents.IIncidentDesk, IncidentDesk>();
         builder.Services.AddSingleton(stores.Checks).AddHostedService<SelfCheckService>();
+        if (settings.Lessons.Enabled)
+        {
+            // Lesson sites (issue 9): the plans the web UI edits, their allow windows, pre-fetch and the mirror.
+            builder.Services.AddSingleton<Appliance.Core.Net.INameWarmer>(sp => sp.GetRequiredService<DnsService>().Server);
+            builder.Services.AddSingleton<LessonService>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<LessonService>());
+            builder.Services.AddSingleton(sp => sp.GetRequiredService<LessonService>().Planner);
+            builder.Services.AddSingleton<Appliance.WebUI.Lessons.ILessonDesk, LessonDesk>();
+        }
 
         await using var app = builder.Build();
+        LessonMirrorEndpoints.UseMirrorHost(app, settings.Lessons);   // before routing: the mirror's own name is routed as /mirror/…
+        app.UseRouting();
         app.MapWebUi();
+        if (settings.Lessons.Enabled)
+        {
+            LessonMirrorEndpoints.Map(app);
+        }
+
         HealthEndpoints.Map(app);   // open to scripts and the LA probe (AllowAnonymous inside)
         PanelEndpoints.Map(app);
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance");

@@ -32,6 +32,40 @@ public sealed record ApplianceConfig
     public PacketFilterConfig? PacketFilter { get; init; }
 
     public RadiusConfig? Radius { get; init; }
+
+    /// <summary>Lesson sites (issue 9): pre-fetch, the mirror, storage. On with defaults without it.</summary>
+    public LessonsConfig? Lessons { get; init; }
+}
+
+public sealed record LessonsConfig
+{
+    /// <summary>Lesson plans, their allow windows, pre-fetch and the mirror; default true.</summary>
+    public bool? Enabled { get; init; }
+
+    /// <summary>
+    /// The mirror's own name on the LAN (e.g. lessons.school.internal): the resolver answers it with
+    /// <see cref="MirrorAddress"/>, and the web listener serves the mirror to requests for it. Without it the mirror is
+    /// at /mirror/ on the web UI's address.
+    /// </summary>
+    public string? MirrorHostName { get; init; }
+
+    /// <summary>The box's LAN address the resolver gives for <see cref="MirrorHostName"/> (IPv4 or IPv6).</summary>
+    public string? MirrorAddress { get; init; }
+
+    /// <summary>How long before a lesson its sites are fetched (default 24).</summary>
+    public int? PrefetchLeadHours { get; init; }
+
+    /// <summary>Disk the lesson copies may use in all (default 2048).</summary>
+    public int? QuotaMb { get; init; }
+
+    /// <summary>The largest single page or asset (default 10).</summary>
+    public int? ResourceMb { get; init; }
+
+    /// <summary>The most one lesson may store (default 100).</summary>
+    public int? LessonMb { get; init; }
+
+    /// <summary>How long a lesson's copies are kept after its last occurrence (default 1).</summary>
+    public int? KeepDays { get; init; }
 }
 
 public sealed record PanelConfig

@@ -93,6 +93,9 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
     /// <summary>The web UI over HTTPS; null: HTTP only (safe on 127.0.0.1 or a trusted LAN).</summary>
     public WebHttpsSettings? WebHttps { get; init; }
 
+    /// <summary>Lesson sites (on unless configured off).</summary>
+    public LessonSettings Lessons { get; init; } = new();
+
     public const string DefaultDataDir = "./var";
     public static readonly IPEndPoint DefaultWebListen = new(IPAddress.Loopback, 8080);
     public static readonly IPEndPoint DefaultDnsListen = new(IPAddress.Loopback, 5353);
@@ -103,6 +106,27 @@ public sealed record ApplianceSettings(string DataDir, DnsServerOptions Dns, IPE
 /// (the RADIUS server certificate its CA issued, which devices that joined the Wi-Fi already trust).
 /// </summary>
 public sealed record WebHttpsSettings(IPEndPoint Listen, string? CertificateFile, string? KeyFile);
+
+/// <summary>Lesson sites' validated settings (issue 9).</summary>
+public sealed record LessonSettings
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>The mirror's own name, answered by the resolver with <see cref="MirrorAddress"/>; null: the mirror is at /mirror/ only.</summary>
+    public string? MirrorHostName { get; init; }
+
+    public IPAddress? MirrorAddress { get; init; }
+
+    public TimeSpan PrefetchLead { get; init; } = TimeSpan.FromHours(24);
+
+    public long QuotaBytes { get; init; } = 2048L << 20;
+
+    public long ResourceBytes { get; init; } = 10L << 20;
+
+    public long LessonBytes { get; init; } = 100L << 20;
+
+    public TimeSpan KeepAfter { get; init; } = TimeSpan.FromDays(1);
+}
 
 /// <summary>The fleet link's validated settings.</summary>
 public sealed record FleetSettings(Appliance.Fleet.Mqtt.FleetOptions Link, Appliance.Fleet.Outbox.OutboxOptions Outbox, bool SendQueries)

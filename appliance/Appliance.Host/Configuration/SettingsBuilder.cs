@@ -132,6 +132,7 @@ public sealed partial class SettingsBuilder
             PacketFilter = PacketFilter(config.PacketFilter, cli, listen),
             Radius = Radius(config.Radius),
             WebHttps = WebHttps(config.Web?.Https, config.Radius?.Enabled == true),
+            Lessons = Lessons(config.Lessons),
             AlertRules = alertRules,
             AlertsPerDevicePerHour = alertsPerHour,
             AlertEmail = alertEmail,
@@ -140,6 +141,11 @@ public sealed partial class SettingsBuilder
         if (_errors.Count > 0)
         {
             throw new ConfigException(string.Join(Environment.NewLine, _errors));
+        }
+
+        if (filtering.Lessons is { Enabled: true, MirrorHostName: { } mirror, MirrorAddress: { } address })
+        {
+            options = options with { LocalNames = new Dictionary<string, IReadOnlyList<IPAddress>> { [mirror] = [address] } };   // the resolver answers the mirror's name
         }
 
         return filtering with { DataDir = dataDir, Dns = options, WebListen = web };

@@ -48,6 +48,12 @@ internal sealed class SettingsSource(ApplianceSettings settings, IServiceProvide
         rows.Add(new("Web", "web.listen", $"http://{settings.WebListen}", From("web.listen", cli.WebListen is not null)));
         rows.Add(new("Web", "web.https", settings.WebHttps is { } https ? $"https://{https.Listen} ({(https.CertificateFile is null ? "the box's own certificate" : https.CertificateFile)})" : "off (HTTP only)", From("web.https")));
         rows.Add(new("RADIUS", "radius.enabled", settings.Radius.Enabled ? "on" : "off", From("radius.enabled")));
+        var lessons = settings.Lessons;
+        rows.Add(new("Lessons", "lessons.enabled", lessons.Enabled ? "on" : "off", From("lessons.enabled")));
+        rows.Add(new("Lessons", "lessons.mirrorHostName", lessons.MirrorHostName is { } mirror ? $"{mirror} → {lessons.MirrorAddress}" : "none (the mirror is at /mirror/ on the web UI's address)", From("lessons.mirrorHostName")));
+        rows.Add(new("Lessons", "lessons.prefetchLeadHours", $"{lessons.PrefetchLead.TotalHours} h before each lesson", From("lessons.prefetchLeadHours")));
+        rows.Add(new("Lessons", "lessons.quotaMb", $"{lessons.QuotaBytes >> 20} MB in all, {lessons.LessonBytes >> 20} MB a lesson, {lessons.ResourceBytes >> 20} MB a file", From("lessons.quotaMb")));
+        rows.Add(new("Lessons", "lessons.keepDays", $"{lessons.KeepAfter.TotalDays} days after a lesson's last time", From("lessons.keepDays")));
 
         var locked = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var field in (string[])["dns.upstreams", "journal.queryRetentionDays", "journal.blockRetentionDays", "journal.auditRetentionDays"])

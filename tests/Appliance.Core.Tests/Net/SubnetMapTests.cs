@@ -41,6 +41,17 @@ public sealed class SubnetMapTests
         Assert.Contains(cidr, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("10.20.30.40", (1 << 1) | (1 << 2) | (1 << 3) | (1 << 6))]
+    [InlineData("::ffff:10.20.1.1", (1 << 1) | (1 << 2) | (1 << 6))]
+    [InlineData("2001:db8:aaaa:bbbb::9", (1 << 4) | (1 << 5))]
+    [InlineData("2001:db9::1", 0)]
+    public void MatchAll_EveryBlockHoldingTheClient_OneBitEach(string ip, long expected)
+        => Assert.Equal((ulong)expected, Map.MatchAll(At(ip)));
+
+    [Fact]
+    public void MatchAll_ValuesBeyond63_Ignored() => Assert.Equal(1UL, SubnetMap.Build([("10.0.0.0/8", 0), ("10.0.0.0/8", 64)]).MatchAll(At("10.1.1.1")));
+
     [Fact]
     public void Build_HostBitsSet_TakenAsTheirNetwork() => Assert.Equal(7, SubnetMap.Build([("10.9.8.7/16", 7)]).Match(At("10.9.1.1")));
 }

@@ -271,6 +271,25 @@ public sealed class FlowInspectorTests
     }
 
     [Fact]
+    public void A_lesson_hosts_ClientHello_is_accepted_during_its_window_and_reset_after_it()
+    {
+        // The inspector asks the same engine as the resolver, so a lesson window (issue 9) lifts the category for SNI too.
+        var engine = new PolicySnapshotSource().Engine();
+        var now = _time.GetUtcNow();
+        engine.SwapLessons(LessonAllowTable.Build([new LessonWindow("games-club", ["games.example"], "default", null, now, now.AddHours(1))]));
+        var inspector = new FlowInspector(engine, null, _events, _time, new InspectionOptions());
+
+        Send(inspector, 40000, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Allow, Send(inspector, 40000, Isn + 1, PacketBuilder.Ack, Hellos.Stream("www.games.example")));
+        Assert.Equal(ReasonCode.DnsAllowedLesson, SingleEvent().Reason);
+
+        _time.Advance(TimeSpan.FromHours(1));   // the window's end is exclusive
+        Send(inspector, 40001, Isn, PacketBuilder.Syn, []);
+        Assert.Equal(PacketVerdict.Block, Send(inspector, 40001, Isn + 1, PacketBuilder.Ack, Hellos.Stream("www.games.example")));
+        Assert.Equal(ReasonCode.DnsBlockedCategory, SingleEvent().Reason);
+    }
+
+    [Fact]
     public void Judging_flows_allocates_nothing_once_warm()
     {
         var inspector = Inspector(new InspectionOptions { FlowCapacity = 1024 });

@@ -1,5 +1,5 @@
-using Appliance.Core.Events;
 using Appliance.Radius.Users;
+using Appliance.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Appliance.Radius.Tests.Users;
@@ -55,20 +55,5 @@ internal sealed class UserStoreFixture : IDisposable
         }
 
         return bytes.ToArray();
-    }
-}
-
-internal sealed class RecordingAudit : IAuditSink
-{
-    public List<(string Actor, string Action, string Subject, string Detail)> Entries { get; } = [];
-
-    public bool Record(string actor, string action, string subject, string detail)
-    {
-        lock (Entries)
-        {
-            Entries.Add((actor, action, subject, detail));
-        }
-
-        return true;
     }
 }

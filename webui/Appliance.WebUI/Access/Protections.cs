@@ -25,12 +25,13 @@ internal static class Protections
 
     /// <summary>
     /// With an HTTPS listener, plain HTTP only redirects there (308 keeps a POST a POST), except the health report and
-    /// the panel's state, which scripts and the LA probe read over HTTP on the box itself.
+    /// the panel's state, which scripts and the LA probe read over HTTP on the box itself, and the lesson mirror.
     /// </summary>
     public static Task SendToHttps(HttpContext context, Func<Task> next)
     {
         var request = context.Request;
-        if (request.IsHttps || request.Path.StartsWithSegments("/api/health") || request.Path.Equals("/api/panel"))
+        // The lesson mirror stays on HTTP: pupils reach it by the mirror's own name, which the box has no certificate for.
+        if (request.IsHttps || request.Path.StartsWithSegments("/api/health") || request.Path.Equals("/api/panel") || request.Path.StartsWithSegments("/mirror"))
         {
             return next();
         }

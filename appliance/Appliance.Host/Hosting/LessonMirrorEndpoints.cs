@@ -1,0 +1,89 @@
+using Appliance.Host.Configuration;
+using Appliance.Lessons.Mirror;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Appliance.Host.Hosting;
+
+/// <summary>
+/// The lesson mirror on the web listener (issue 9): <c>/mirror/{lesson}/…</c> on any of the box's addresses, and
+/// <c>http://{lessons.mirrorHostName}/{lesson}/…</c> when the box has a mirror name (the resolver answers it). Open to
+/// everyone on the LAN (pupils are not signed in), served from the store alone so it works with the internet link down,
+/// plain HTTP even when the web UI has HTTPS (the box has no certificate for the sites' names), and every response
+/// sandboxed by CSP: a copied page runs in an opaque origin, so its scripts cannot reach the web UI's cookies or pages.
+/// </summary>
+public static class LessonMirrorEndpoints
+{
+    private const string Prefix = "/mirror";
+
+    /// <summary>Requests for the mirror's own name are routed as /mirror/…; call before the web UI's middleware.</summary>
+    public static void UseMirrorHost(WebApplication app, LessonSettings settings)
+    {
+        if (settings.MirrorHostName is not { } name)
+        {
+            return;
+        }
+
+        app.Use((context, next) =>
+        {
+            if (string.Equals(context.Request.Host.Host, name, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Request.Path = new PathString(Prefix).Add(context.Request.Path);
+            }
+
+            return next(context);
+        });
+    }
+
+    public static void Map(WebApplication app)
+    {
+        app.MapMethods(Prefix + "/{lesson}/{**path}", ["GET", "HEAD"], (string lesson, LessonService lessons, HttpContext context) =>
+        {
+            // Routing takes /mirror/42 for /mirror/42/; the index needs the slash for its relative links to resolve.
+            if (RawPath(context, lesson) is not { } path)
+            {
+                return Results.Redirect(context.Request.PathBase + context.Request.Path + "/", permanent: true);
+            }
+
+            var result = lessons.Mirror.Resolve(lesson, path, context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : null);
+            var headers = context.Response.Headers;
+            foreach (var (name, value) in MirrorHeaders.All)
+            {
+                headers[name] = value;
+            }
+
+            headers.XFrameOptions = default;   // the web UI's DENY: a copied page may frame another copied page
+            headers.CacheControl = "no-cache";   // revalidate (the ETag is the content's hash): a re-fetch shows at once
+            return result switch
+            {
+                MirrorResult.IndexPage page => Results.Content(page.Html, "text/html; charset=utf-8"),
+                MirrorResult.Resource resource when context.Request.Headers.IfNoneMatch.Contains(resource.ETag) => NotModified(resource),
+                MirrorResult.Resource resource => Results.Stream(resource.Content, resource.ContentType,
+                    entityTag: Microsoft.Net.Http.Headers.EntityTagHeaderValue.Parse(resource.ETag)),
+                _ => Results.NotFound(),
+            };
+        }).AllowAnonymous();
+    }
+
+    private static IResult NotModified(MirrorResult.Resource resource)
+    {
+        resource.Content.Dispose();
+        return Results.StatusCode(StatusCodes.Status304NotModified);
+    }
+
+    // The part after /{lesson}/ as it was on the request line (still percent-encoded, as the mirror's paths are),
+    // whether the request came as /mirror/{lesson}/… or to the mirror's own name as /{lesson}/…; null without the
+    // slash after the lesson.
+    private static string? RawPath(HttpContext context, string lesson)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.ToUriComponent();
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? raw : raw[..query];
+        if (path.StartsWith(Prefix + "/", StringComparison.Ordinal))
+        {
+            path = path[Prefix.Length..];
+        }
+
+        var start = "/" + lesson + "/";
+        return path.StartsWith(start, StringComparison.Ordinal) ? path[start.Length..] : null;
+    }
+}

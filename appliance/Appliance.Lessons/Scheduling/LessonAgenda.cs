@@ -1,0 +1,102 @@
+using Appliance.Core.Policy;
+using Appliance.Lessons.Plans;
+
+namespace Appliance.Lessons.Scheduling;
+
+/// <summary>One occurrence of a lesson as the allow layer needs it: the hosts, for whom, from when until when.</summary>
+public sealed record AgendaWindow(string LessonKey, IReadOnlyList<string> Hosts, string? Group, string? Room, DateTimeOffset Start, DateTimeOffset End);
+
+/// <summary>
+/// What the lesson service has to do at a given moment, worked out from the plans alone (no I/O, so it is tested
+/// on a fake clock): which allow windows to load, which lessons to pre-fetch, which names to keep warm, and which
+/// lessons' copies may go.
+/// </summary>
+public static class LessonAgenda
+{
+    /// <summary>Windows are loaded this far ahead; the engine itself checks each window's start and end on every request.</summary>
+    public static readonly TimeSpan Horizon = TimeSpan.FromHours(36);
+
+    /// <summary>Names are kept warm from this long before a lesson starts until it ends.</summary>
+    public static readonly TimeSpan WarmBefore = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The allow windows of every occurrence that overlaps [<paramref name="now"/>, now + <see cref="Horizon"/>): the
+    /// hosts of the lesson's usable sites, plus the same-site hosts its pages were fetched from
+    /// (<paramref name="fetchedHosts"/>, by lesson key), so the live site's own assets load too.
+    /// </summary>
+    public static IReadOnlyList<AgendaWindow> Windows(IEnumerable<LessonPlan> plans, PolicySnapshot policy, DateTimeOffset now,
+        Func<string, IReadOnlyList<string>>? fetchedHosts = null)
+    {
+        var windows = new List<AgendaWindow>();
+        foreach (var plan in plans)
+        {
+            var hosts = plan.Sites.Where(s => s.IsUsable).Select(s => s.Host).ToList();
+            if (hosts.Count == 0)
+            {
+                continue;
+            }
+
+            var sites = hosts.ToHashSet(StringComparer.Ordinal);
+            // Only hosts of the same registrable domain as an approved site: a fetched page can name any host, and
+            // the approval was for the site, not for whatever it embeds.
+            hosts.AddRange((fetchedHosts?.Invoke(plan.Key) ?? []).Where(h => !sites.Contains(h) && sites.Any(s => SameSite(s, h))));
+            foreach (var o in LessonCalendar.Between(plan.Timing, policy.Clock.Zone, policy.Terms, now, now + Horizon))
+            {
+                windows.Add(new AgendaWindow(plan.Key, hosts, plan.Group, plan.Room, o.Start, o.End));
+            }
+        }
+
+        return windows;
+    }
+
+    /// <summary>The hosts to keep warm in the resolver's cache now: those of windows starting within <see cref="WarmBefore"/> or running.</summary>
+    public static IReadOnlyCollection<string> WarmNames(IEnumerable<AgendaWindow> windows, DateTimeOffset now)
+        => windows.Where(w => w.Start - WarmBefore <= now && now < w.End).SelectMany(w => w.Hosts).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The next occurrence each lesson should be fetched for, when its pre-fetch is due (the occurrence starts within
+    /// <paramref name="lead"/>): lessons with no usable site are left out.
+    /// </summary>
+    public static IReadOnlyList<(LessonPlan Plan, LessonOccurrence For)> DueForFetch(IEnumerable<LessonPlan> plans, PolicySnapshot policy, DateTimeOffset now, TimeSpan lead)
+    {
+        var due = new List<(LessonPlan, LessonOccurrence)>();
+        foreach (var plan in plans.Where(p => p.Sites.Any(s => s.IsUsable)))
+        {
+            if (LessonCalendar.Next(plan.Timing, policy.Clock.Zone, policy.Terms, now) is { } next && next.Start - lead <= now)
+            {
+                due.Add((plan, next));
+            }
+        }
+
+        return due;
+    }
+
+    /// <summary>When the lesson's next automatic pre-fetch is due (now if already due), or null when it is over or has no usable site.</summary>
+    public static DateTimeOffset? NextFetch(LessonPlan plan, PolicySnapshot policy, DateTimeOffset now, TimeSpan lead)
+        => plan.Sites.Any(s => s.IsUsable) && LessonCalendar.Next(plan.Timing, policy.Clock.Zone, policy.Terms, now) is { } next
+            ? (next.Start - lead > now ? next.Start - lead : now)
+            : null;
+
+    /// <summary>The lessons whose copies must stay: every plan whose last occurrence ended less than <paramref name="keepAfter"/> ago.</summary>
+    public static IReadOnlySet<string> Keep(IEnumerable<LessonPlan> plans, PolicySnapshot policy, DateTimeOffset now, TimeSpan keepAfter)
+        => plans.Where(p => LessonCalendar.LastEnd(p.Timing, policy.Clock.Zone) + keepAfter > now).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Same registrable domain, approximately: the last two labels agree, or the last three when the second-level
+    /// label is a common public second level (co.uk, ac.uk, sch.uk, gov.uk, org.uk, com.au …). The box has no Public
+    /// Suffix List; erring this way only ever narrows what a lesson opens.
+    /// </summary>
+    public static bool SameSite(string a, string b) => string.Equals(Registrable(a), Registrable(b), StringComparison.OrdinalIgnoreCase);
+
+    private static readonly HashSet<string> SecondLevels = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "co", "ac", "gov", "org", "sch", "net", "nhs", "ltd", "plc", "police", "com", "edu", "me", "mod", "nic",
+    };
+
+    private static string Registrable(string host)
+    {
+        var labels = host.TrimEnd('.').Split('.');
+        var take = labels.Length >= 3 && labels[^1].Length == 2 && SecondLevels.Contains(labels[^2]) ? 3 : 2;
+        return string.Join('.', labels.TakeLast(Math.Min(take, labels.Length)));
+    }
+}

@@ -1,0 +1,84 @@
+using Appliance.Lessons.Scheduling;
+using Appliance.Lessons.Tests.Plans;
+
+namespace Appliance.Lessons.Tests.Scheduling;
+
+public sealed class LessonAgendaTests : IDisposable
+{
+    private static readonly DateTimeOffset Tuesday0900 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly PlanFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public void Windows_OnlyUsableSites_WithTheirAudience_AndSameSiteFetchedHosts()
+    {
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/lava", "https://arcade.example/play", "https://abuse.example/")
+            with { Room = "10.20.12.0/24" });
+        var empty = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://arcade.example/other"));
+
+        var windows = LessonAgenda.Windows(_f.Store.List(), _f.Policy, PlanFixture.Monday0800,
+            key => key == plan.Key ? ["static.volcano.example", "cdn.tracker.example"] : []);
+
+        var w = Assert.Single(windows);   // the other lesson has only a pending site
+        Assert.Equal((plan.Key, "pupils", "10.20.12.0/24", Tuesday0900, Tuesday0900.AddHours(1)), (w.LessonKey, w.Group, w.Room, w.Start, w.End));
+        Assert.Equal(["www.volcano.example", "static.volcano.example"], w.Hosts);
+        Assert.DoesNotContain(windows, x => x.LessonKey == empty.Key);
+    }
+
+    [Fact]
+    public void Windows_BeyondTheHorizonOrOver_NotLoaded()
+    {
+        _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/"));
+
+        Assert.Empty(LessonAgenda.Windows(_f.Store.List(), _f.Policy, Tuesday0900.AddHours(1)));
+        Assert.Empty(LessonAgenda.Windows(_f.Store.List(), _f.Policy, Tuesday0900 - LessonAgenda.Horizon - TimeSpan.FromMinutes(1)));
+        Assert.Single(LessonAgenda.Windows(_f.Store.List(), _f.Policy, Tuesday0900.AddMinutes(59)));
+    }
+
+    [Fact]
+    public void DueForFetch_AfterTheLeadTime_UntilTheLessonEnds()
+    {
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/"));
+        var lead = TimeSpan.FromHours(24);
+        var plans = _f.Store.List();
+
+        Assert.Empty(LessonAgenda.DueForFetch(plans, _f.Policy, Tuesday0900 - lead - TimeSpan.FromMinutes(1), lead));
+        Assert.Equal(Tuesday0900, Assert.Single(LessonAgenda.DueForFetch(plans, _f.Policy, Tuesday0900 - lead, lead)).For.Start);
+        Assert.Empty(LessonAgenda.DueForFetch(plans, _f.Policy, Tuesday0900.AddHours(1), lead));
+        Assert.Equal(Tuesday0900 - lead, LessonAgenda.NextFetch(plan, _f.Policy, PlanFixture.Monday0800 - lead, lead));
+        Assert.Equal(Tuesday0900 - lead, LessonAgenda.NextFetch(plan, _f.Policy, PlanFixture.Monday0800, lead));
+        Assert.Equal(Tuesday0900.AddHours(-1), LessonAgenda.NextFetch(plan, _f.Policy, Tuesday0900.AddHours(-1), lead));   // due: now
+        Assert.Null(LessonAgenda.NextFetch(plan, _f.Policy, Tuesday0900.AddHours(2), lead));
+    }
+
+    [Fact]
+    public void WarmNames_FromShortlyBeforeTheLessonUntilItEnds()
+    {
+        _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/"));
+        var windows = LessonAgenda.Windows(_f.Store.List(), _f.Policy, PlanFixture.Monday0800);
+
+        Assert.Empty(LessonAgenda.WarmNames(windows, Tuesday0900 - LessonAgenda.WarmBefore - TimeSpan.FromSeconds(1)));
+        Assert.Equal(["www.volcano.example"], LessonAgenda.WarmNames(windows, Tuesday0900 - LessonAgenda.WarmBefore));
+        Assert.Empty(LessonAgenda.WarmNames(windows, Tuesday0900.AddHours(1)));
+    }
+
+    [Fact]
+    public void Keep_DropsLessonsOverForLongerThanKeepAfter()
+    {
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/"));
+        var keep = TimeSpan.FromDays(1);
+
+        Assert.Contains(plan.Key, LessonAgenda.Keep(_f.Store.List(), _f.Policy, Tuesday0900.AddHours(1) + keep - TimeSpan.FromSeconds(1), keep));
+        Assert.DoesNotContain(plan.Key, LessonAgenda.Keep(_f.Store.List(), _f.Policy, Tuesday0900.AddHours(1) + keep, keep));
+    }
+
+    [Theory]
+    [InlineData("www.bbc.co.uk", "static.bbc.co.uk", true)]
+    [InlineData("www.bbc.co.uk", "www.itv.co.uk", false)]
+    [InlineData("www.example.org", "cdn.example.org", true)]
+    [InlineData("example.org", "example.com", false)]
+    [InlineData("school.sch.uk", "www.school.sch.uk", true)]
+    public void SameSite_ApproximatesTheRegistrableDomain(string a, string b, bool same)
+        => Assert.Equal(same, LessonAgenda.SameSite(a, b));
+}
