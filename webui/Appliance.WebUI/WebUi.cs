@@ -148,6 +148,7 @@ public static partial class WebUi
         AccountEndpoints.Map(app);
         MyAccountEndpoints.Map(app);
         PolicyEndpoints.Map(app);
+        Lessons.LessonEndpoints.Map(app);
         Users.WifiAccountEndpoints.Map(app);
         Incidents.IncidentEndpoints.Map(app);
         Activity.ActivityEndpoints.Map(app);

@@ -57,7 +57,9 @@ internal static class Protections
     public static Task RequireJsonForSessionApi(HttpContext context, Func<Task> next)
     {
         var request = context.Request;
-        if (WebUi.IsApi(request) && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method)
+        // DELETE carries no body and no HTML form can send it (WHATWG HTML §4.10.18.6: a form's method is GET, POST or
+        // dialog); a script on another origin that tries is stopped by the CORS preflight, which this box never grants.
+        if (WebUi.IsApi(request) && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsDelete(request.Method)
             && context.User.Identity is { IsAuthenticated: true, AuthenticationType: WebUi.CookieScheme }
             && request.ContentType?.Split(';')[0].Trim().ToLowerInvariant() is not ("application/json" or "text/csv"))
         {

@@ -18,7 +18,11 @@ internal static class DashboardEndpoints
         var facts = services.GetService<IDashboardSource>()?.Read()
             ?? new DashboardFacts("?", "unknown", 0, 0, [], [], null, null, null);
         var frame = Frames.For(context, "Dashboard");
-        return Slices.Dashboard.Create(new DashboardPage(frame, facts, Incidents.VirtualPanelEndpoints.For(context, frame)));
+        var approver = frame.Account is { } account && Lessons.LessonAccess.RoleOf(account.Role) == Appliance.Lessons.Plans.LessonRole.Approver;
+        return Slices.Dashboard.Create(new DashboardPage(frame, facts, Incidents.VirtualPanelEndpoints.For(context, frame))
+        {
+            LessonSitesWaiting = approver ? Lessons.LessonViews.WaitingCount(context) : null,
+        });
     }
 #pragma warning restore CA1859
 }

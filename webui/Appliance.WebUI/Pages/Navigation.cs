@@ -31,6 +31,12 @@ public static class Navigation
     /// <summary>The filtering policy: anyone who may propose a change (the two-person rule; approving needs DSL or head).</summary>
     public static readonly NavEntry Policy = new("/policy", "Policy", [WebRole.Technician, WebRole.Dsl, WebRole.Head]);
 
+    /// <summary>
+    /// Lesson plans and their sites (issue 9): teachers plan their own, the DSL and technician see all and approve sites in
+    /// blocked categories, the head reads them all.
+    /// </summary>
+    public static readonly NavEntry Lessons = new("/lessons", "Lessons", [WebRole.Teacher, WebRole.Dsl, WebRole.Technician, WebRole.Head]);
+
     /// <summary>Wi-Fi (RADIUS) accounts of staff, pupils and guests: whoever runs the box.</summary>
     public static readonly NavEntry Users = new("/users", "Users", [WebRole.Technician]);
 
@@ -50,8 +56,7 @@ public static class Navigation
     public static readonly NavEntry Settings = new("/settings", "Settings", [WebRole.Technician]);
 
     /// <summary>The menu, in order.</summary>
-
-    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Incidents, Reports, Policy, Users, Guests, Wifi, Accounts, Settings, MyAccount];
+    public static readonly IReadOnlyList<NavEntry> All = [Dashboard, Activity, Incidents, Reports, Policy, Lessons, Users, Guests, Wifi, Accounts, Settings, MyAccount];
 
     public static IEnumerable<NavEntry> For(WebRole role) => All.Where(e => e.Allows(role));
 }

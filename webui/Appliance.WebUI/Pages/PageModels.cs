@@ -26,7 +26,11 @@ public sealed record DashboardFacts(
     public Dashboard.Rates? Rates { get; init; }
 }
 
-public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts, Incidents.PanelLedsModel? Panel = null);
+public sealed record DashboardPage(PageFrame Frame, DashboardFacts Facts, Incidents.PanelLedsModel? Panel = null)
+{
+    /// <summary>For a DSL or technician with lessons on: how many sites of upcoming lessons wait for their decision.</summary>
+    public int? LessonSitesWaiting { get; init; }
+}
 
 /// <summary>A line a page shows after an action: what was done, or what is wrong.</summary>
 public sealed record Notice(string Text, bool IsError);
