@@ -35,6 +35,12 @@ public sealed partial class ContentStore : IDisposable
         _createTemp = createTemp;
         _blobsRoot = Path.Combine(options.Root, "blobs");
         Directory.CreateDirectory(_blobsRoot);
+        // Bodies a crash (or power cut) left half received: never committed, so nothing refers to them.
+        foreach (var leftover in Directory.EnumerateFiles(_blobsRoot, ".incoming-*"))
+        {
+            File.Delete(leftover);
+        }
+
         _db = OpenIndex(Path.Combine(options.Root, "content.db"));
     }
 
