@@ -159,6 +159,22 @@ public sealed partial class ContentStore : IDisposable
     }
 
     /// <summary>
+    /// Commits a received body and records the row that uses it in one step under the store's lock, so an
+    /// eviction running at the same time can never see the new blob as unused and remove it.
+    /// </summary>
+    /// <exception cref="StorageQuotaFullException">The body would take the store over its quota; no row is written.</exception>
+    /// <exception cref="StorageWriteException">The rename failed; no row is written.</exception>
+    public StoredResource CommitAs(PendingBlob pending, Func<string, StoredResource> row)
+    {
+        lock (_gate)
+        {
+            var stored = row(Commit(pending));
+            Upsert(stored);
+            return stored;
+        }
+    }
+
+    /// <summary>
     /// Opens a blob after checking its SHA-256 still matches its name. A damaged blob (bit rot, an edit by hand) is
     /// treated as missing: it is removed so the next pre-fetch stores a good copy, and the problem says so.
     /// </summary>

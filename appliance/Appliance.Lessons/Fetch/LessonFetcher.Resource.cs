@@ -129,10 +129,12 @@ public sealed partial class LessonFetcher
                 return;
             }
 
-            string hash;
+            StoredResource row;
             try
             {
-                hash = _store.Commit(pending);
+                row = _store.CommitAs(pending, hash => new StoredResource(
+                    run.Request.LessonId, work.Url.AbsoluteUri, WebUrl.Key(followed.FinalUrl), hash, type, status, pending.Length,
+                    _time.GetUtcNow(), freshness.FreshUntil, freshness.ETag, freshness.LastModified));
             }
             catch (Exception ex) when (ex is StorageQuotaFullException or StorageWriteException)
             {
@@ -140,10 +142,6 @@ public sealed partial class LessonFetcher
                 return;
             }
 
-            var row = new StoredResource(
-                run.Request.LessonId, work.Url.AbsoluteUri, WebUrl.Key(followed.FinalUrl), hash, type, status, pending.Length,
-                _time.GetUtcNow(), freshness.FreshUntil, freshness.ETag, freshness.LastModified);
-            _store.Upsert(row);
             run.Keep(row);
             run.Add(work, FetchOutcome.Fetched, null, row, status, redirects: followed.Chain);
             await DiscoverAsync(run, work, row, cancel);
