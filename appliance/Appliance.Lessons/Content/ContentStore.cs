@@ -14,6 +14,9 @@ namespace Appliance.Lessons.Content;
 public sealed partial class ContentStore : IDisposable
 {
     private const int HeadBytes = 512;
+    private const int SqliteIoError = 10;
+    private const int SqliteFull = 13;
+    private const int SqliteReadOnly = 8;
     private readonly string _blobsRoot;
     private readonly long _quota;
     private readonly SqliteConnection _db;
@@ -153,7 +156,7 @@ public sealed partial class ContentStore : IDisposable
             }
 
             pending.Committed = true;
-            Execute("INSERT OR IGNORE INTO blobs(hash, bytes) VALUES ($h, $b)", ("$h", pending.Hash), ("$b", pending.Length));
+            Indexing(() => Execute("INSERT OR IGNORE INTO blobs(hash, bytes) VALUES ($h, $b)", ("$h", pending.Hash), ("$b", pending.Length)));
             return pending.Hash;
         }
     }
@@ -171,6 +174,19 @@ public sealed partial class ContentStore : IDisposable
             var stored = row(Commit(pending));
             Upsert(stored);
             return stored;
+        }
+    }
+
+    /// <summary>An index write that failed for want of room or a disk error is the same problem as a blob that could not be written.</summary>
+    private static void Indexing(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteFull or SqliteIoError or SqliteReadOnly)
+        {
+            throw new StorageWriteException(ex);
         }
     }
 

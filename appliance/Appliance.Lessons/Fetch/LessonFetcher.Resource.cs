@@ -32,7 +32,11 @@ public sealed partial class LessonFetcher
         {
             Fail(run, work, $"could not reach the site ({ex.HttpRequestError}: {ex.Message})");
         }
-        catch (IOException ex) when (ex is not StorageWriteException)
+        catch (StorageWriteException ex)
+        {
+            Stop(run, work, ex.Message);
+        }
+        catch (IOException ex)
         {
             Fail(run, work, $"the connection broke while downloading ({ex.Message})");
         }
@@ -229,7 +233,7 @@ public sealed partial class LessonFetcher
     }
 
     /// <summary>A failure that also stops the rest of the lesson (quota, disk).</summary>
-    private void Stop(FetchRun run, Work work, string problem, int? status, Followed followed)
+    private void Stop(FetchRun run, Work work, string problem, int? status = null, Followed? followed = null)
     {
         Fail(run, work, problem, status, followed);
         run.StopReason = $"not fetched: {problem}";
