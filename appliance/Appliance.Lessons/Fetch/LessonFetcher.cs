@@ -22,7 +22,7 @@ public sealed partial class LessonFetcher
     private readonly ContentStore _store;
     private readonly TimeProvider _time;
 
-    /// <param name="http">A client made by <see cref="CreateHttpClient"/> (or one set up the same way).</param>
+    /// <param name="http">A client made by <see cref="CreateHttpClient()"/> (or one set up the same way).</param>
     /// <param name="store">Where the copies go.</param>
     /// <param name="time">The clock for freshness, timeouts and the deadline.</param>
     public LessonFetcher(HttpClient http, ContentStore store, TimeProvider time)
@@ -37,10 +37,14 @@ public sealed partial class LessonFetcher
     /// proxy from the environment (the box is the gateway), gzip/brotli/deflate decoded (the size limits then count
     /// the decoded bytes, which defeats a compression bomb), no client-wide timeout (each request has its own).
     /// </summary>
-    public static HttpClient CreateHttpClient()
+    public static HttpClient CreateHttpClient() => CreateHttpClient(null);
+
+    /// <summary>For tests: <paramref name="connect"/> opens the connections (a guard that only lets loopback through).</summary>
+    internal static HttpClient CreateHttpClient(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect)
     {
         var handler = new SocketsHttpHandler
         {
+            ConnectCallback = connect,
             AllowAutoRedirect = false,
             UseCookies = false,
             Credentials = null,
