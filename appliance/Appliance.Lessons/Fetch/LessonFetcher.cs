@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Reflection;
 using Appliance.Lessons.Content;
@@ -21,6 +22,9 @@ public sealed partial class LessonFetcher
     private readonly HttpClient _http;
     private readonly ContentStore _store;
     private readonly TimeProvider _time;
+    // Lessons being fetched now: a second fetch of the same lesson (the schedule and a teacher's "fetch now" at
+    // once) would race on its rows and its report, so it is refused instead.
+    private readonly ConcurrentDictionary<string, bool> _running = new(StringComparer.Ordinal);
 
     /// <param name="http">A client made by <see cref="CreateHttpClient()"/> (or one set up the same way).</param>
     /// <param name="store">Where the copies go.</param>
@@ -61,9 +65,27 @@ public sealed partial class LessonFetcher
     /// <summary>Fetches the lesson's pages and assets into the store and returns (and stores) the report.</summary>
     /// <exception cref="ArgumentException">The lesson id, a page or a limit is not valid; the message names it.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (the deadline gives a report instead).</exception>
+    /// <exception cref="InvalidOperationException">This lesson is already being fetched.</exception>
     public async Task<FetchReport> FetchAsync(LessonFetchRequest request, CancellationToken cancel)
     {
         Validate(request);
+        if (!_running.TryAdd(request.LessonId, true))
+        {
+            throw new InvalidOperationException($"Lesson '{request.LessonId}' is already being fetched.");
+        }
+
+        try
+        {
+            return await FetchOnceAsync(request, cancel);
+        }
+        finally
+        {
+            _running.TryRemove(request.LessonId, out _);
+        }
+    }
+
+    private async Task<FetchReport> FetchOnceAsync(LessonFetchRequest request, CancellationToken cancel)
+    {
         var limits = request.Limits;
         var started = _time.GetUtcNow();
         using var deadline = new CancellationTokenSource(limits.LessonDeadline, _time);

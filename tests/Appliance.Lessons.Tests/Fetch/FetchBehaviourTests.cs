@@ -79,6 +79,28 @@ public sealed class FetchBehaviourTests
     }
 
     [Fact]
+    public async Task FetchAsync_SameLessonTwiceAtOnce_RefusesTheSecond()
+    {
+        using var bed = new LessonTestBed();
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource();
+        bed.Site.Slow("slow.html", arrived, release.Task);
+        bed.Site.Text("p.html", "text/html", "<p>x</p>");
+
+        var first = bed.FetchAsync("twice", null, "slow.html");
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        var second = await Assert.ThrowsAsync<InvalidOperationException>(() => bed.FetchAsync("twice", null, "p.html"));
+        var other = await bed.FetchAsync("another", null, "p.html");
+        release.SetResult();
+        await first.WaitAsync(TimeSpan.FromSeconds(60));
+        var again = await bed.FetchAsync("twice", null, "p.html");
+
+        Assert.Equal("Lesson 'twice' is already being fetched.", second.Message);
+        Assert.Equal(FetchOutcome.Fetched, other.Items.Single().Outcome);
+        Assert.Equal(FetchOutcome.Fetched, again.Items.Single().Outcome);
+    }
+
+    [Fact]
     public void Freshness_From_FollowsRfc9111()
     {
         var now = new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
