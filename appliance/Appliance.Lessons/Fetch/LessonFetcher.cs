@@ -22,9 +22,10 @@ public sealed partial class LessonFetcher
     private readonly HttpClient _http;
     private readonly ContentStore _store;
     private readonly TimeProvider _time;
-    // Lessons being fetched now: a second fetch of the same lesson (the schedule and a teacher's "fetch now" at
-    // once) would race on its rows and its report, so it is refused instead.
-    private readonly ConcurrentDictionary<string, bool> _running = new(StringComparer.Ordinal);
+    // One fetch per lesson at a time: a second one (the schedule and a teacher's "fetch now" at once) would race on
+    // the lesson's rows and report, so it waits for the first (and then mostly finds fresh copies). One small
+    // semaphore per lesson id fetched since start: a few hundred at most.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lessonGates = new(StringComparer.Ordinal);
 
     /// <param name="http">A client made by <see cref="CreateHttpClient()"/> (or one set up the same way).</param>
     /// <param name="store">Where the copies go.</param>
@@ -65,22 +66,19 @@ public sealed partial class LessonFetcher
     /// <summary>Fetches the lesson's pages and assets into the store and returns (and stores) the report.</summary>
     /// <exception cref="ArgumentException">The lesson id, a page or a limit is not valid; the message names it.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (the deadline gives a report instead).</exception>
-    /// <exception cref="InvalidOperationException">This lesson is already being fetched.</exception>
+    /// <remarks>A fetch of a lesson already being fetched waits for that one to finish, then runs.</remarks>
     public async Task<FetchReport> FetchAsync(LessonFetchRequest request, CancellationToken cancel)
     {
         Validate(request);
-        if (!_running.TryAdd(request.LessonId, true))
-        {
-            throw new InvalidOperationException($"Lesson '{request.LessonId}' is already being fetched.");
-        }
-
+        var gate = _lessonGates.GetOrAdd(request.LessonId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancel);
         try
         {
             return await FetchOnceAsync(request, cancel);
         }
         finally
         {
-            _running.TryRemove(request.LessonId, out _);
+            gate.Release();
         }
     }
 
