@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Appliance.Lessons.Content;
 using Appliance.Lessons.Fetch;
 using Microsoft.Extensions.Time.Testing;
@@ -14,7 +15,7 @@ internal sealed class LessonTestBed : IDisposable
         Store = createTemp is null ? new ContentStore(options) : new ContentStore(options, createTemp);
         // The server's Date header is real time; the fake clock starts there so freshness arithmetic is meaningful.
         Time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        Http = LessonFetcher.CreateHttpClient();
+        Http = LessonFetcher.CreateHttpClient(LoopbackOnlyAsync);
         Fetcher = new LessonFetcher(Http, Store, Time);
     }
 
@@ -37,6 +38,31 @@ internal sealed class LessonTestBed : IDisposable
     public string[] IncomingFiles() => Directory.GetFiles(Path.Combine(Root, "blobs"), ".incoming-*", SearchOption.AllDirectories);
 
     public string[] BlobFiles() => [.. Directory.GetFiles(Path.Combine(Root, "blobs"), "*", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith('.'))];
+
+    /// <summary>
+    /// Tests send traffic to loopback only: should a bug make the fetcher follow another site's asset
+    /// (cdn.example.org in the sample page), the connection is refused here instead of leaving the machine.
+    /// </summary>
+    private static async ValueTask<Stream> LoopbackOnlyAsync(SocketsHttpConnectionContext context, CancellationToken cancel)
+    {
+        var host = context.DnsEndPoint.Host;
+        if (host is not ("127.0.0.1" or "::1" or "[::1]" or "localhost"))
+        {
+            throw new HttpRequestException($"test guard: {host} is not loopback");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancel);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     public void Dispose()
     {

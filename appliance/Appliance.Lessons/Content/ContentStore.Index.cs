@@ -24,15 +24,16 @@ public sealed partial class ContentStore
     private const string Columns = "lesson, url, final_url, blob, content_type, status, bytes, fetched_at, fresh_until, etag, last_modified, mirror_blob, mirror_content_type";
 
     /// <summary>Adds or replaces a lesson's row for one URL.</summary>
+    /// <exception cref="StorageWriteException">The index could not be written (a full disk); the row is as it was.</exception>
     public void Upsert(StoredResource r)
     {
         lock (_gate)
         {
-            Execute(
+            Indexing(() => Execute(
                 $"INSERT OR REPLACE INTO resources ({Columns}) VALUES ($l, $u, $f, $b, $ct, $s, $n, $at, $fresh, $etag, $lm, $mb, $mct)",
                 ("$l", r.LessonId), ("$u", r.Url), ("$f", r.FinalUrl), ("$b", r.BlobHash), ("$ct", r.ContentType), ("$s", r.Status),
                 ("$n", r.Bytes), ("$at", r.FetchedAt.ToUnixTimeMilliseconds()), ("$fresh", r.FreshUntil.ToUnixTimeMilliseconds()),
-                ("$etag", r.ETag), ("$lm", r.LastModified?.ToUnixTimeMilliseconds()), ("$mb", r.MirrorBlobHash), ("$mct", r.MirrorContentType));
+                ("$etag", r.ETag), ("$lm", r.LastModified?.ToUnixTimeMilliseconds()), ("$mb", r.MirrorBlobHash), ("$mct", r.MirrorContentType)));
         }
     }
 

@@ -14,6 +14,9 @@ namespace Appliance.Lessons.Content;
 public sealed partial class ContentStore : IDisposable
 {
     private const int HeadBytes = 512;
+    private const int SqliteIoError = 10;
+    private const int SqliteFull = 13;
+    private const int SqliteReadOnly = 8;
     private readonly string _blobsRoot;
     private readonly long _quota;
     private readonly SqliteConnection _db;
@@ -35,6 +38,12 @@ public sealed partial class ContentStore : IDisposable
         _createTemp = createTemp;
         _blobsRoot = Path.Combine(options.Root, "blobs");
         Directory.CreateDirectory(_blobsRoot);
+        // Bodies a crash (or power cut) left half received: never committed, so nothing refers to them.
+        foreach (var leftover in Directory.EnumerateFiles(_blobsRoot, ".incoming-*"))
+        {
+            File.Delete(leftover);
+        }
+
         _db = OpenIndex(Path.Combine(options.Root, "content.db"));
     }
 
@@ -147,8 +156,37 @@ public sealed partial class ContentStore : IDisposable
             }
 
             pending.Committed = true;
-            Execute("INSERT OR IGNORE INTO blobs(hash, bytes) VALUES ($h, $b)", ("$h", pending.Hash), ("$b", pending.Length));
+            Indexing(() => Execute("INSERT OR IGNORE INTO blobs(hash, bytes) VALUES ($h, $b)", ("$h", pending.Hash), ("$b", pending.Length)));
             return pending.Hash;
+        }
+    }
+
+    /// <summary>
+    /// Commits a received body and records the row that uses it in one step under the store's lock, so an
+    /// eviction running at the same time can never see the new blob as unused and remove it.
+    /// </summary>
+    /// <exception cref="StorageQuotaFullException">The body would take the store over its quota; no row is written.</exception>
+    /// <exception cref="StorageWriteException">The rename failed; no row is written.</exception>
+    public StoredResource CommitAs(PendingBlob pending, Func<string, StoredResource> row)
+    {
+        lock (_gate)
+        {
+            var stored = row(Commit(pending));
+            Upsert(stored);
+            return stored;
+        }
+    }
+
+    /// <summary>An index write that failed for want of room or a disk error is the same problem as a blob that could not be written.</summary>
+    private static void Indexing(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteFull or SqliteIoError or SqliteReadOnly)
+        {
+            throw new StorageWriteException(ex);
         }
     }
 

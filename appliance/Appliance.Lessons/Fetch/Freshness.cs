@@ -41,10 +41,6 @@ public sealed record Freshness(bool NoStore, DateTimeOffset FreshUntil, string? 
         return new Freshness(false, responseTime + Max(TimeSpan.Zero, freshFor), etag, lastModified);
     }
 
-    /// <summary>§4.3.4: a 304 updates the stored response's freshness and validators (keeping those it does not send).</summary>
-    public Freshness UpdatedBy(Freshness notModified) =>
-        notModified with { ETag = notModified.ETag ?? ETag, LastModified = notModified.LastModified ?? LastModified };
-
     /// <summary>§4.2.1 freshness lifetime, and §4.2.2's heuristic (10 % of the time since Last-Modified) when none is given.</summary>
     private static TimeSpan Lifetime(CacheControlHeaderValue? cache, DateTimeOffset date, DateTimeOffset? expires, DateTimeOffset? lastModified)
     {

@@ -32,7 +32,11 @@ public sealed partial class LessonFetcher
         {
             Fail(run, work, $"could not reach the site ({ex.HttpRequestError}: {ex.Message})");
         }
-        catch (IOException ex) when (ex is not StorageWriteException)
+        catch (StorageWriteException ex)
+        {
+            Stop(run, work, ex.Message);
+        }
+        catch (IOException ex)
         {
             Fail(run, work, $"the connection broke while downloading ({ex.Message})");
         }
@@ -129,10 +133,12 @@ public sealed partial class LessonFetcher
                 return;
             }
 
-            string hash;
+            StoredResource row;
             try
             {
-                hash = _store.Commit(pending);
+                row = _store.CommitAs(pending, hash => new StoredResource(
+                    run.Request.LessonId, work.Url.AbsoluteUri, WebUrl.Key(followed.FinalUrl), hash, type, status, pending.Length,
+                    _time.GetUtcNow(), freshness.FreshUntil, freshness.ETag, freshness.LastModified));
             }
             catch (Exception ex) when (ex is StorageQuotaFullException or StorageWriteException)
             {
@@ -140,10 +146,6 @@ public sealed partial class LessonFetcher
                 return;
             }
 
-            var row = new StoredResource(
-                run.Request.LessonId, work.Url.AbsoluteUri, WebUrl.Key(followed.FinalUrl), hash, type, status, pending.Length,
-                _time.GetUtcNow(), freshness.FreshUntil, freshness.ETag, freshness.LastModified);
-            _store.Upsert(row);
             run.Keep(row);
             run.Add(work, FetchOutcome.Fetched, null, row, status, redirects: followed.Chain);
             await DiscoverAsync(run, work, row, cancel);
@@ -231,7 +233,7 @@ public sealed partial class LessonFetcher
     }
 
     /// <summary>A failure that also stops the rest of the lesson (quota, disk).</summary>
-    private void Stop(FetchRun run, Work work, string problem, int? status, Followed followed)
+    private void Stop(FetchRun run, Work work, string problem, int? status = null, Followed? followed = null)
     {
         Fail(run, work, problem, status, followed);
         run.StopReason = $"not fetched: {problem}";

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Reflection;
 using Appliance.Lessons.Content;
@@ -21,8 +22,12 @@ public sealed partial class LessonFetcher
     private readonly HttpClient _http;
     private readonly ContentStore _store;
     private readonly TimeProvider _time;
+    // One fetch per lesson at a time: a second one (the schedule and a teacher's "fetch now" at once) would race on
+    // the lesson's rows and report, so it waits for the first (and then mostly finds fresh copies). One small
+    // semaphore per lesson id fetched since start: a few hundred at most.
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _lessonGates = new(StringComparer.Ordinal);
 
-    /// <param name="http">A client made by <see cref="CreateHttpClient"/> (or one set up the same way).</param>
+    /// <param name="http">A client made by <see cref="CreateHttpClient()"/> (or one set up the same way).</param>
     /// <param name="store">Where the copies go.</param>
     /// <param name="time">The clock for freshness, timeouts and the deadline.</param>
     public LessonFetcher(HttpClient http, ContentStore store, TimeProvider time)
@@ -37,10 +42,14 @@ public sealed partial class LessonFetcher
     /// proxy from the environment (the box is the gateway), gzip/brotli/deflate decoded (the size limits then count
     /// the decoded bytes, which defeats a compression bomb), no client-wide timeout (each request has its own).
     /// </summary>
-    public static HttpClient CreateHttpClient()
+    public static HttpClient CreateHttpClient() => CreateHttpClient(null);
+
+    /// <summary>For tests: <paramref name="connect"/> opens the connections (a guard that only lets loopback through).</summary>
+    internal static HttpClient CreateHttpClient(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect)
     {
         var handler = new SocketsHttpHandler
         {
+            ConnectCallback = connect,
             AllowAutoRedirect = false,
             UseCookies = false,
             Credentials = null,
@@ -57,9 +66,24 @@ public sealed partial class LessonFetcher
     /// <summary>Fetches the lesson's pages and assets into the store and returns (and stores) the report.</summary>
     /// <exception cref="ArgumentException">The lesson id, a page or a limit is not valid; the message names it.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (the deadline gives a report instead).</exception>
+    /// <remarks>A fetch of a lesson already being fetched waits for that one to finish, then runs.</remarks>
     public async Task<FetchReport> FetchAsync(LessonFetchRequest request, CancellationToken cancel)
     {
         Validate(request);
+        var gate = _lessonGates.GetOrAdd(request.LessonId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancel);
+        try
+        {
+            return await FetchOnceAsync(request, cancel);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<FetchReport> FetchOnceAsync(LessonFetchRequest request, CancellationToken cancel)
+    {
         var limits = request.Limits;
         var started = _time.GetUtcNow();
         using var deadline = new CancellationTokenSource(limits.LessonDeadline, _time);

@@ -67,8 +67,7 @@ public sealed class MirrorBuilder(ContentStore store)
             try
             {
                 using var pending = await store.ReceiveAsync(new MemoryStream(rewritten), long.MaxValue, cancel);
-                var hash = store.Commit(pending);
-                store.Upsert(row with { MirrorBlobHash = hash, MirrorContentType = contentType });
+                store.CommitAs(pending, hash => row with { MirrorBlobHash = hash, MirrorContentType = contentType });
             }
             catch (Exception ex) when (ex is StorageQuotaFullException or StorageWriteException)
             {

@@ -94,11 +94,14 @@ public sealed class ContentStoreTests
         var hash = bed.Store.Resources("d").Single().BlobHash;
         File.WriteAllText(bed.Store.BlobPath(hash), "the real texT");
 
+        var mirror = new Appliance.Lessons.Mirror.LessonMirror(bed.Store, _ => new("d", "t", "w", []));
+        var served = mirror.Resolve("d", $"http/127.0.0.1:{bed.Site.Port}/p.txt", null);
         var read = bed.Store.OpenVerified(hash);
         var again = await bed.FetchAsync("d", null, "p.txt");
 
+        Assert.Equal("the stored copy was damaged on disk and has been removed", Assert.IsType<Appliance.Lessons.Mirror.MirrorResult.NotFound>(served).Reason);
         Assert.Null(read.Content);
-        Assert.Equal("the stored copy was damaged on disk and has been removed", read.Problem);
+        Assert.Equal("the stored copy is missing", read.Problem);
         // Fresh by its headers, but the copy is gone: fetched again rather than "still fresh".
         Assert.Equal(FetchOutcome.Fetched, again.Items.Single().Outcome);
         Assert.True(bed.Store.IsIntact(hash));

@@ -167,6 +167,22 @@ public sealed class LessonFetcherTests
     }
 
     [Fact]
+    public async Task FetchAsync_NothingListening_SaysTheSiteCouldNotBeReached()
+    {
+        using var bed = new LessonTestBed();
+        var closed = new LessonSiteServer();
+        var url = closed.Url("p.html");
+        closed.Dispose();
+
+        var report = await bed.Fetcher.FetchAsync(new LessonFetchRequest("down", [url], new FetchLimits()), CancellationToken.None);
+
+        var item = report.Items.Single();
+        Assert.Equal(FetchOutcome.Failed, item.Outcome);
+        Assert.StartsWith("could not reach the site (ConnectionError: ", item.Problem, StringComparison.Ordinal);
+        Assert.Empty(report.Hosts);
+    }
+
+    [Fact]
     public async Task FetchAsync_NoStore_IsNotStoredAndSaysWhy()
     {
         using var bed = new LessonTestBed();

@@ -85,6 +85,34 @@ public sealed class LessonFetcherTimingTests
     }
 
     [Fact]
+    public async Task FetchAsync_StaleCopyWithLastModifiedOnly_IsRevalidatedWithIfModifiedSince()
+    {
+        using var bed = new LessonTestBed();
+        var modified = DateTimeOffset.UtcNow.AddDays(-3);
+        var asked = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        bed.Site.Route("p.css", async context =>
+        {
+            asked.Enqueue(context.Request.Headers["If-Modified-Since"] ?? "-");
+            context.Response.AddHeader("Cache-Control", "no-cache");
+            context.Response.AddHeader("Last-Modified", modified.ToString("R"));
+            if (context.Request.Headers["If-Modified-Since"] is not null)
+            {
+                context.Response.StatusCode = 304;
+                return;
+            }
+
+            context.Response.ContentType = "text/css";
+            await context.Response.OutputStream.WriteAsync("p { }"u8.ToArray());
+        });
+
+        await bed.FetchAsync("lm", null, "p.css");
+        var second = await bed.FetchAsync("lm", null, "p.css");
+
+        Assert.Equal(FetchOutcome.NotModified, second.Items.Single().Outcome);
+        Assert.Equal(["-", modified.ToString("R")], asked);
+    }
+
+    [Fact]
     public async Task FetchAsync_SiteFailsOnRefetch_KeepsThePreviousCopyAndSaysSo()
     {
         using var bed = new LessonTestBed();

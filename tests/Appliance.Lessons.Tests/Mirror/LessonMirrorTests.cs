@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Appliance.Lessons.Fetch;
 using Appliance.Lessons.Mirror;
 
 namespace Appliance.Lessons.Tests.Mirror;
@@ -58,6 +59,25 @@ public sealed class LessonMirrorTests
 
         Assert.IsType<MirrorResult.Resource>(mirror.Resolve("r", $"http/{host}/new.html", null));
         Assert.Contains($"src=\"/r/http/{host}/x.png\"", viaOld, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_NoRoomForTheRewrittenCopy_ReportsItAndServesTheOriginal()
+    {
+        // The page (15 bytes) and image (11) fit in 60 bytes; the page with its link rewritten (about 80) does not.
+        using var bed = new LessonTestBed(quotaBytes: 60);
+        bed.Site.Text("p.html", "text/html", "<img src=x.png>");
+        bed.Site.File("x.png", "image/png", SampleSite.Png);
+
+        var report = await bed.FetchAsync("q", null, "p.html");
+        var page = Assert.IsType<MirrorResult.Resource>(new LessonMirror(bed.Store, _ => Info).Resolve("q", $"http/127.0.0.1:{bed.Site.Port}/p.html", null));
+
+        var line = report.Items[^1];
+        Assert.Equal(FetchOutcome.Failed, line.Outcome);
+        Assert.Matches(@"^the copy with links pointing at the box could not be stored \(storage quota full \(26/60 bytes\)\); the unchanged copy is served$", line.Problem);
+        Assert.Equal(2, report.Items.Count(i => i.Outcome == FetchOutcome.Fetched));
+        Assert.Equal("text/html", page.ContentType);
+        Assert.Equal("<img src=x.png>", await ReadAsync(page));
     }
 
     [Theory]
