@@ -14,7 +14,10 @@ public sealed class FakeLessonDesk(TimeProvider time) : ILessonDesk
     /// <summary>While true, "fetch now" answers that a fetch is already running.</summary>
     public bool Busy { get; set; }
 
-    public string? MirrorUrl(long lessonId) => $"http://lessons.school.test/{lessonId}/";
+    /// <summary>As the host answers when the mirror has no name of its own: a path on the web listener.</summary>
+    public bool MirrorAsPath { get; set; }
+
+    public string? MirrorUrl(long lessonId) => MirrorAsPath ? $"/mirror/{lessonId}/" : $"http://lessons.school.test/{lessonId}/";
 
     public LessonFetchView? LastFetch(long lessonId) => _reports.GetValueOrDefault(lessonId);
 

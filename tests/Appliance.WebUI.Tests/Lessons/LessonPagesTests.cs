@@ -52,6 +52,8 @@ public sealed class LessonPagesTests : IAsyncLifetime
         Assert.Contains("HTTPS sites cannot be cached transparently without intercepting encrypted traffic, which this box does not do", html, StringComparison.Ordinal);
         Assert.Contains($"href=\"http://lessons.school.test/{plan.Id}/\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("/decision\"", html, StringComparison.Ordinal);   // a teacher decides nothing
+        _host.Desk.MirrorAsPath = true;
+        Assert.Contains($"href=\"{_host.BaseAddress}mirror/{plan.Id}/\"", await teacher.Http.GetStringAsync($"/lessons/{plan.Id}"), StringComparison.Ordinal);
         Assert.Contains("it is opened for the class\n     and fetched only once one of them approves it", html, StringComparison.Ordinal);
 
         var list = await teacher.Http.GetStringAsync("/lessons");

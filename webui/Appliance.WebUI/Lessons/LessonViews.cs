@@ -13,8 +13,13 @@ internal static class LessonViews
         var policy = LessonAccess.Policy(context);
         var desk = LessonAccess.Desk(context);
         var next = LessonCalendar.Next(plan.Timing, policy.Clock.Zone, policy.Terms, LessonAccess.Time(context).GetUtcNow());
-        return new LessonSummary(plan, next, desk?.MirrorUrl(plan.Id), desk?.LastFetch(plan.Id));
+        return new LessonSummary(plan, next, Absolute(context.Request, desk?.MirrorUrl(plan.Id)), desk?.LastFetch(plan.Id));
     }
+
+    // Without a name of its own the mirror is a path on the box's web listener ("/mirror/42/"): shown whole, with the
+    // address the person reached the box by, since a teacher copies it to the class.
+    private static string? Absolute(HttpRequest request, string? mirror)
+        => mirror is ['/', ..] ? $"{request.Scheme}://{request.Host}{request.PathBase}{mirror}" : mirror;
 
     /// <summary>
     /// The lessons the person may see, upcoming first (soonest first), then those that are over (latest first); for a
