@@ -241,7 +241,7 @@ public static partial class RunCommand
         }
 
         await using var app = builder.Build();
-        LessonMirrorEndpoints.UseMirrorHost(app, settings.Lessons);   // before routing: the mirror's own name is routed as /mirror/…
+        LessonMirrorEndpoints.UseMirrorPaths(app, settings.Lessons);   // before routing: the mirror's name and the copies' paths go to /mirror/…
         app.UseRouting();
         app.MapWebUi();
         if (settings.Lessons.Enabled)

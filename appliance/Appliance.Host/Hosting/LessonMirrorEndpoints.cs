@@ -15,19 +15,25 @@ public static class LessonMirrorEndpoints
 {
     private const string Prefix = "/mirror";
 
-    /// <summary>Requests for the mirror's own name are routed as /mirror/…; call before the web UI's middleware.</summary>
-    public static void UseMirrorHost(WebApplication app, LessonSettings settings)
+    /// <summary>
+    /// Routes as /mirror/… every request for the mirror's own name, and the copies' own paths on any of the box's
+    /// names (<c>/{lesson}/http/…</c>, <c>/{lesson}/https/…</c>: the copied pages link to each other by these absolute
+    /// paths, which a base element or a redirect cannot lead astray). Call before routing and the web UI's middleware.
+    /// </summary>
+    public static void UseMirrorPaths(WebApplication app, LessonSettings settings)
     {
-        if (settings.MirrorHostName is not { } name)
+        if (!settings.Enabled)
         {
             return;
         }
 
         app.Use((context, next) =>
         {
-            if (string.Equals(context.Request.Host.Host, name, StringComparison.OrdinalIgnoreCase))
+            var request = context.Request;
+            if ((settings.MirrorHostName is { } name && string.Equals(request.Host.Host, name, StringComparison.OrdinalIgnoreCase))
+                || IsCopyPath(request.Path.Value))
             {
-                context.Request.Path = new PathString(Prefix).Add(context.Request.Path);
+                request.Path = new PathString(Prefix).Add(request.Path);
             }
 
             return next(context);
@@ -62,6 +68,19 @@ public static class LessonMirrorEndpoints
                 _ => Results.NotFound(),
             };
         }).AllowAnonymous();
+    }
+
+    // "/42/http/…" or "/42/https/…"; no web UI page starts with a number.
+    private static bool IsCopyPath(string? path)
+    {
+        if (path is null || path.Length < 3 || path[0] != '/' || !char.IsAsciiDigit(path[1]))
+        {
+            return false;
+        }
+
+        var rest = path.AsSpan(1);
+        var slash = rest.IndexOf('/');
+        return slash > 0 && !rest[..slash].ContainsAnyExceptInRange('0', '9') && (rest[(slash + 1)..].StartsWith("http/") || rest[(slash + 1)..].StartsWith("https/"));
     }
 
     private static IResult NotModified(MirrorResult.Resource resource)
