@@ -1,4 +1,5 @@
 using Appliance.Core.Policy;
+using Appliance.Lessons.Fetch;
 using Appliance.Lessons.Plans;
 
 namespace Appliance.Lessons.Scheduling;
@@ -39,7 +40,7 @@ public static class LessonAgenda
             var sites = hosts.ToHashSet(StringComparer.Ordinal);
             // Only hosts of the same registrable domain as an approved site: a fetched page can name any host, and
             // the approval was for the site, not for whatever it embeds.
-            hosts.AddRange((fetchedHosts?.Invoke(plan.Key) ?? []).Where(h => !sites.Contains(h) && sites.Any(s => SameSite(s, h))));
+            hosts.AddRange((fetchedHosts?.Invoke(plan.Key) ?? []).Where(h => !sites.Contains(h) && sites.Any(s => SiteKey.Of(s) == SiteKey.Of(h))));
             foreach (var o in LessonCalendar.Between(plan.Timing, policy.Clock.Zone, policy.Terms, now, now + Horizon))
             {
                 windows.Add(new AgendaWindow(plan.Key, hosts, plan.Group, plan.Room, o.Start, o.End));
@@ -80,23 +81,4 @@ public static class LessonAgenda
     /// <summary>The lessons whose copies must stay: every plan whose last occurrence ended less than <paramref name="keepAfter"/> ago.</summary>
     public static IReadOnlySet<string> Keep(IEnumerable<LessonPlan> plans, PolicySnapshot policy, DateTimeOffset now, TimeSpan keepAfter)
         => plans.Where(p => LessonCalendar.LastEnd(p.Timing, policy.Clock.Zone) + keepAfter > now).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Same registrable domain, approximately: the last two labels agree, or the last three when the second-level
-    /// label is a common public second level (co.uk, ac.uk, sch.uk, gov.uk, org.uk, com.au …). The box has no Public
-    /// Suffix List; erring this way only ever narrows what a lesson opens.
-    /// </summary>
-    public static bool SameSite(string a, string b) => string.Equals(Registrable(a), Registrable(b), StringComparison.OrdinalIgnoreCase);
-
-    private static readonly HashSet<string> SecondLevels = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "co", "ac", "gov", "org", "sch", "net", "nhs", "ltd", "plc", "police", "com", "edu", "me", "mod", "nic",
-    };
-
-    private static string Registrable(string host)
-    {
-        var labels = host.TrimEnd('.').Split('.');
-        var take = labels.Length >= 3 && labels[^1].Length == 2 && SecondLevels.Contains(labels[^2]) ? 3 : 2;
-        return string.Join('.', labels.TakeLast(Math.Min(take, labels.Length)));
-    }
 }

@@ -250,12 +250,24 @@ public sealed class LessonAllowTableTests
 
         Round();
         Assert.Equal(3, allowedByLesson);   // s4 (group), s3 (room), friends (both): the table is really consulted
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1_000; i++)
+
+        // A per-request allocation shows in every batch; the JIT's tiering (on-stack replacement, a rejit on a busy
+        // machine) allocates once, in one batch at most. So: warm up, then the least of three batches must be zero.
+        var batches = new long[3];
+        for (var b = -1; b < batches.Length; b++)
         {
-            Round();
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1_000; i++)
+            {
+                Round();
+            }
+
+            if (b >= 0)
+            {
+                batches[b] = GC.GetAllocatedBytesForCurrentThread() - before;
+            }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, batches.Min());
     }
 }

@@ -72,13 +72,4 @@ public sealed class LessonAgendaTests : IDisposable
         Assert.Contains(plan.Key, LessonAgenda.Keep(_f.Store.List(), _f.Policy, Tuesday0900.AddHours(1) + keep - TimeSpan.FromSeconds(1), keep));
         Assert.DoesNotContain(plan.Key, LessonAgenda.Keep(_f.Store.List(), _f.Policy, Tuesday0900.AddHours(1) + keep, keep));
     }
-
-    [Theory]
-    [InlineData("www.bbc.co.uk", "static.bbc.co.uk", true)]
-    [InlineData("www.bbc.co.uk", "www.itv.co.uk", false)]
-    [InlineData("www.example.org", "cdn.example.org", true)]
-    [InlineData("example.org", "example.com", false)]
-    [InlineData("school.sch.uk", "www.school.sch.uk", true)]
-    public void SameSite_ApproximatesTheRegistrableDomain(string a, string b, bool same)
-        => Assert.Equal(same, LessonAgenda.SameSite(a, b));
 }
