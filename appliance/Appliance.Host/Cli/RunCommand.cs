@@ -201,6 +201,19 @@ public static partial class RunCommand
         builder.Services.AddSingleton<AlertService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AlertService>());
         builder.Services.AddSingleton(journal);
+        // Before the settings are registered: a damaged lesson store turns lessons off (and says so), not the box.
+        string? lessonsProblem = null, lessonsNotice = null;
+        using var lessonStores = settings.Lessons.Enabled ? LessonStores.TryOpen(settings, out lessonsProblem, out lessonsNotice) : null;
+        if (settings.Lessons.Enabled && lessonStores is null)
+        {
+            await Console.Error.WriteLineAsync($"appliance: {lessonsProblem}");
+            settings = settings with { Lessons = settings.Lessons with { Enabled = false } };
+        }
+        else if (lessonsNotice is not null)
+        {
+            await Console.Error.WriteLineAsync($"appliance: {lessonsNotice}");
+        }
+
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(changes);
@@ -230,9 +243,10 @@ public static partial class RunCommand
         builder.Services.AddSingleton<Appliance.WebUI.Users.IWifiService, WifiAccounts>();
         builder.Services.AddSingleton<Appliance.WebUI.Incidents.IIncidentDesk, IncidentDesk>();
         builder.Services.AddSingleton(stores.Checks).AddHostedService<SelfCheckService>();
-        if (settings.Lessons.Enabled)
+        if (lessonStores is not null)
         {
             // Lesson sites (issue 9): the plans the web UI edits, their allow windows, pre-fetch and the mirror.
+            builder.Services.AddSingleton(lessonStores);
             builder.Services.AddSingleton<Appliance.Core.Net.INameWarmer>(sp => sp.GetRequiredService<DnsService>().Server);
             builder.Services.AddSingleton<LessonService>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<LessonService>());
@@ -244,7 +258,7 @@ public static partial class RunCommand
         LessonMirrorEndpoints.UseMirrorPaths(app, settings.Lessons);   // before routing: the mirror's name and the copies' paths go to /mirror/…
         app.UseRouting();
         app.MapWebUi();
-        if (settings.Lessons.Enabled)
+        if (lessonStores is not null)
         {
             LessonMirrorEndpoints.Map(app);
         }

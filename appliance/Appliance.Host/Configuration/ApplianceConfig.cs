@@ -66,6 +66,12 @@ public sealed record LessonsConfig
 
     /// <summary>How long a lesson's copies are kept after its last occurrence (default 1).</summary>
     public int? KeepDays { get; init; }
+
+    /// <summary>
+    /// Which addresses the pre-fetch may connect to: "public" (default), "private" (also RFC 1918 and IPv6 ULA: a
+    /// school's own intranet), "any" (loopback and link-local too: tests and labs only).
+    /// </summary>
+    public string? FetchFrom { get; init; }
 }
 
 public sealed record PanelConfig

@@ -126,6 +126,9 @@ public sealed record LessonSettings
     public long LessonBytes { get; init; } = 100L << 20;
 
     public TimeSpan KeepAfter { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Which addresses the pre-fetch may connect to (public ones only unless configured).</summary>
+    public Appliance.Lessons.Fetch.FetchAddresses FetchFrom { get; init; } = Appliance.Lessons.Fetch.FetchAddresses.Public;
 }
 
 /// <summary>The fleet link's validated settings.</summary>

@@ -58,6 +58,7 @@ public sealed partial class SettingsBuilder
             ResourceBytes = resource,
             LessonBytes = lesson,
             KeepAfter = TimeSpan.FromDays(Range(config.KeepDays, "lessons.keepDays", 0, 365, (int)defaults.KeepAfter.TotalDays)),
+            FetchFrom = Choice(config.FetchFrom, "lessons.fetchFrom", defaults.FetchFrom),
         };
     }
 }

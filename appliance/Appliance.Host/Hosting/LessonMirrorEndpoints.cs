@@ -1,3 +1,6 @@
+using Appliance.Core.Identity;
+using Appliance.Core.Net;
+using Appliance.Core.Policy;
 using Appliance.Host.Configuration;
 using Appliance.Lessons.Mirror;
 using Microsoft.AspNetCore.Http.Features;
@@ -42,7 +45,7 @@ public static class LessonMirrorEndpoints
 
     public static void Map(WebApplication app)
     {
-        app.MapMethods(Prefix + "/{lesson}/{**path}", ["GET", "HEAD"], (string lesson, LessonService lessons, HttpContext context) =>
+        app.MapMethods(Prefix + "/{lesson}/{**path}", ["GET", "HEAD"], (string lesson, LessonService lessons, PolicyEngine engine, HttpContext context) =>
         {
             // Routing takes /mirror/42 for /mirror/42/; the index needs the slash for its relative links to resolve.
             if (RawPath(context, lesson) is not { } path)
@@ -50,7 +53,26 @@ public static class LessonMirrorEndpoints
                 return Results.Redirect(context.Request.PathBase + context.Request.Path + "/", permanent: true);
             }
 
-            var result = lessons.Mirror.Resolve(lesson, path, context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : null);
+            var query = context.Request.QueryString.HasValue ? context.Request.QueryString.Value![1..] : null;
+            // A copy is served to whom the live site would be: the approved site of a lesson for its class in its
+            // window, an allowed site to anyone, a site since put on a statutory list to no one.
+            if (MirrorPath.TryParse(path, query, out var original) && Blocked(engine, context, original.IdnHost))
+            {
+                return Results.Content("This copy is for its lesson's class, during the lesson: the site is not open here now.", "text/plain; charset=utf-8",
+                    statusCode: StatusCodes.Status403Forbidden);
+            }
+
+            MirrorResult result;
+            try
+            {
+                result = lessons.Mirror.Resolve(lesson, path, query);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or Appliance.Lessons.Plans.LessonStoreException or IOException)
+            {
+                return Results.Content($"The lesson copies cannot be read just now: {ex.Message}", "text/plain; charset=utf-8",
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+
             var headers = context.Response.Headers;
             foreach (var (name, value) in MirrorHeaders.All)
             {
@@ -68,6 +90,22 @@ public static class LessonMirrorEndpoints
                 _ => Results.NotFound(),
             };
         }).AllowAnonymous();
+    }
+
+    // The engine's decision for this client (its identity when RADIUS knows it) and this host now, as for a DNS query.
+    private static bool Blocked(PolicyEngine engine, HttpContext context, string host)
+    {
+        Span<byte> wire = stackalloc byte[256];
+        if (context.Connection.RemoteIpAddress is not { } from || !Appliance.Protocols.Dns.DnsName.TryEncode(host, wire, out var length))
+        {
+            return true;
+        }
+
+        var client = ClientAddress.FromEndPoint(new System.Net.IPEndPoint(from, context.Connection.RemotePort));
+        var identity = context.RequestServices.GetService<IIdentityMap>() is { } map && map.TryResolve(client, out var known) ? known : ClientIdentity.Unknown;
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var verdict = engine.Decide(new RequestFacts(wire[..length], Appliance.Protocols.Dns.DnsType.A, client, RequestSource.HttpHost, time.GetUtcNow(), identity));
+        return verdict.Action == VerdictAction.Block;
     }
 
     // "/42/http/…" or "/42/https/…"; no web UI page starts with a number.

@@ -32,22 +32,23 @@ public sealed partial class LessonService : BackgroundService
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _queued = new();
     private readonly Dictionary<long, (DateTimeOffset For, string Sites)> _fetchedFor = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Dictionary<long, string> _usable = [];
     private long _policyVersion = -1;
     private string _windowsSignature = "";
     private DateTimeOffset _lastEviction = DateTimeOffset.MinValue;
 
-    public LessonService(ApplianceSettings settings, PolicyEngine engine, Appliance.Journal.Audit.AuditLog audit, TimeProvider time, ILogger<LessonService> logger, INameWarmer? warmer = null)
+    public LessonService(ApplianceSettings settings, LessonStores stores, PolicyEngine engine, Appliance.Journal.Audit.AuditLog audit, TimeProvider time,
+        ILogger<LessonService> logger, INameWarmer? warmer = null)
     {
         _settings = settings.Lessons;
         _engine = engine;
         _time = time;
         _logger = logger;
         _warmer = warmer;
-        var root = Path.Combine(settings.DataDir, "lessons");
-        Planner = new LessonPlanner(LessonStore.Open(Path.Combine(root, "lessons.db")), () => _engine.Snapshot, audit, time);
-        Content = new ContentStore(new ContentStoreOptions(Path.Combine(root, "content"), _settings.QuotaBytes));
+        Planner = new LessonPlanner(stores.Plans, () => _engine.Snapshot, audit, time);
+        Content = stores.Content;
         Mirror = new LessonMirror(Content, IndexInfo);
-        _http = LessonFetcher.CreateHttpClient();
+        _http = LessonFetcher.CreateHttpClient(_settings.FetchFrom);
         _fetcher = new LessonFetcher(_http, Content, time);
         Planner.Changed += Wake;
     }
@@ -78,8 +79,6 @@ public sealed partial class LessonService : BackgroundService
     {
         base.Dispose();
         _http.Dispose();
-        Content.Dispose();
-        Planner.Store.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -92,8 +91,9 @@ public sealed partial class LessonService : BackgroundService
             {
                 Tick();
             }
-            catch (Exception ex) when (ex is LessonStoreException or Microsoft.Data.Sqlite.SqliteException or FormatException or IOException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                // The windows already loaded stay in the engine; the next tick tries again.
                 Log.TickFailed(_logger, ex.Message);
             }
 
@@ -127,7 +127,7 @@ public sealed partial class LessonService : BackgroundService
         var signature = string.Join('|', windows.Select(w => $"{w.LessonKey},{w.Group},{w.Room},{w.Start.UtcTicks},{w.End.UtcTicks},{string.Join(',', w.Hosts)}"));
         if (signature != _windowsSignature)
         {
-            _engine.SwapLessons(LessonAllowTable.Build(windows.Select(w => new LessonWindow(w.LessonKey, w.Hosts, w.Group, w.Room, w.Start, w.End))));
+            _engine.SwapLessons(LessonAllowTable.Build(windows.Select(w => w.ToLessonWindow())));
             _windowsSignature = signature;
             var open = windows.Count(w => w.Start <= now && now < w.End);
             Log.WindowsLoaded(_logger, windows.Count, open);
@@ -154,10 +154,17 @@ public sealed partial class LessonService : BackgroundService
             FetchNow(plan.Id);
         }
 
-        if (now - _lastEviction >= EvictEvery)
+        // A site no longer usable (rejected, refused after a list change, removed) or a lesson deleted: its copies go now,
+        // not at the next hourly sweep, so the mirror never serves what the lesson no longer has.
+        var usable = plans.ToDictionary(p => p.Id, p => string.Join('|', p.Sites.Where(s => s.IsUsable).Select(s => s.Url)));
+        var dropped = _usable.Where(u => !usable.TryGetValue(u.Key, out var current) || current != u.Value).Select(u => u.Key).ToHashSet();
+        _usable = usable;
+        if (dropped.Count > 0 || now - _lastEviction >= EvictEvery)
         {
             _lastEviction = now;
-            var evicted = Content.Evict(LessonAgenda.Keep(plans, policy, now, _settings.KeepAfter));
+            // Listed again here: a lesson made since the start of this pass keeps its copies.
+            var keep = LessonAgenda.Keep(Planner.Store.List().Where(p => !dropped.Contains(p.Id)), policy, now, _settings.KeepAfter);
+            var evicted = Content.Evict(keep);
             if (evicted.BlobsRemoved > 0)
             {
                 Log.Evicted(_logger, evicted.ResourcesRemoved, evicted.BlobsRemoved, evicted.BytesFreed);
@@ -181,8 +188,9 @@ public sealed partial class LessonService : BackgroundService
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
-            catch (Exception ex) when (ex is LessonStoreException or Microsoft.Data.Sqlite.SqliteException or IOException or ArgumentException or HttpRequestException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
+                // One lesson's failure (a store error, a bug on a strange page) must not end pre-fetch for every lesson.
                 Log.FetchFailed(_logger, id, ex.Message);
             }
             finally

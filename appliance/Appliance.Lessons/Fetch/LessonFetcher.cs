@@ -27,7 +27,7 @@ public sealed partial class LessonFetcher
     // semaphore per lesson id fetched since start: a few hundred at most.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lessonGates = new(StringComparer.Ordinal);
 
-    /// <param name="http">A client made by <see cref="CreateHttpClient()"/> (or one set up the same way).</param>
+    /// <param name="http">A client made by <see cref="CreateHttpClient(FetchAddresses)"/> (or one set up the same way).</param>
     /// <param name="store">Where the copies go.</param>
     /// <param name="time">The clock for freshness, timeouts and the deadline.</param>
     public LessonFetcher(HttpClient http, ContentStore store, TimeProvider time)
@@ -42,7 +42,8 @@ public sealed partial class LessonFetcher
     /// proxy from the environment (the box is the gateway), gzip/brotli/deflate decoded (the size limits then count
     /// the decoded bytes, which defeats a compression bomb), no client-wide timeout (each request has its own).
     /// </summary>
-    public static HttpClient CreateHttpClient() => CreateHttpClient(null);
+    /// <param name="addresses">Which addresses it may connect to (<see cref="FetchAddresses"/>; public ones by default).</param>
+    public static HttpClient CreateHttpClient(FetchAddresses addresses = FetchAddresses.Public) => CreateHttpClient(FetchAddressGuard.Connect(addresses));
 
     /// <summary>For tests: <paramref name="connect"/> opens the connections (a guard that only lets loopback through).</summary>
     internal static HttpClient CreateHttpClient(Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect)

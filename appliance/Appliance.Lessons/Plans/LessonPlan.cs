@@ -37,6 +37,9 @@ public sealed record LessonSite(
 {
     /// <summary>Whether the site is open during the lesson and pre-fetched for it.</summary>
     public bool IsUsable => Status is SiteStatus.Allowed or SiteStatus.Approved;
+
+    /// <summary>Who put the site on the lesson (the teacher, or a DSL or technician editing it): never its approver.</summary>
+    public string? AddedBy { get; init; }
 }
 
 /// <summary>

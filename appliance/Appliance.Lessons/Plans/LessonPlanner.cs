@@ -41,7 +41,7 @@ public sealed class LessonPlanner
             throw new LessonAccessException("only teachers, DSLs and technicians plan lessons");
         }
 
-        var plan = Build(draft, actor.Name, id: 0, previous: null);
+        var plan = Build(draft, actor.Name, actor.Name, id: 0, previous: null);
         plan = _store.Add(plan);
         Audit(actor, "lesson.create", plan, ("title", plan.Title), ("sites", plan.Sites.Count), ("pending", plan.Sites.Count(s => s.Status == SiteStatus.Pending)));
         Changed?.Invoke();
@@ -61,7 +61,7 @@ public sealed class LessonPlanner
         }
 
         EnsureMayChange(actor, current);
-        var plan = Build(draft, current.Teacher, id, current);
+        var plan = Build(draft, current.Teacher, actor.Name, id, current);
         if (!_store.Update(plan))
         {
             return null;
@@ -113,6 +113,11 @@ public sealed class LessonPlanner
             throw new LessonAccessException("this is your own lesson: another DSL or technician must decide its sites");
         }
 
+        if (string.Equals(site.AddedBy, actor.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new LessonAccessException("you added this site to the lesson: another DSL or technician must decide it");
+        }
+
         var status = approve ? SiteStatus.Approved : SiteStatus.Rejected;
         var words = approve ? $"approved by {actor.Name}" : $"rejected by {actor.Name}";
         if (!_store.SetStatus(siteId, SiteStatus.Pending, status, words, actor.Name, _time.GetUtcNow(), reason.Trim()))
@@ -138,10 +143,10 @@ public sealed class LessonPlanner
         foreach (var plan in _store.List())
         {
             var at = LessonCalendar.Next(plan.Timing, policy.Clock.Zone, policy.Terms, now)?.Start ?? now;
-            var group = LessonRules.GroupOf(policy, plan.Group, plan.Room);
+            var groups = LessonRules.GroupsOf(policy, plan.Group);
             foreach (var site in plan.Sites.Where(s => s.IsUsable))
             {
-                var (status, why) = LessonRules.Classify(policy, site.Host, group, at);
+                var (status, why) = LessonRules.Classify(policy, site.Host, groups, at);
                 var next = (site.Status, status) switch
                 {
                     (_, SiteStatus.Refused) => SiteStatus.Refused,
@@ -176,7 +181,7 @@ public sealed class LessonPlanner
         }
     }
 
-    private LessonPlan Build(LessonDraft draft, string teacher, long id, LessonPlan? previous)
+    private LessonPlan Build(LessonDraft draft, string teacher, string by, long id, LessonPlan? previous)
     {
         var policy = _policy();
         var now = _time.GetUtcNow();
@@ -190,7 +195,7 @@ public sealed class LessonPlanner
         var group = string.IsNullOrWhiteSpace(draft.Group) ? null : policy.Groups[policy.GroupIndex(draft.Group.Trim())].Name;
         var room = string.IsNullOrWhiteSpace(draft.Room) ? null : draft.Room.Trim();
         var at = LessonCalendar.Next(draft.Timing, policy.Clock.Zone, policy.Terms, now)?.Start ?? now;
-        var groupIndex = LessonRules.GroupOf(policy, group, room);
+        var groups = LessonRules.GroupsOf(policy, group);
         var sites = new List<LessonSite>();
         foreach (var s in draft.Sites)
         {
@@ -201,15 +206,16 @@ public sealed class LessonPlanner
 
             var host = url.IdnHost.TrimEnd('.').ToLowerInvariant();
             var kept = previous?.Sites.FirstOrDefault(p => p.Url == url.AbsoluteUri && sites.All(k => k.Id != p.Id));
-            var sameAudience = previous is not null && previous.Group == group && previous.Room == room;
-            if (kept is not null && sameAudience)
+            // A decision was for this address, this class or room, and these times: change any of them and it is asked again.
+            var sameLesson = previous is not null && previous.Group == group && previous.Room == room && previous.Timing == draft.Timing;
+            if (kept is not null && sameLesson)
             {
                 sites.Add(kept with { Note = s.Note.Trim() });
                 continue;
             }
 
-            var (status, why) = LessonRules.Classify(policy, host, groupIndex, at);
-            sites.Add(new LessonSite(0, url.AbsoluteUri, host, s.Note.Trim(), status, why, null, null, null));
+            var (status, why) = LessonRules.Classify(policy, host, groups, at);
+            sites.Add(new LessonSite(0, url.AbsoluteUri, host, s.Note.Trim(), status, why, null, null, null) { AddedBy = by });
         }
 
         return new LessonPlan(id, draft.Title.Trim(), teacher, group, room, draft.Timing, sites, previous?.CreatedAt ?? now);

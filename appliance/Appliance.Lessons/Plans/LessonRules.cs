@@ -17,6 +17,12 @@ public static class LessonRules
     public const int MaxUrl = 2_000;
     public const int MaxSites = 30;
 
+    /// <summary>The widest subnet a room may be (1,024 IPv4 addresses; an IPv6 /56).</summary>
+    public const int MinRoomPrefixV4 = 22;
+
+    /// <inheritdoc cref="MinRoomPrefixV4"/>
+    public const int MinRoomPrefixV6 = 56;
+
     /// <summary>A lesson longer than this is a mistake in the times (a school day is shorter).</summary>
     public static readonly TimeSpan MaxLength = TimeSpan.FromHours(8);
 
@@ -46,9 +52,14 @@ public static class LessonRules
             errors.Add($"group: '{draft.Group}' is not a group of the policy (groups: {string.Join(", ", policy.Groups.Select(g => g.Name))})");
         }
 
-        if (!string.IsNullOrWhiteSpace(draft.Room) && !SubnetMap.TryParse(draft.Room.Trim(), out _, out var roomError))
+        var room = default(System.Net.IPNetwork);
+        if (!string.IsNullOrWhiteSpace(draft.Room) && !SubnetMap.TryParse(draft.Room.Trim(), out room, out var roomError))
         {
             errors.Add($"room: '{draft.Room}' is not a subnet such as 10.20.12.0/24: {roomError}");
+        }
+        else if (!string.IsNullOrWhiteSpace(draft.Room) && room.PrefixLength < (room.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? MinRoomPrefixV4 : MinRoomPrefixV6))
+        {
+            errors.Add($"room: '{draft.Room}' is wider than a room (at most /{MinRoomPrefixV4} for IPv4, /{MinRoomPrefixV6} for IPv6): a lesson opens its sites for a class, not a whole school");
         }
 
         ValidateTiming(draft.Timing, today, errors);
@@ -125,26 +136,31 @@ public static class LessonRules
     }
 
     /// <summary>
-    /// The policy group whose rules a lesson's sites are judged by: the lesson's group, else the group its room's
-    /// subnet belongs to, else the policy's default group.
+    /// The policy groups whose rules a lesson's sites are judged by: the lesson's group; for a room-only lesson every
+    /// group, since its window opens for whoever is in the room (a pupil signed in to the Wi-Fi in a staff-mapped room
+    /// is still a pupil).
     /// </summary>
-    public static int GroupOf(PolicySnapshot policy, string? group, string? room)
-    {
-        if (!string.IsNullOrWhiteSpace(group) && policy.GroupIndex(group.Trim()) is >= 0 and var named)
-        {
-            return named;
-        }
+    public static IReadOnlyList<int> GroupsOf(PolicySnapshot policy, string? group)
+        => !string.IsNullOrWhiteSpace(group) && policy.GroupIndex(group.Trim()) is >= 0 and var named
+            ? [named]
+            : [.. Enumerable.Range(0, policy.Groups.Count)];
 
-        if (!string.IsNullOrWhiteSpace(room) && SubnetMap.TryParse(room.Trim(), out var network, out _))
+    /// <summary>The most restrictive of <see cref="Classify(PolicySnapshot, string, int, DateTimeOffset)"/> over <paramref name="groups"/>.</summary>
+    public static (SiteStatus Status, string Reason) Classify(PolicySnapshot policy, string host, IReadOnlyList<int> groups, DateTimeOffset at)
+    {
+        var worst = (Status: SiteStatus.Allowed, Reason: "in no category the class blocks");
+        foreach (var group in groups)
         {
-            var address = ClientAddress.FromBytes(network.BaseAddress.GetAddressBytes(), 0);
-            if (policy.Subnets.Match(address) is >= 0 and var bySubnet)
+            var verdict = Classify(policy, host, group, at);
+            if (Rank(verdict.Status) > Rank(worst.Status))
             {
-                return bySubnet;
+                worst = groups.Count > 1 && verdict.Status == SiteStatus.Pending
+                    ? (verdict.Status, $"{verdict.Reason} (group {policy.Groups[group].Name}, who may be in the room)")
+                    : verdict;
             }
         }
 
-        return policy.DefaultGroup;
+        return worst;
     }
 
     /// <summary>
@@ -186,6 +202,13 @@ public static class LessonRules
             ? (SiteStatus.Pending, $"in a category the class blocks ({Categories.Describe(blocked)}): needs a DSL's or technician's approval")
             : (SiteStatus.Allowed, "in no category the class blocks");
     }
+
+    private static int Rank(SiteStatus status) => status switch
+    {
+        SiteStatus.Refused => 2,
+        SiteStatus.Pending => 1,
+        _ => 0,
+    };
 
     private static void ValidateTiming(LessonTiming timing, DateOnly today, List<string> errors)
     {

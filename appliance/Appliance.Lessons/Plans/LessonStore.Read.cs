@@ -6,7 +6,7 @@ namespace Appliance.Lessons.Plans;
 public sealed partial class LessonStore
 {
     private const string LessonColumns = "id, title, teacher, grp, room, first_date, start, finish, weekly, until, created_at";
-    private const string SiteColumns = "id, url, host, note, status, status_reason, decided_by, decided_at, decision_reason, lesson_id";
+    private const string SiteColumns = "id, url, host, note, status, status_reason, decided_by, decided_at, decision_reason, lesson_id, added_by";
 
     /// <summary>One plan with its sites, or null.</summary>
     public LessonPlan? Get(long id) => Read("WHERE id = $id", ("$id", id)).FirstOrDefault();
@@ -83,5 +83,8 @@ public sealed partial class LessonStore
         Enum.Parse<SiteStatus>(r.GetString(4), ignoreCase: true), r.GetString(5),
         r.IsDBNull(6) ? null : r.GetString(6),
         r.IsDBNull(7) ? null : DateTimeOffset.Parse(r.GetString(7), CultureInfo.InvariantCulture),
-        r.IsDBNull(8) ? null : r.GetString(8));
+        r.IsDBNull(8) ? null : r.GetString(8))
+    {
+        AddedBy = r.IsDBNull(10) ? null : r.GetString(10),
+    };
 }

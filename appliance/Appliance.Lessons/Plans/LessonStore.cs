@@ -73,12 +73,21 @@ public sealed partial class LessonStore : IDisposable
                     status_reason   TEXT    NOT NULL,
                     decided_by      TEXT,
                     decided_at      TEXT,
-                    decision_reason TEXT
+                    decision_reason TEXT,
+                    added_by        TEXT
                 );
                 CREATE INDEX IF NOT EXISTS sites_lesson ON sites (lesson_id, position);
                 CREATE INDEX IF NOT EXISTS sites_pending ON sites (id) WHERE status = 'pending';
                 """;
             command.ExecuteNonQuery();
+            // A store made before sites recorded who added them (the first builds of issue 9) gains the column.
+            command.CommandText = "SELECT count(*) FROM pragma_table_info('sites') WHERE name = 'added_by'";
+            if ((long)command.ExecuteScalar()! == 0)
+            {
+                command.CommandText = "ALTER TABLE sites ADD COLUMN added_by TEXT";
+                command.ExecuteNonQuery();
+            }
+
             return new LessonStore(connection, path);
         }
         catch (SqliteException ex)
@@ -189,12 +198,12 @@ public sealed partial class LessonStore : IDisposable
             command.Parameters.Clear();
             command.CommandText = s.Id > 0
                 ? """
-                  INSERT INTO sites (id, lesson_id, position, url, host, note, status, status_reason, decided_by, decided_at, decision_reason)
-                  VALUES ($id, $lesson, $position, $url, $host, $note, $status, $reason, $by, $at, $why) RETURNING id
+                  INSERT INTO sites (id, lesson_id, position, url, host, note, status, status_reason, decided_by, decided_at, decision_reason, added_by)
+                  VALUES ($id, $lesson, $position, $url, $host, $note, $status, $reason, $by, $at, $why, $added) RETURNING id
                   """
                 : """
-                  INSERT INTO sites (lesson_id, position, url, host, note, status, status_reason, decided_by, decided_at, decision_reason)
-                  VALUES ($lesson, $position, $url, $host, $note, $status, $reason, $by, $at, $why) RETURNING id
+                  INSERT INTO sites (lesson_id, position, url, host, note, status, status_reason, decided_by, decided_at, decision_reason, added_by)
+                  VALUES ($lesson, $position, $url, $host, $note, $status, $reason, $by, $at, $why, $added) RETURNING id
                   """;
             if (s.Id > 0)
             {
@@ -211,6 +220,7 @@ public sealed partial class LessonStore : IDisposable
             command.Parameters.AddWithValue("$by", (object?)s.DecidedBy ?? DBNull.Value);
             command.Parameters.AddWithValue("$at", s.DecidedAt is { } at ? Time(at) : DBNull.Value);
             command.Parameters.AddWithValue("$why", (object?)s.DecisionReason ?? DBNull.Value);
+            command.Parameters.AddWithValue("$added", (object?)s.AddedBy ?? DBNull.Value);
             stored.Add(s with { Id = (long)command.ExecuteScalar()! });
         }
 

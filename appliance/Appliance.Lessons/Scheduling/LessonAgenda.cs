@@ -4,8 +4,15 @@ using Appliance.Lessons.Plans;
 
 namespace Appliance.Lessons.Scheduling;
 
-/// <summary>One occurrence of a lesson as the allow layer needs it: the hosts, for whom, from when until when.</summary>
-public sealed record AgendaWindow(string LessonKey, IReadOnlyList<string> Hosts, string? Group, string? Room, DateTimeOffset Start, DateTimeOffset End);
+/// <summary>
+/// One occurrence of a lesson as the allow layer needs it: the exact host names (a site's approval is for that name,
+/// not for every name under it), for whom, from when until when.
+/// </summary>
+public sealed record AgendaWindow(string LessonKey, IReadOnlyList<string> Hosts, string? Group, string? Room, DateTimeOffset Start, DateTimeOffset End)
+{
+    /// <summary>The engine's window: each host as an exact-name entry (<c>=host</c>).</summary>
+    public LessonWindow ToLessonWindow() => new(LessonKey, [.. Hosts.Select(h => "=" + h)], Group, Room, Start, End);
+}
 
 /// <summary>
 /// What the lesson service has to do at a given moment, worked out from the plans alone (no I/O, so it is tested
@@ -31,23 +38,48 @@ public static class LessonAgenda
         var windows = new List<AgendaWindow>();
         foreach (var plan in plans)
         {
-            var hosts = plan.Sites.Where(s => s.IsUsable).Select(s => s.Host).ToList();
-            if (hosts.Count == 0)
+            var usable = plan.Sites.Where(s => s.IsUsable).ToList();
+            var occurrences = usable.Count == 0 ? [] : LessonCalendar.Between(plan.Timing, policy.Clock.Zone, policy.Terms, now, now + Horizon);
+            if (occurrences.Count == 0)
             {
-                continue;
+                continue;   // (and the fetched hosts of lessons not in the next 36 hours are not read)
             }
 
-            var sites = hosts.ToHashSet(StringComparer.Ordinal);
-            // Only hosts of the same registrable domain as an approved site: a fetched page can name any host, and
-            // the approval was for the site, not for whatever it embeds.
-            hosts.AddRange((fetchedHosts?.Invoke(plan.Key) ?? []).Where(h => !sites.Contains(h) && sites.Any(s => SiteKey.Of(s) == SiteKey.Of(h))));
-            foreach (var o in LessonCalendar.Between(plan.Timing, policy.Clock.Zone, policy.Terms, now, now + Horizon))
+            var hosts = usable.Select(s => s.Host).Distinct(StringComparer.Ordinal).ToList();
+            var groups = LessonRules.GroupsOf(policy, plan.Group);
+            foreach (var fetched in fetchedHosts?.Invoke(plan.Key) ?? [])
+            {
+                // A host the pre-fetch was served from, of the same site as a usable site (a page can name any host;
+                // the approval was for the site, not for whatever it embeds): it joins the window when it would go
+                // straight in itself, or when the DSL approved its site (the approval covers the site's own hosts —
+                // its CDN host is listed in the same category). A statutory or security host never joins.
+                var site = usable.FirstOrDefault(s => SiteKey.Of(s.Host) == SiteKey.Of(fetched));
+                if (site is null || hosts.Contains(fetched, StringComparer.Ordinal) || !IsName(fetched))
+                {
+                    continue;
+                }
+
+                var status = LessonRules.Classify(policy, fetched, groups, occurrences[0].Start).Status;
+                if (status == SiteStatus.Allowed || (status == SiteStatus.Pending && usable.Any(s => s.Status == SiteStatus.Approved && SiteKey.Of(s.Host) == SiteKey.Of(fetched))))
+                {
+                    hosts.Add(fetched);
+                }
+            }
+
+            foreach (var o in occurrences)
             {
                 windows.Add(new AgendaWindow(plan.Key, hosts, plan.Group, plan.Room, o.Start, o.End));
             }
         }
 
         return windows;
+    }
+
+    // A fetched host comes from a stored report: one that is not a valid name is dropped, not left to fail the table.
+    private static bool IsName(string host)
+    {
+        Span<char> name = stackalloc char[256];
+        return host.Length <= 253 && Appliance.Core.Lists.ListParser.Normalize(host, name, out _, out _) is null;
     }
 
     /// <summary>The hosts to keep warm in the resolver's cache now: those of windows starting within <see cref="WarmBefore"/> or running.</summary>

@@ -35,7 +35,9 @@ public sealed class LessonEndToEndTests : IAsyncLifetime
         var offset = 12 - DateTime.UtcNow.Hour;
         var zone = offset >= 0 ? $"Etc/GMT-{offset}" : $"Etc/GMT+{-offset}";
         await File.WriteAllTextAsync(Path.Combine(Inputs, "policy.json"), $$"""
-            { "timeZone": "{{zone}}", "defaultGroup": "pupils", "groups": [ { "name": "pupils", "blockedCategories": ["games"] }, { "name": "staff" } ] }
+            { "timeZone": "{{zone}}", "defaultGroup": "pupils",
+              "groups": [ { "name": "pupils", "blockedCategories": ["games"] }, { "name": "juniors", "blockedCategories": ["games"] }, { "name": "staff" } ],
+              "subnets": [ { "subnet": "127.0.0.3/32", "group": "juniors" } ] }
             """);
         await File.WriteAllTextAsync(Path.Combine(Inputs, "hosts"), "127.0.0.1 localhost\n127.0.0.1 h1.test h2.test h3.test other.test\n");
         var config = Path.Combine(Inputs, "config.json");
@@ -46,7 +48,7 @@ public sealed class LessonEndToEndTests : IAsyncLifetime
                 "statutoryLists": [ { "source": "{{Inputs}}/fake-iwf.txt", "list": "iwf" } ],
                 "policyFile": "{{Inputs}}/policy.json"
               },
-              "lessons": { "mirrorHostName": "lessons.school.internal", "mirrorAddress": "127.0.0.1" }
+              "lessons": { "mirrorHostName": "lessons.school.internal", "mirrorAddress": "127.0.0.1", "fetchFrom": "any" }
             }
             """);
         _appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", _nsd.Address], dataDir: _dataDir, hostsFile: Path.Combine(Inputs, "hosts"));
@@ -100,8 +102,10 @@ public sealed class LessonEndToEndTests : IAsyncLifetime
         await Eventually.True(async () =>
         {
             var got = JsonDocument.Parse(await teacher.Http.GetStringAsync($"/api/lessons/{id}")).RootElement;
-            return got.TryGetProperty("lastFetch", out report) && report.ValueKind == JsonValueKind.Object;
-        }, TimeSpan.FromSeconds(30), () => "no fetch report");
+            // The report of a fetch after the approval: it has the approved site's page (an earlier one may not).
+            return got.TryGetProperty("lastFetch", out report) && report.ValueKind == JsonValueKind.Object
+                && report.GetProperty("lines").EnumerateArray().Any(l => l.GetProperty("url").GetString()!.Contains("h1.test", StringComparison.Ordinal));
+        }, TimeSpan.FromSeconds(30), () => "no fetch report with the approved site");
         var lines = report.GetProperty("lines").EnumerateArray().ToList();
         string Outcome(string suffix) => lines.First(l => l.GetProperty("url").GetString()!.EndsWith(suffix, StringComparison.Ordinal)).GetProperty("outcome").GetString()!;
         Assert.Equal("fetched", Outcome("h2.test:" + _site.Port + "/lava.html"));
@@ -133,6 +137,15 @@ public sealed class LessonEndToEndTests : IAsyncLifetime
         var image = await pupil.GetByteArrayAsync($"/mirror/{id}/http/h2.test:{_site.Port}/img/lava.png");
         Assert.Equal("lava", Encoding.ASCII.GetString(image[8..]));
 
+        // The approved games site's copy is for the lesson's class (pupils) during the lesson, as the live site is:
+        // juniors (127.0.0.3) get neither.
+        var approvedCopy = $"/mirror/{id}/http/h1.test:{_site.Port}/lava.html";
+        Assert.Equal(HttpStatusCode.OK, (await pupil.GetAsync(approvedCopy)).StatusCode);
+        using var junior = new HttpClient(new SocketsHttpHandler { ConnectCallback = FromAsync("127.0.0.3") }) { BaseAddress = pupil.BaseAddress };
+        Assert.Equal(HttpStatusCode.Forbidden, (await junior.GetAsync(approvedCopy)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await junior.GetAsync($"/mirror/{id}/http/h2.test:{_site.Port}/lava.html")).StatusCode);
+        Assert.Equal("0.0.0.0", Address(await _appliance.DigAsync(["-b", "127.0.0.3", "h1.test"])));
+
         Assert.Equal("127.0.0.1", Address(await Dig("lessons.school.internal")));
         using var byName = new HttpRequestMessage(HttpMethod.Get, $"/{id}/http/h2.test:{_site.Port}/lava.html");
         byName.Headers.Host = "lessons.school.internal";
@@ -146,6 +159,15 @@ public sealed class LessonEndToEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await pupil.SendAsync(imageByName)).StatusCode);
 
     }
+
+    // Connections from another loopback address: a client the policy places in another group.
+    private static Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>> FromAsync(string source) => async (context, cancel) =>
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Parse(source), 0));
+        await socket.ConnectAsync(context.DnsEndPoint, cancel);
+        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+    };
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 

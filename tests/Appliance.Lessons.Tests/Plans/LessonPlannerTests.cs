@@ -41,12 +41,55 @@ public sealed class LessonPlannerTests : IDisposable
     }
 
     [Fact]
-    public void Create_RoomOnly_JudgedByTheRoomSubnetsGroup()
+    public void Create_RoomOnly_JudgedByEveryGroupThatMayBeInTheRoom()
     {
-        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://arcade.example/play") with { Group = null, Room = "10.20.12.0/24" });
+        // 10.30.0.0/24 maps to no group (the default, pupils); staff-only rules must not decide a room-only lesson either.
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://arcade.example/play") with { Group = null, Room = "10.30.0.0/24" });
 
-        Assert.Equal(SiteStatus.Pending, Assert.Single(plan.Sites).Status);
-        Assert.Equal("10.20.12.0/24", plan.Room);
+        var site = Assert.Single(plan.Sites);
+        Assert.Equal(SiteStatus.Pending, site.Status);
+        Assert.Contains("group pupils", site.StatusReason, StringComparison.Ordinal);
+        Assert.Equal("10.30.0.0/24", plan.Room);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0/0")]
+    [InlineData("10.0.0.0/8")]
+    [InlineData("10.20.0.0/21")]
+    [InlineData("2001:db8::/48")]
+    public void Create_RoomWiderThanARoom_Refused(string room)
+    {
+        var ex = Assert.Throws<LessonException>(() => _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://a.example/") with { Room = room }));
+
+        Assert.Contains(ex.Errors, e => e.StartsWith($"room: '{room}' is wider than a room", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Decide_SiteTheApproverAddedToSomeoneElsesLesson_Refused()
+    {
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://news.example/"));
+        var edited = _f.Planner.Update(PlanFixture.Dsl, plan.Id, PlanFixture.Draft("https://news.example/", "https://arcade.example/play"))!;
+        Assert.Equal(("ms.jones", "dsl.patel"), (edited.Sites[0].AddedBy, edited.Sites[1].AddedBy));
+
+        var ex = Assert.Throws<LessonAccessException>(() => _f.Planner.Decide(PlanFixture.Dsl, plan.Id, edited.Sites[1].Id, true, "mine"));
+
+        Assert.Contains("you added this site", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(SiteStatus.Approved, _f.Planner.Decide(new LessonActor("tech.lee", LessonRole.Approver), plan.Id, edited.Sites[1].Id, true, "ok").Status);
+    }
+
+    [Fact]
+    public void Update_ChangingTheTimes_AsksAgain()
+    {
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://arcade.example/play"));
+        _f.Planner.Decide(PlanFixture.Dsl, plan.Id, plan.Sites[0].Id, approve: true, "one lesson");
+        var weekly = PlanFixture.Draft("https://arcade.example/play") with
+        {
+            Timing = new LessonTiming(new DateOnly(2026, 12, 1), new TimeOnly(9, 0), new TimeOnly(10, 0), true, new DateOnly(2027, 7, 20)),
+        };
+
+        var updated = _f.Planner.Update(PlanFixture.Teacher, plan.Id, weekly)!;
+
+        Assert.Equal(SiteStatus.Pending, updated.Sites[0].Status);
     }
 
     [Fact]

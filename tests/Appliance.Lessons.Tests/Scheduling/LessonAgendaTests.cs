@@ -27,6 +27,32 @@ public sealed class LessonAgendaTests : IDisposable
     }
 
     [Fact]
+    public void Windows_FetchedSameSiteHostInABlockedCategory_NotOpened()
+    {
+        _f.Policy = Appliance.Core.Policy.PolicyCompiler.Compile(PlanFixture.Document,
+            PlanFixture.Lists(b => b.Add("games.volcano.example", Appliance.Core.Lists.Categories.Bit(Appliance.Core.Lists.Category.Games))), 2);
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/lava"));
+
+        var w = Assert.Single(LessonAgenda.Windows(_f.Store.List(), _f.Policy, PlanFixture.Monday0800,
+            key => key == plan.Key ? ["games.volcano.example", "static.volcano.example"] : []));
+
+        Assert.Equal(["www.volcano.example", "static.volcano.example"], w.Hosts);   // the redirect target in games is left out
+        Assert.Equal(["=www.volcano.example", "=static.volcano.example"], w.ToLessonWindow().Hosts);
+    }
+
+    [Fact]
+    public void Windows_AnApprovedSitesOwnHostsInItsCategory_JoinIt()
+    {
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://play.arcade.example/physics"));
+        _f.Planner.Decide(PlanFixture.Dsl, plan.Id, plan.Sites[0].Id, approve: true, "projectiles");
+
+        var w = Assert.Single(LessonAgenda.Windows(_f.Store.List(), _f.Policy, PlanFixture.Monday0800,
+            key => ["cdn.arcade.example", "phish.example", "bad host!"]));
+
+        Assert.Equal(["play.arcade.example", "cdn.arcade.example"], w.Hosts);
+    }
+
+    [Fact]
     public void Windows_BeyondTheHorizonOrOver_NotLoaded()
     {
         _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/"));
