@@ -16,9 +16,7 @@ public sealed class FetchPolicyJudgeTests
     public async Task FetchAsync_PageRedirectsToRefusedSite_NothingIsRequestedFromItAndTheLineSaysWhy()
     {
         using var bed = new LessonTestBed();
-        using var listed = new LessonSiteServer();
-        listed.Text("page.html", "text/html", "<p>must never be copied</p>");
-        bed.Site.Redirect("short", listed.Url("page.html").AbsoluteUri);
+        using var listed = ShortenerToAnotherSite(bed);
         var judged = new ConcurrentQueue<Uri>();
 
         var report = await FetchAsync(bed, "j", url => Judge(judged, url, url.Port == listed.Port ? Statutory : null), "short");
@@ -37,9 +35,7 @@ public sealed class FetchPolicyJudgeTests
     public async Task FetchAsync_NoJudge_FollowsThatRedirectAsBefore()
     {
         using var bed = new LessonTestBed();
-        using var listed = new LessonSiteServer();
-        listed.Text("page.html", "text/html", "<p>copied when nobody judges</p>");
-        bed.Site.Redirect("short", listed.Url("page.html").AbsoluteUri);
+        using var listed = ShortenerToAnotherSite(bed);
 
         var report = await FetchAsync(bed, "n", null, "short");
 
@@ -146,6 +142,15 @@ public sealed class FetchPolicyJudgeTests
         Assert.Equal(FetchOutcome.Skipped, item.Outcome);
         Assert.Equal("not fetched: the policy check failed (InvalidOperationException: lists are reloading)", item.Problem);
         Assert.Empty(bed.Site.Requests);
+    }
+
+    /// <summary>A second site (another port: what the judge refuses) with page.html, and "short" on the bed's site redirecting there.</summary>
+    private static LessonSiteServer ShortenerToAnotherSite(LessonTestBed bed)
+    {
+        var other = new LessonSiteServer();
+        other.Text("page.html", "text/html", "<p>a page of another site</p>");
+        bed.Site.Redirect("short", other.Url("page.html").AbsoluteUri);
+        return other;
     }
 
     private static Task<FetchReport> FetchAsync(LessonTestBed bed, string lessonId, Func<Uri, string?>? refuse, params string[] pages) =>
