@@ -1,7 +1,9 @@
 namespace Appliance.Lessons.Fetch;
 
-/// <summary>The end of a request's redirects: the response (the caller disposes it) or a problem in plain words.</summary>
-/// <param name="Refused">The policy's judge refused the next hop (<see cref="Problem"/> says why); nothing was asked of it.</param>
+/// <summary>
+/// The end of a request's redirects: the response (the caller disposes it) or a problem in plain words. Refused: the
+/// policy's judge refused the next hop (the problem says why), so nothing was asked of it.
+/// </summary>
 internal sealed record Followed(Uri FinalUrl, IReadOnlyList<Uri> Chain, HttpResponseMessage? Response, string? Problem, int? Status, bool Refused = false);
 
 /// <summary>
