@@ -58,6 +58,9 @@ public enum FetchOutcome
     /// <summary>Not stored: the site failed, refused, or a limit was reached while fetching it.</summary>
     Failed = 4,
 
-    /// <summary>Not asked for: another site, a limit reached before it, or the site forbids storing it.</summary>
+    /// <summary>
+    /// Not asked for: another site, refused by the policy (the URL itself or a redirect to it; never requested, and no
+    /// earlier copy kept), a limit reached before it, or the site forbids storing it.
+    /// </summary>
     Skipped = 5,
 }

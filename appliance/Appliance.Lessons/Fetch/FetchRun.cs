@@ -41,6 +41,28 @@ internal sealed class FetchRun(LessonFetchRequest request)
         }
     }
 
+    /// <summary>
+    /// Asks the request's judge about <paramref name="url"/> before it is requested: null to go ahead, else the reason.
+    /// A judge that throws refuses (fails closed): a URL on a statutory list must not be fetched because a list was
+    /// being reloaded; the exception is a host bug, named in the line rather than ending the whole lesson.
+    /// </summary>
+    public string? Refusal(Uri url)
+    {
+        if (Request.Refuse is not { } judge)
+        {
+            return null;
+        }
+
+        try
+        {
+            return judge(url);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $"not fetched: the policy check failed ({ex.GetType().Name}: {ex.Message})";
+        }
+    }
+
     /// <summary>Lists an asset of another site once, as not mirrored.</summary>
     public void OtherSite(Uri url)
     {

@@ -48,11 +48,18 @@ public sealed partial class LessonFetcher
         var requestTime = _time.GetUtcNow();
         var followed = await RedirectFollower.GetAsync(
             _http, work.Url, limits.MaxRedirects, next => work.Kind == FetchItemKind.Page || SiteKey.SameSite(next, work.Site),
-            request => AddValidators(request, previous), cancel);
+            run.Refusal, request => AddValidators(request, previous), cancel);
         using var response = followed.Response;
         foreach (var hop in followed.Chain.Prepend(work.Url))
         {
             run.Hosts.Add(hop.IdnHost);
+        }
+
+        if (response is null && followed.Refused)
+        {
+            // Not Fail: an earlier copy of this URL may be of the very page now refused, so none is kept.
+            run.Add(work, FetchOutcome.Skipped, followed.Problem, null, followed.Status, followed.FinalUrl, followed.Chain);
+            return;
         }
 
         if (response is null)

@@ -10,7 +10,8 @@ namespace Appliance.Lessons.Fetch;
 /// Pre-fetches one lesson: each of the teacher's pages, then the same-site assets they use (and stylesheets'
 /// imports and url()s, depth-limited), one request at a time (polite to the sites; a lesson is a few pages). It
 /// stores what may be stored, keeps a previous good copy when a re-fetch fails, skips copies still fresh, and
-/// revalidates stale ones. Every outcome is a report line in plain words; a slow site meets the per-request
+/// revalidates stale ones. The request's judge (the policy) is asked about every URL and redirect hop before it is
+/// requested. Every outcome is a report line in plain words; a slow site meets the per-request
 /// timeout and the lesson deadline, never a hang. At the end the mirror's rewritten copies are made.
 /// </summary>
 public sealed partial class LessonFetcher
@@ -101,6 +102,14 @@ public sealed partial class LessonFetcher
             if (run.StopReason is { } stop)
             {
                 Fail(run, work, stop, outcome: FetchOutcome.Skipped);
+                continue;
+            }
+
+            // Before anything is asked of the site (a still-fresh copy included: a URL refused now is not kept from
+            // before). A refusal costs no request, so it does not count against MaxResources.
+            if (run.Refusal(work.Url) is { } refusal)
+            {
+                run.Add(work, FetchOutcome.Skipped, refusal);
                 continue;
             }
 
