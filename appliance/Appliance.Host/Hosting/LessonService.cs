@@ -30,6 +30,7 @@ public sealed partial class LessonService : BackgroundService
     private readonly LessonFetcher _fetcher;
     private readonly System.Threading.Channels.Channel<long> _fetchQueue = System.Threading.Channels.Channel.CreateUnbounded<long>();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _queued = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, byte> _again = new();
     private readonly Dictionary<long, (DateTimeOffset For, string Sites)> _fetchedFor = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Dictionary<long, string> _usable = [];
@@ -59,11 +60,15 @@ public sealed partial class LessonService : BackgroundService
 
     public LessonMirror Mirror { get; }
 
-    /// <summary>Queues a pre-fetch of the lesson now; false when it is already queued or running.</summary>
+    /// <summary>
+    /// Queues a pre-fetch of the lesson now; false when one is already queued or running, which then runs once more
+    /// when it ends (the lesson changed while it ran: an approval, a new site).
+    /// </summary>
     public bool FetchNow(long lessonId)
     {
         if (!_queued.TryAdd(lessonId, 0))
         {
+            _again.TryAdd(lessonId, 0);
             return false;
         }
 
@@ -196,6 +201,10 @@ public sealed partial class LessonService : BackgroundService
             finally
             {
                 _queued.TryRemove(id, out _);
+                if (_again.TryRemove(id, out _) && !stoppingToken.IsCancellationRequested)
+                {
+                    FetchNow(id);
+                }
             }
         }
     }
@@ -214,7 +223,8 @@ public sealed partial class LessonService : BackgroundService
         }
 
         var limits = new FetchLimits { MaxResourceBytes = _settings.ResourceBytes, MaxLessonBytes = _settings.LessonBytes };
-        var report = await _fetcher.FetchAsync(new LessonFetchRequest(plan.Key, pages, limits), cancel).ConfigureAwait(false);
+        var judge = LessonAgenda.FetchJudge(plan, _engine.Snapshot, _time.GetUtcNow());   // redirects and assets obey the policy too
+        var report = await _fetcher.FetchAsync(new LessonFetchRequest(plan.Key, pages, limits, judge), cancel).ConfigureAwait(false);
         var current = report.Items.Count(i => i.Outcome is FetchOutcome.Fetched or FetchOutcome.NotModified or FetchOutcome.StillFresh);
         var failed = report.Items.Count(i => i.Outcome == FetchOutcome.Failed);
         Log.Fetched(_logger, plan.Id, current, failed, report.StoredBytes);

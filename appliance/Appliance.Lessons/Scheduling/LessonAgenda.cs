@@ -59,8 +59,7 @@ public static class LessonAgenda
                     continue;
                 }
 
-                var status = LessonRules.Classify(policy, fetched, groups, occurrences[0].Start).Status;
-                if (status == SiteStatus.Allowed || (status == SiteStatus.Pending && usable.Any(s => s.Status == SiteStatus.Approved && SiteKey.Of(s.Host) == SiteKey.Of(fetched))))
+                if (Judge(policy, plan, groups, occurrences[0].Start, fetched) is null)
                 {
                     hosts.Add(fetched);
                 }
@@ -73,6 +72,31 @@ public static class LessonAgenda
         }
 
         return windows;
+    }
+
+    /// <summary>
+    /// The pre-fetch's judge for a lesson (<see cref="Fetch.LessonFetchRequest.Refuse"/>): a host on a statutory list or
+    /// in a security category is never fetched; one the class's rules block is fetched only when the DSL approved a
+    /// site of the lesson on the same site (the approval covers the site's own hosts); everything else is.
+    /// </summary>
+    public static Func<Uri, string?> FetchJudge(LessonPlan plan, PolicySnapshot policy, DateTimeOffset now)
+    {
+        var at = LessonCalendar.Next(plan.Timing, policy.Clock.Zone, policy.Terms, now)?.Start ?? now;
+        var groups = LessonRules.GroupsOf(policy, plan.Group);
+        return url => Judge(policy, plan, groups, at, url.IdnHost.TrimEnd('.').ToLowerInvariant());
+    }
+
+    // Null: the host may be fetched for the lesson and opened in its window; else why not, in words for the teacher.
+    private static string? Judge(PolicySnapshot policy, LessonPlan plan, IReadOnlyList<int> groups, DateTimeOffset at, string host)
+    {
+        var (status, why) = LessonRules.Classify(policy, host, groups, at);
+        return status switch
+        {
+            SiteStatus.Refused => $"{host} is {why}: never fetched",
+            SiteStatus.Pending when plan.Sites.Any(s => s.Status == SiteStatus.Approved && SiteKey.Of(s.Host) == SiteKey.Of(host)) => null,
+            SiteStatus.Pending => $"{host} is {why.Split(": needs", 2)[0]}: not fetched (only a site a DSL or technician approved is)",
+            _ => null,
+        };
     }
 
     // A fetched host comes from a stored report: one that is not a valid name is dropped, not left to fail the table.

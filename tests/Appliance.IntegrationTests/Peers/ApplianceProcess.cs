@@ -55,7 +55,7 @@ public sealed partial class ApplianceProcess : IDisposable
         {
             var output = process.Output;
             appliance.Dispose();
-            throw new InvalidOperationException("appliance did not start:\n" + output);
+            throw new InvalidOperationException($"appliance did not start{(process.HasExited ? $" (exit {process.ExitCode})" : "")}:\n" + output);
         }
 
         appliance.DnsPort = int.Parse(ListeningRegex().Match(process.Output).Groups[1].Value);

@@ -140,6 +140,7 @@ public sealed partial class ChildProcess : IDisposable
 
             if (_process.HasExited)
             {
+                _process.WaitForExit();   // and for the output it wrote before exiting to be read
                 return condition(Output);
             }
 

@@ -53,6 +53,24 @@ public sealed class LessonAgendaTests : IDisposable
     }
 
     [Fact]
+    public void FetchJudge_StatutoryAndSecurityNever_BlockedOnlyForAnApprovedSite()
+    {
+        var plan = _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/", "https://play.arcade.example/physics"));
+        var judge = LessonAgenda.FetchJudge(_f.Store.Get(plan.Id)!, _f.Policy, PlanFixture.Monday0800);
+
+        Assert.Null(judge(new Uri("https://www.volcano.example/lava")));
+        Assert.Matches("statutory list.*never fetched$", judge(new Uri("https://abuse.example/x")));
+        Assert.Contains("security category", judge(new Uri("https://phish.example/")), StringComparison.Ordinal);
+        Assert.Contains("not fetched", judge(new Uri("https://cdn.arcade.example/sprite.png")), StringComparison.Ordinal);   // pending: not yet
+
+        _f.Planner.Decide(PlanFixture.Dsl, plan.Id, plan.Sites[1].Id, approve: true, "projectiles");
+        judge = LessonAgenda.FetchJudge(_f.Store.Get(plan.Id)!, _f.Policy, PlanFixture.Monday0800);
+
+        Assert.Null(judge(new Uri("https://cdn.arcade.example/sprite.png")));   // the approved site's own host
+        Assert.Contains("never fetched", judge(new Uri("https://abuse.example/x")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Windows_BeyondTheHorizonOrOver_NotLoaded()
     {
         _f.Planner.Create(PlanFixture.Teacher, PlanFixture.Draft("https://www.volcano.example/"));
