@@ -116,7 +116,7 @@ public sealed partial class LessonService : BackgroundService
         await fetching.ConfigureAwait(false);
     }
 
-    /// <summary>One pass of the agenda (public for tests that drive the clock).</summary>
+    /// <summary>One pass of the agenda.</summary>
     internal void Tick()
     {
         var policy = _engine.Snapshot;
@@ -143,6 +143,24 @@ public sealed partial class LessonService : BackgroundService
             _warmer.KeepWarm(names);
         }
 
+        // A site no longer usable (rejected, refused after a list change, removed) or a lesson deleted: its copies go
+        // now, not at the next hourly sweep, so the mirror never serves what the lesson no longer has. Before the
+        // fetches are queued, so that a fetch never races its own lesson's purge.
+        var usable = plans.ToDictionary(p => p.Id, p => string.Join('|', p.Sites.Where(s => s.IsUsable).Select(s => s.Url)));
+        var dropped = _usable.Where(u => !usable.TryGetValue(u.Key, out var current) || current != u.Value).Select(u => u.Key).ToHashSet();
+        _usable = usable;
+        if (dropped.Count > 0 || now - _lastEviction >= EvictEvery)
+        {
+            _lastEviction = now;
+            // Listed again here: a lesson made since the start of this pass keeps its copies.
+            var keep = LessonAgenda.Keep(Planner.Store.List().Where(p => !dropped.Contains(p.Id)), policy, now, _settings.KeepAfter);
+            var evicted = Content.Evict(keep);
+            if (evicted.BlobsRemoved > 0)
+            {
+                Log.Evicted(_logger, evicted.ResourcesRemoved, evicted.BlobsRemoved, evicted.BytesFreed);
+            }
+        }
+
         foreach (var (plan, occurrence) in LessonAgenda.DueForFetch(plans, policy, now, _settings.PrefetchLead))
         {
             var sites = string.Join('|', plan.Sites.Where(s => s.IsUsable).Select(s => s.Url));
@@ -157,23 +175,6 @@ public sealed partial class LessonService : BackgroundService
             }
 
             FetchNow(plan.Id);
-        }
-
-        // A site no longer usable (rejected, refused after a list change, removed) or a lesson deleted: its copies go now,
-        // not at the next hourly sweep, so the mirror never serves what the lesson no longer has.
-        var usable = plans.ToDictionary(p => p.Id, p => string.Join('|', p.Sites.Where(s => s.IsUsable).Select(s => s.Url)));
-        var dropped = _usable.Where(u => !usable.TryGetValue(u.Key, out var current) || current != u.Value).Select(u => u.Key).ToHashSet();
-        _usable = usable;
-        if (dropped.Count > 0 || now - _lastEviction >= EvictEvery)
-        {
-            _lastEviction = now;
-            // Listed again here: a lesson made since the start of this pass keeps its copies.
-            var keep = LessonAgenda.Keep(Planner.Store.List().Where(p => !dropped.Contains(p.Id)), policy, now, _settings.KeepAfter);
-            var evicted = Content.Evict(keep);
-            if (evicted.BlobsRemoved > 0)
-            {
-                Log.Evicted(_logger, evicted.ResourcesRemoved, evicted.BlobsRemoved, evicted.BytesFreed);
-            }
         }
     }
 
