@@ -51,7 +51,17 @@ public sealed class LessonEndToEndTests : IAsyncLifetime
               "lessons": { "mirrorHostName": "lessons.school.internal", "mirrorAddress": "127.0.0.1", "fetchFrom": "any" }
             }
             """);
-        _appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", _nsd.Address], dataDir: _dataDir, hostsFile: Path.Combine(Inputs, "hosts"));
+        try
+        {
+            _appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", _nsd.Address], dataDir: _dataDir, hostsFile: Path.Combine(Inputs, "hosts"));
+        }
+        catch
+        {
+            // xUnit does not call DisposeAsync when InitializeAsync throws: stop the peers here, or NSD outlives the run.
+            await _site.DisposeAsync();
+            _nsd.Dispose();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
