@@ -47,7 +47,15 @@ public sealed partial class PolicyPageTests : IAsyncLifetime
               }
             }
             """);
-        _appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", _nsd.Address], dataDir: _dataDir);
+        try
+        {
+            _appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", _nsd.Address], dataDir: _dataDir);
+        }
+        catch
+        {
+            _nsd.Dispose();   // xUnit does not call DisposeAsync when InitializeAsync throws: NSD would outlive the run
+            throw;
+        }
     }
 
     public Task DisposeAsync()

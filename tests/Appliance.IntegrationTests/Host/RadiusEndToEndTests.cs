@@ -50,7 +50,15 @@ public sealed class RadiusEndToEndTests : IAsyncLifetime
               }
             }
             """);
-        _appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", _nsd.Address], dataDir: dataDir);
+        try
+        {
+            _appliance = await ApplianceProcess.StartAsync(["--config", config, "--upstream", _nsd.Address], dataDir: dataDir);
+        }
+        catch
+        {
+            _nsd.Dispose();   // xUnit does not call DisposeAsync when InitializeAsync throws: NSD would outlive the run
+            throw;
+        }
     }
 
     public Task DisposeAsync()
