@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Net;
 using System.Text;
+using Appliance.TestSupport;
 
 namespace Appliance.Lessons.Tests;
 
@@ -21,24 +22,8 @@ internal sealed class LessonSiteServer : IDisposable
 
     public LessonSiteServer()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            // A listener whose Start failed (the port was taken) is closed for good: try again with a new one.
-            Port = Random.Shared.Next(20_000, 60_000);
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            try
-            {
-                listener.Start();
-                _listener = listener;
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 20)
-            {
-                listener.Close();
-            }
-        }
-
+        _listener = LoopbackListener.Start(out var port);
+        Port = port;
         _loop = Task.Run(Serve);
     }
 
