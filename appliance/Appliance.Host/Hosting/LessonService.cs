@@ -163,17 +163,14 @@ public sealed partial class LessonService : BackgroundService
 
         foreach (var (plan, occurrence) in LessonAgenda.DueForFetch(plans, policy, now, _settings.PrefetchLead))
         {
-            var sites = string.Join('|', plan.Sites.Where(s => s.IsUsable).Select(s => s.Url));
-            lock (_fetchedFor)
+            // Once per occurrence and set of sites (_fetchedFor is the tick loop's alone: no lock).
+            var sites = usable[plan.Id];
+            if (_fetchedFor.TryGetValue(plan.Id, out var done) && done == (occurrence.Start, sites))
             {
-                if (_fetchedFor.TryGetValue(plan.Id, out var done) && done == (occurrence.Start, sites))
-                {
-                    continue;
-                }
-
-                _fetchedFor[plan.Id] = (occurrence.Start, sites);
+                continue;
             }
 
+            _fetchedFor[plan.Id] = (occurrence.Start, sites);
             FetchNow(plan.Id);
         }
     }
