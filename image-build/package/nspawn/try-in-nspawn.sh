@@ -2,12 +2,13 @@
 # Proves the package on a clean Debian 12: builds a minimal bookworm root with mmdebstrap, installs the .deb there
 # with `apt-get install ./appliance_*.deb` (which pulls its dependencies), boots the root in systemd-nspawn with a
 # private network, and lets verify-appliance.sh check the running service (user, capabilities, DNS, the login page,
-# kill -9 / exit 75 / exit 2 / stop). Prints the container's console; exits 0 only on "verify: RESULT PASS".
+# kill -9 / exit 75 / exit 2 / stop, dpkg --remove and --install on the running system). Prints the checks' lines
+# from the container's console; exits 0 only on "verify: RESULT PASS".
 #
 #   image-build/package/nspawn/try-in-nspawn.sh --deb FILE [--root DIR] [--bridge] [--keep]
 #
 # --root   where to build the root (default: a new directory under /var/tmp, removed afterwards unless --keep)
-# --bridge also run the packet filter in bridge mode on a dummy bridge
+# --bridge also run the packet filter in bridge mode on a test bridge inside the container
 # Needs root, mmdebstrap and systemd-container. systemd-nspawn runs with --keep-unit --register=no because PID 1 on
 # the build machine is not systemd; --private-network keeps the container off the host's network.
 set -euo pipefail
@@ -18,12 +19,12 @@ readonly MIRROR="${APPLIANCE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 die() { echo "try-in-nspawn.sh: $*" >&2; exit 1; }
 
-deb="" root="" keep=false verify_args=""
+deb="" root="" keep=false verify_args="--reinstall"
 while (($#)); do
     case "$1" in
         --deb) deb="${2:-}"; shift 2 ;;
         --root) root="${2:-}"; shift 2 ;;
-        --bridge) verify_args="--bridge"; shift ;;
+        --bridge) verify_args+=" --bridge"; shift ;;
         --keep) keep=true; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//' >&2; exit 2 ;;
         *) die "unknown argument '$1' (see --help)" ;;
@@ -43,10 +44,12 @@ fi
 # The package is installed by apt as a user would (dependencies resolved from the mirror); mmdebstrap's own
 # policy-rc.d keeps the service from starting inside the build chroot, as on an image build.
 mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus,iproute2,dnsutils,curl \
-    --customize-hook="copy-in $deb /tmp" \
-    --customize-hook="chroot \"\$1\" apt-get install --yes --no-install-recommends /tmp/$(basename "$deb")" \
-    --customize-hook="rm -f \"\$1/tmp/$(basename "$deb")\"" \
+    --customize-hook="mkdir -p \"\$1/var/cache/verify-appliance\"" \
+    --customize-hook="copy-in $deb /var/cache/verify-appliance" \
+    --customize-hook="chroot \"\$1\" apt-get install --yes --no-install-recommends /var/cache/verify-appliance/$(basename "$deb")" \
     --customize-hook="copy-in $HERE/verify-appliance.service $HERE/verify-network.service /etc/systemd/system" \
+    --customize-hook="mkdir -p \"\$1/etc/systemd/system/appliance.service.d\"" \
+    --customize-hook="copy-in $HERE/seccomp-kill.conf /etc/systemd/system/appliance.service.d" \
     --customize-hook="upload $HERE/verify-appliance.sh /usr/local/sbin/verify-appliance" \
     --customize-hook="chmod 0755 \"\$1/usr/local/sbin/verify-appliance\"" \
     --customize-hook="echo 'VERIFY_ARGS=$verify_args' > \"\$1/etc/default/verify-appliance\"" \

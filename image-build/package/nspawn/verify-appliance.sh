@@ -3,10 +3,11 @@
 # a private network with only loopback). Checks the installed package's service as systemd runs it and prints one
 # "verify: ok|FAIL ..." line per check and "verify: RESULT PASS|FAIL" last; the host script reads the console.
 #
-#   verify-appliance [--bridge]
+#   verify-appliance [--bridge] [--reinstall]
 #
-# --bridge also switches the packet filter on (bridge mode on a dummy bridge) to show nft/iptables-restore and
-# NFQUEUE work as child processes under the hardening.
+# --bridge    also switches the packet filter on (bridge mode on a test bridge) to show nft/iptables-restore and
+#             NFQUEUE work as child processes under the hardening
+# --reinstall also removes the package and installs it again from /var/cache/verify-appliance/
 set -uo pipefail
 
 failures=0
@@ -150,6 +151,21 @@ check_bridge() {
     check_running "packet filter off again"
 }
 
+# The maintainer scripts on a running systemd: remove stops the service and keeps the data, installing again starts it.
+check_reinstall() {
+    local deb
+    deb="$(find /var/cache/verify-appliance -name 'appliance_*.deb' | head -n1)"
+    [[ -n "$deb" ]] || { bad "no package in /var/cache/verify-appliance to reinstall"; return; }
+    dpkg --remove appliance > /tmp/remove.log 2>&1 || { bad "dpkg --remove failed: $(tail -n 3 /tmp/remove.log)"; return; }
+    if [[ "$(prop ActiveState)" != active && -d /var/lib/appliance && -n "$(ls /var/lib/appliance)" ]]; then
+        ok "dpkg --remove: service $(prop ActiveState), /var/lib/appliance kept ($(find /var/lib/appliance -mindepth 1 -maxdepth 1 | wc -l) entries)"
+    else
+        bad "dpkg --remove: service $(prop ActiveState), /var/lib/appliance has $(find /var/lib/appliance -mindepth 1 -maxdepth 1 2>&1 | wc -l) entries"
+    fi
+    dpkg --install "$deb" > /tmp/install.log 2>&1 || { bad "dpkg --install failed: $(tail -n 3 /tmp/install.log)"; return; }
+    check_running "installed again, started by postinst"
+}
+
 echo "verify: appliance $(/usr/bin/appliance --version)"
 if check_running "after boot"; then
     check_identity
@@ -159,8 +175,9 @@ if check_running "after boot"; then
     check_kill9
     check_exit_code 75 restart
     check_exit_code 2 stop
-    [[ "${1:-}" == --bridge ]] && check_bridge
+    [[ " $* " == *" --bridge "* ]] && check_bridge
     check_stop
+    [[ " $* " == *" --reinstall "* ]] && check_reinstall
 fi
 journalctl -b --no-pager -o cat | grep -i -E 'seccomp|audit.*denied|Operation not permitted' | head -n 5 | sed 's/^/verify:   journal: /'
 if ((failures == 0)); then echo "verify: RESULT PASS"; else echo "verify: RESULT FAIL ($failures failed)"; fi
