@@ -55,7 +55,7 @@ check_identity() {
         if [[ "$value" == "$THREE_CAPS" ]]; then ok "$field $value (net_bind_service, net_admin, net_raw)"; else bad "$field is $value, expected $THREE_CAPS"; fi
     done
     grep -E '^(NoNewPrivs|Seccomp):' <<< "$status" | sed 's/^/verify:   /'
-    stat -c 'verify:   %n %U:%G %a' /var/lib/appliance /run/appliance /etc/appliance /etc/appliance/appliance.json
+    stat -c 'verify:   %n %U:%G %a' /var/lib/appliance /run/appliance /etc/appliance /etc/appliance/appliance.json /run/xtables.lock
     if find /var/lib/appliance ! -user appliance | grep -q .; then bad "files in /var/lib/appliance not owned by appliance"; fi
 }
 
@@ -179,5 +179,5 @@ if check_running "after boot"; then
     check_stop
     [[ " $* " == *" --reinstall "* ]] && check_reinstall
 fi
-journalctl -b --no-pager -o cat | grep -i -E 'seccomp|audit.*denied|Operation not permitted' | head -n 5 | sed 's/^/verify:   journal: /'
+journalctl -b --no-pager -o cat | grep -v 'verify:' | grep -i -E 'seccomp|audit.*denied|Operation not permitted' | head -n 5 | sed 's/^/verify:   journal: /'
 if ((failures == 0)); then echo "verify: RESULT PASS"; else echo "verify: RESULT FAIL ($failures failed)"; fi
