@@ -30,9 +30,18 @@ while (($#)); do
         *) die "unknown argument '$1' (see --help)" ;;
     esac
 done
-[[ -f "$deb" ]] || die "--deb FILE is required (a built appliance_<version>_amd64.deb)"
+[[ -f "$deb" ]] || die "--deb FILE is required (a built appliance_<version>_<arch>.deb; arm64 runs under qemu-user)"
 deb="$(realpath "$deb")"
+arch="$(dpkg-deb --field "$deb" Architecture)"
 command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed"
+# A foreign package (arm64 on an x64 builder) runs under qemu-user: binfmt_misc must be mounted and qemu-aarch64
+# enabled (nothing does it at boot here, PID 1 is not systemd); both steps are harmless when already done.
+if [[ "$arch" != "$(dpkg --print-architecture)" ]]; then
+    [[ -e /proc/sys/fs/binfmt_misc/status ]] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc \
+        || die "cannot mount binfmt_misc: $arch programs cannot run here"
+    [[ "$arch" != arm64 || -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] || update-binfmts --enable qemu-aarch64 \
+        || die "update-binfmts --enable qemu-aarch64 failed (is qemu-user-static installed?)"
+fi
 command -v systemd-nspawn >/dev/null || die "systemd-nspawn is not installed (package systemd-container)"
 if [[ -z "$root" ]]; then
     root="$(mktemp -d /var/tmp/appliance-nspawn.XXXXXX)"
@@ -43,7 +52,7 @@ fi
 
 # The package is installed by apt as a user would (dependencies resolved from the mirror); mmdebstrap's own
 # policy-rc.d keeps the service from starting inside the build chroot, as on an image build.
-mmdebstrap --quiet --variant=minbase --include=systemd,systemd-sysv,dbus,iproute2,dnsutils,curl \
+mmdebstrap --quiet --architectures="$arch" --variant=minbase --include=systemd,systemd-sysv,dbus,iproute2,dnsutils,curl \
     --customize-hook="mkdir -p \"\$1/var/cache/verify-appliance\"" \
     --customize-hook="copy-in $deb /var/cache/verify-appliance" \
     --customize-hook="chroot \"\$1\" apt-get install --yes --no-install-recommends /var/cache/verify-appliance/$(basename "$deb")" \
@@ -61,7 +70,7 @@ console="$(mktemp)"
 trap 'rm -f "$console"; [[ "$keep" == true ]] || rm -rf "$root"' EXIT
 # A machine name of our own: nspawn keeps per-name state in /run/systemd/nspawn, and two containers both called after
 # their directory (e.g. "root") would collide.
-timeout 300 systemd-nspawn --quiet --keep-unit --register=no --private-network --machine="appliance-try-$$" -D "$root" -b \
+timeout 900 systemd-nspawn --quiet --keep-unit --register=no --private-network --machine="appliance-try-$$" -D "$root" -b \
     | tee "$console" | grep -a --line-buffered -o 'verify: .*' || true
 # The console prefixes each line with the unit's name ("verify-appliance[59]: verify: ..."), hence no ^ anchor.
 # nspawn's own complaint at exit ("Attempted to remove disk file system under /run/systemd/nspawn/propagate/...")
