@@ -55,7 +55,7 @@ check_identity() {
         if [[ "$value" == "$THREE_CAPS" ]]; then ok "$field $value (net_bind_service, net_admin, net_raw)"; else bad "$field is $value, expected $THREE_CAPS"; fi
     done
     grep -E '^(NoNewPrivs|Seccomp):' <<< "$status" | sed 's/^/verify:   /'
-    stat -c 'verify:   %n %U:%G %a' /var/lib/appliance /run/appliance /etc/appliance /etc/appliance/appliance.json /run/xtables.lock
+    stat -c 'verify:   %n %U:%G %a' /var/lib/appliance /run/appliance /etc/appliance /etc/appliance/appliance.json
     if find /var/lib/appliance ! -user appliance | grep -q .; then bad "files in /var/lib/appliance not owned by appliance"; fi
 }
 
@@ -142,9 +142,7 @@ check_bridge() {
     sed -i 's/"mode": "off"/"mode": "bridge", "lan": ["br0"]/' /etc/appliance/appliance.json
     systemctl restart appliance.service
     if check_running "packet filter in bridge mode"; then
-        nft list ruleset 2>/dev/null | grep -c -E 'queue|NFQUEUE' | sed 's/^/verify:   queue rules in the ruleset: /'
-        curl -s --max-time 5 http://127.0.0.1/api/health | grep -o '"packetFilter":{[^}]*' | head -c 300 | sed 's/^/verify:   /'
-        echo
+        echo "verify:   NFQUEUE rules in the ruleset: $(nft list ruleset 2>/dev/null | grep -c -E 'queue|NFQUEUE')"
     fi
     cp /tmp/appliance.json.orig /etc/appliance/appliance.json
     systemctl restart appliance.service
