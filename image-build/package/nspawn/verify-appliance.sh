@@ -55,6 +55,7 @@ check_identity() {
         if [[ "$value" == "$THREE_CAPS" ]]; then ok "$field $value (net_bind_service, net_admin, net_raw)"; else bad "$field is $value, expected $THREE_CAPS"; fi
     done
     grep -E '^(NoNewPrivs|Seccomp):' <<< "$status" | sed 's/^/verify:   /'
+    grep -E '^Max open files' "/proc/$pid/limits" | sed 's/^/verify:   /'
     stat -c 'verify:   %n %U:%G %a' /var/lib/appliance /run/appliance /etc/appliance /etc/appliance/appliance.json
     if find /var/lib/appliance ! -user appliance | grep -q .; then bad "files in /var/lib/appliance not owned by appliance"; fi
 }
