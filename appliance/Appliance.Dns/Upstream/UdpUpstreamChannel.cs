@@ -6,13 +6,19 @@ namespace Appliance.Dns.Upstream;
 /// One connected UDP socket to an upstream. Connecting makes the kernel pick a random ephemeral source port
 /// and drop datagrams from any other address (a first anti-spoofing filter; the forwarder then matches id and
 /// question), and it surfaces ICMP port-unreachable as ConnectionRefused so a dead upstream fails fast.
+/// A box can start with its uplink unplugged: connecting then fails at once (no route), so the channel stays
+/// unconnected, each send tries again (a cheap system call) and fails over like a dead upstream, and the receive loop
+/// starts once a connect succeeds. DNS for local names and the web UI come up regardless.
 /// </summary>
 public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
 {
     private readonly Forwarder _forwarder;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _connecting = new();
     private Task? _loop;
+    private volatile bool _connected;
+    private bool _started;
 
     private int _sent;
 
@@ -22,7 +28,7 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
         _forwarder = forwarder;
         OpenedAt = openedAt;
         _socket = new Socket(server.Family, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Connect(server.Options.EndPoint);
+        TryConnect();
     }
 
     public UpstreamServer Server { get; }
@@ -35,10 +41,28 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
     /// <summary>Queries sent on this socket so far.</summary>
     public int Sent => Volatile.Read(ref _sent);
 
-    public void Start() => _loop ??= Task.Run(ReceiveLoopAsync);
+    /// <summary>Whether the socket is connected to the upstream (false while there is no route to it).</summary>
+    public bool Connected => _connected;
+
+    public void Start()
+    {
+        lock (_connecting)
+        {
+            _started = true;
+            if (_connected)
+            {
+                _loop ??= Task.Run(ReceiveLoopAsync);
+            }
+        }
+    }
 
     public bool TrySend(ReadOnlySpan<byte> query)
     {
+        if (!_connected && !TryConnect())
+        {
+            return false;
+        }
+
         try
         {
             Interlocked.Increment(ref _sent);
@@ -47,6 +71,39 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
         catch (SocketException)
         {
             return false;
+        }
+    }
+
+    // An unconnected UDP socket would receive from anyone, so the receive loop starts only after a connect succeeds.
+    private bool TryConnect()
+    {
+        lock (_connecting)
+        {
+            if (_connected)
+            {
+                return true;
+            }
+
+            try
+            {
+                _socket.Connect(Server.Options.EndPoint);
+            }
+            catch (SocketException)
+            {
+                return false;   // no route yet (ENETUNREACH, EHOSTUNREACH): the forwarder counts it as a failed send
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+
+            _connected = true;
+            if (_started)
+            {
+                _loop ??= Task.Run(ReceiveLoopAsync);
+            }
+
+            return true;
         }
     }
 
