@@ -36,6 +36,7 @@ packages=(
   arch-test       # mmdebstrap checks with it that the host can run arm64 binaries
   clang           # Native AOT links with clang; the arm64 cross-compile needs it and lld
   lld             # the linker for the arm64 cross-compile (LinkerFlavor=lld)
+  llvm            # llvm-objcopy: the AOT publish splits the debug symbols off the arm64 binary with it
   file            # the smoke test checks the arm64 binary's ELF machine
 )
 

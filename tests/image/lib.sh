@@ -177,7 +177,7 @@ check_setup_code() {
 # The arm64 binary under qemu-user: --version, then a command that opens SQLite through libe_sqlite3.so.
 check_arm64() {
   local dir=$1 sysroot version code data
-  sysroot=$(image-build/publish.sh --print-sysroot arm64)
+  sysroot=$(image-build/publish.sh --arch arm64 --sysroot-only | tail -1)
   mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
   version=$(qemu-aarch64-static -L "$sysroot" "$dir/appliance" --version 2>&1 || true)
   if file "$dir/appliance" | grep -q "ARM aarch64" && grep -qE '^[0-9]+\.[0-9]+\.[0-9]+' <<< "$version"; then
