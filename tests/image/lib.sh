@@ -9,8 +9,8 @@ tech_password="smoke-test-technician-password"
 # The root filesystem build.sh made under its --out directory.
 rootfs_of() {
   local out=$1
-  if [ -d "$out/rootfs" ]; then echo "$out/rootfs"; return; fi
-  echo "smoke: build.sh made no rootfs/ under $out" >&2
+  if [ -d "$out/rootfs-amd64" ]; then echo "$out/rootfs-amd64"; return; fi
+  echo "smoke: build.sh made no rootfs-amd64/ under $out" >&2
   return 1
 }
 
