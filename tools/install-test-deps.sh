@@ -29,6 +29,15 @@ packages=(
   python3         # the packet-path tests' listeners, socket probes and stand-in verdict loop (standard library only)
   chromium        # the web UI's browser tests: Playwright drives Debian's headless Chromium (it downloads no browser of its own)
   fonts-liberation # a metric-compatible sans serif for Chromium, so pages and screenshots render the same on every machine
+  mmdebstrap      # the image smoke test builds the box's bookworm root filesystem (and the arm64 sysroot) with it
+  systemd-container # systemd-nspawn boots that root for the smoke test
+  qemu-user-static # the arm64 sysroot's maintainer scripts and the arm64 binary run under qemu-user
+  binfmt-support  # update-binfmts: registers qemu-aarch64 so mmdebstrap can build an arm64 root
+  arch-test       # mmdebstrap checks with it that the host can run arm64 binaries
+  clang           # Native AOT links with clang; the arm64 cross-compile needs it and lld
+  lld             # the linker for the arm64 cross-compile (LinkerFlavor=lld)
+  llvm            # llvm-objcopy: the AOT publish splits the debug symbols off the arm64 binary with it
+  file            # the smoke test checks the arm64 binary's ELF machine
 )
 
 missing=()
