@@ -84,6 +84,7 @@ public static class CommandLine
             };
             var inputs = new ConfigInputs(config, file?.Name ?? "local default", overrides);
             var settings = SettingsBuilder.Build(config, inputs.Source, overrides);
+            DataDirOwner.RequireSameUser(settings.DataDir);
             var (withLa, laText) = WithLaSettings(settings, inputs);
             // What the box runs with: the file's bytes, the LA's settings and the command-line overrides (the audit log records changes of any).
             var content = (file is null ? [] : File.ReadAllBytes(file.FullName)).Concat(System.Text.Encoding.UTF8.GetBytes(string.Join('\n',
