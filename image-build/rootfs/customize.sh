@@ -58,6 +58,15 @@ install_phase() {
         in_root systemctl enable appliance.service
     fi
 
+    # A/B updates (disk image only: rauc is installed with the kernel): slots, the /etc carry-over, mark-good.
+    if [[ -x $root/usr/bin/rauc ]]; then
+        install -d -m 0755 "$root/etc/rauc"
+        install -m 0644 "$here/../rauc/system.conf" "$root/etc/rauc/"
+        install -m 0755 "$here/../rauc/post-install" "$root/usr/lib/appliance-image/rauc-post-install"
+        install -m 0644 "$here/../rauc/appliance-mark-good.service" "$root/usr/lib/systemd/system/"
+        in_root systemctl enable appliance-mark-good.service
+    fi
+
     # No passwords anywhere: root is locked and there is no other login user (console login is impossible;
     # administration is the web UI, or SSH with a key when the image was built with one).
     in_root passwd -l root
@@ -90,6 +99,8 @@ finalize_phase() {
     ln -s /etc/machine-id "$root/var/lib/dbus/machine-id"
     # openssh-server's postinst made host keys at build time: every box would share them.
     rm -f "$root"/etc/ssh/ssh_host_*
+    # Mount points of the disk image's data and EFI partitions (genimage/fstab.data); unused in a container.
+    install -d -m 0755 "$root/data" "$root/boot/efi"
     in_root install -d -m 2755 -g systemd-journal /var/log/journal
 }
 
