@@ -49,7 +49,7 @@ install_phase() {
 
     "$firstboot/appliance-netmode" --root "$root" --no-filter "$netmode"
 
-    local unit
+    local unit preset
     for unit in systemd-networkd.service systemd-resolved.service systemd-timesyncd.service nftables.service \
         appliance-firstboot.service unattended-upgrades.service; do
         in_root systemctl enable "$unit"
@@ -63,8 +63,10 @@ install_phase() {
         install -d -m 0755 "$root/etc/rauc"
         install -m 0644 "$here/../rauc/system.conf" "$root/etc/rauc/"
         install -m 0755 "$here/../rauc/post-install" "$root/usr/lib/appliance-image/rauc-post-install"
-        install -m 0644 "$here/../rauc/appliance-mark-good.service" "$root/usr/lib/systemd/system/"
-        in_root systemctl enable appliance-mark-good.service
+        install -m 0644 "$here/../rauc/appliance-mark-good.service" "$here/../rauc/rauc.service" \
+            "$root/usr/lib/systemd/system/"
+        install -D -m 0644 "$here/../rauc/de.pengutronix.rauc.conf" "$root/etc/dbus-1/system.d/de.pengutronix.rauc.conf"
+        in_root systemctl enable rauc.service appliance-mark-good.service
     fi
 
     # No passwords anywhere: root is locked and there is no other login user (console login is impossible;
@@ -82,10 +84,18 @@ PermitRootLogin prohibit-password
 SSHD
         install -m 0644 "$root/usr/share/appliance-image/nftables/ssh.nft" "$root/etc/nftables.d/ssh.nft"
         in_root systemctl enable ssh.service
+        preset="enable ssh.service"
     else
-        in_root systemctl disable ssh.service
+        # Socket activation would start sshd on a connection to port 22 even with ssh.service disabled.
+        in_root systemctl disable ssh.service ssh.socket
         rm -f "$root/etc/nftables.d/ssh.nft" "$root/root/.ssh/authorized_keys"
+        preset="disable ssh.service"
     fi
+    # On the first boot (machine id "uninitialized") systemd applies the presets to every unit
+    # (systemd.preset(5)), and Debian's policy is "enable *": without this file SSH would come back on.
+    install -d -m 0755 "$root/etc/systemd/system-preset"
+    printf '# build.sh: SSH only when built with --ssh-key, never socket-activated.\n%s\ndisable ssh.socket\n' "$preset" \
+        >"$root/etc/systemd/system-preset/10-appliance.preset"
 }
 
 finalize_phase() {

@@ -79,7 +79,7 @@ check ssh-off ssh_off
 check data-partition journal_on_data
 check slot-marked-good slot_marked_good
 check no-failed-units no_failed_units
-journalctl -b -u appliance-firstboot -u appliance --no-pager -o cat | tail -n 40 | sed 's/^/GUEST-LOG /' >/dev/ttyS0
+journalctl -b -u appliance-firstboot -u appliance -u appliance-mark-good -u rauc --no-pager -o cat | tail -n 40 | sed 's/^/GUEST-LOG /' >/dev/ttyS0
 report END PASS
 echo QEMU-CHECK-END >/dev/ttyS0
 systemctl poweroff
