@@ -34,6 +34,10 @@ in_root() { chroot "$root" "$@"; }
 
 install_phase() {
     if [[ -n $deb ]]; then
+        # systemd-resolved's postinst pointed /etc/resolv.conf at its stub, which does not run in a chroot:
+        # apt needs the host's resolver to fetch the package's Depends (finalize sets the real link).
+        rm -f "$root/etc/resolv.conf"
+        cp -L /etc/resolv.conf "$root/etc/resolv.conf"
         cp "$deb" "$root/tmp/appliance.deb"
         # apt resolves the package's Depends from the mirror; policy-rc.d (set by mmdebstrap) keeps it from starting.
         in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/appliance.deb
