@@ -88,9 +88,9 @@ expected=(service-active firstboot bridge-ports bridge-dhcp packet-filter-mode s
     web-login firewall root-locked ssh-off data-partition slot-marked-good no-failed-units)
 problems=()
 [[ $qemu_rc -eq 124 ]] && problems+=("qemu did not power off within ${timeout} s")
-grep -q '^QEMU-CHECK-END' "$work/serial.txt" || problems+=("the guest never finished its checks")
+grep -a -q 'QEMU-CHECK-END' "$work/serial.txt" || problems+=("the guest never finished its checks")
 for name in "${expected[@]}"; do
-    line=$(grep -a -m1 "^QEMU-CHECK $name " "$work/serial.txt" || true)
+    line=$(grep -a -o -m1 "QEMU-CHECK $name .*" "$work/serial.txt" || true)
     echo "${line:-QEMU-CHECK $name MISSING}"
     case "$line" in
         "QEMU-CHECK $name PASS"*) ;;

@@ -4,7 +4,8 @@
 # the serial console, then "QEMU-CHECK-END" and powers the guest off. No arguments.
 set -uo pipefail
 
-report() { echo "QEMU-CHECK $1 $2 ${3:-}" >/dev/ttyS0; echo "QEMU-CHECK $1 $2 ${3:-}"; }
+# A leading newline: the serial getty's "login:" prompt may be waiting on the same line.
+report() { printf '\nQEMU-CHECK %s %s %s\n' "$1" "$2" "${3:-}" >/dev/ttyS0; echo "QEMU-CHECK $1 $2 ${3:-}"; }
 check() {
     local name=$1 detail
     shift
@@ -81,5 +82,5 @@ check slot-marked-good slot_marked_good
 check no-failed-units no_failed_units
 journalctl -b -u appliance-firstboot -u appliance -u appliance-mark-good -u rauc --no-pager -o cat | tail -n 40 | sed 's/^/GUEST-LOG /' >/dev/ttyS0
 report END PASS
-echo QEMU-CHECK-END >/dev/ttyS0
+printf '\nQEMU-CHECK-END\n' >/dev/ttyS0
 systemctl poweroff
