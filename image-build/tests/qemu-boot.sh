@@ -85,7 +85,7 @@ tr -d '\r' <"$work/serial.log" >"$work/serial.txt"
 echo "qemu-boot.sh: qemu exited $qemu_rc after $((SECONDS - boot_start)) s (total $((SECONDS - start)) s); serial log $work/serial.log"
 
 expected=(service-active firstboot bridge-ports bridge-dhcp packet-filter-mode setup-code identity dns-answer
-    web-login firewall root-locked ssh-off data-partition slot-marked-good no-failed-units)
+    web-login firewall root-locked ssh-off data-partition slot-marked-good resolvers no-failed-units)
 problems=()
 [[ $qemu_rc -eq 124 ]] && problems+=("qemu did not power off within ${timeout} s")
 grep -a -q 'QEMU-CHECK-END' "$work/serial.txt" || problems+=("the guest never finished its checks")

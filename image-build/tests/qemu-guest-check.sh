@@ -30,8 +30,11 @@ bridge_address() {
     ip -4 -br addr show br0 | grep ' [0-9]'
 }
 packet_filter_mode() {
-    jq -c .packetFilter /etc/appliance/appliance.json
-    [[ $(jq -r .packetFilter.mode /etc/appliance/appliance.json) == bridge ]]
+    # The package's appliance.json starts with // comment lines, which jq cannot read.
+    local section
+    section=$(sed '/^[[:space:]]*\/\//d' /etc/appliance/appliance.json | jq -c .packetFilter)
+    echo "$section"
+    [[ $(jq -r .mode <<<"$section") == bridge ]]
 }
 setup_code() { grep -v '^$' /etc/issue.d/appliance-setup.issue; }
 identity() {
@@ -63,6 +66,10 @@ slot_marked_good() {
     systemctl is-active appliance-mark-good.service && grub-editenv /boot/efi/EFI/BOOT/grubenv list | tr '\n' ' ' &&
         grub-editenv /boot/efi/EFI/BOOT/grubenv list | grep -qx 'A_TRY=0'
 }
+# What the appliance forwards to when dns.upstreams is unset: the DHCP-given servers (slirp offers 10.0.2.3).
+resolvers() {
+    grep '^nameserver' /etc/resolv.conf || { echo "no nameserver in /etc/resolv.conf;"; resolvectl dns; networkctl status br0 --no-pager | grep -i -A2 'dns'; false; }
+}
 no_failed_units() { local failed; failed=$(systemctl --failed --no-legend --plain | cut -d' ' -f1); echo "${failed:-none}"; [[ -z $failed ]]; }
 
 check service-active service_active
@@ -79,6 +86,7 @@ check root-locked root_locked
 check ssh-off ssh_off
 check data-partition journal_on_data
 check slot-marked-good slot_marked_good
+check resolvers resolvers
 check no-failed-units no_failed_units
 journalctl -b -u appliance-firstboot -u appliance -u appliance-mark-good -u rauc --no-pager -o cat | tail -n 40 | sed 's/^/GUEST-LOG /' >/dev/ttyS0
 report END PASS
