@@ -49,13 +49,15 @@ install_phase() {
     install -d -m 0755 "$root/usr/lib/appliance-image"
     install -m 0755 "$firstboot/appliance-firstboot" "$root/usr/lib/appliance-image/"
     install -m 0755 "$firstboot/appliance-netmode" "$root/usr/sbin/"
-    install -m 0644 "$firstboot/appliance-firstboot.service" "$root/usr/lib/systemd/system/"
+    install -m 0755 "$firstboot/appliance-resolvers" "$root/usr/lib/appliance-image/"
+    install -m 0644 "$firstboot/appliance-firstboot.service" "$firstboot/appliance-resolvers.path" \
+        "$firstboot/appliance-resolvers.service" "$root/usr/lib/systemd/system/"
 
     "$firstboot/appliance-netmode" --root "$root" --no-filter "$netmode"
 
     local unit preset
     for unit in systemd-networkd.service systemd-resolved.service systemd-timesyncd.service nftables.service \
-        appliance-firstboot.service unattended-upgrades.service; do
+        appliance-firstboot.service appliance-resolvers.path unattended-upgrades.service; do
         in_root systemctl enable "$unit"
     done
     if [[ -e $root/lib/systemd/system/appliance.service || -e $root/usr/lib/systemd/system/appliance.service ]]; then
