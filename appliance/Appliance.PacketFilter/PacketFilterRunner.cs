@@ -47,6 +47,7 @@ public sealed class PacketFilterRunner : IDisposable
     private MirrorMonitor? _monitor;
     private volatile string? _problem;
     private Task? _running;
+    private QueueLiveness? _liveness;
 
     public PacketFilterRunner(PacketFilterRunOptions options) => _options = options;
 
@@ -62,6 +63,7 @@ public sealed class PacketFilterRunner : IDisposable
         {
             if (_options.Inline)
             {
+                _liveness = new QueueLiveness(time, StallLimit);
                 for (var i = 0; i < _options.QueueCount; i++)
                 {
                     var queue = NfQueue.Open(new NfQueueOptions
@@ -107,6 +109,16 @@ public sealed class PacketFilterRunner : IDisposable
             w.Inspector.Dispose();   // only once its loop has stopped: the flow table is the loop thread's alone
         }
     }));
+
+    /// <summary>How long a verdict loop may go without turning before it counts as stuck (eight receive timeouts).</summary>
+    public static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// False when a queue's loop has stopped or has not turned for <see cref="StallLimit"/>; true with no queues (the
+    /// watchdog then vouches for DNS alone). Called by one thread.
+    /// </summary>
+    public bool LoopsTurning() =>
+        _liveness is null || (_problem is null && _running is not { IsCompleted: true } && _liveness.AllTurning([.. _workers.Select(w => w.Queue.Counters.Turns)]));
 
     public PacketFilterHealth Health()
     {

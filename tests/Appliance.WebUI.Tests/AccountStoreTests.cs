@@ -31,6 +31,23 @@ public sealed class AccountStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_console_code_is_marked_as_such_until_a_printed_code_replaces_it_or_setup_spends_it()
+    {
+        using var store = AccountStore.Open(_dir, _time);
+        Assert.False(store.HasConsoleSetupCode);   // nothing waiting
+
+        var console = store.NewSetupCode(fromConsole: true)!;
+        Assert.True(store.HasConsoleSetupCode);
+        var printed = store.NewSetupCode()!;        // what the service does when no console code waits
+        Assert.False(store.HasConsoleSetupCode);
+        Assert.NotNull(store.CompleteSetup(console, "tech", "a-long-enough-password"));
+
+        store.NewSetupCode(fromConsole: true);
+        Assert.NotNull(store.CompleteSetup(printed, "tech", "a-long-enough-password"));   // replaced
+        Assert.True(store.HasConsoleSetupCode);
+    }
+
+    [Fact]
     public void Five_failures_lock_that_address_out_for_15_minutes_while_the_owner_signs_in_from_elsewhere()
     {
         using var store = AccountStore.Open(_dir, _time);

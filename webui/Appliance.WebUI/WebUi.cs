@@ -188,9 +188,16 @@ public static partial class WebUi
 
     private static void PrintSetupCode(WebApplication app)
     {
-        if (app.Services.GetRequiredService<AccountStore>().NewSetupCode() is { } code)
+        var store = app.Services.GetRequiredService<AccountStore>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.WebUI");
+        if (store.HasConsoleSetupCode)
         {
-            Log.SetupCode(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Appliance.WebUI"), code);
+            // First boot made it and showed it on the console; a new one here would make that one useless.
+            Log.ConsoleSetupCode(logger);
+        }
+        else if (store.NewSetupCode() is { } code)
+        {
+            Log.SetupCode(logger, code);
         }
     }
 
@@ -198,5 +205,8 @@ public static partial class WebUi
     {
         [LoggerMessage(EventId = 800, Level = LogLevel.Warning, Message = "Web UI setup code: {Code} (one time; open the web UI and create the first technician with it)")]
         public static partial void SetupCode(ILogger logger, string code);
+
+        [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "Web UI setup: the one-time code made by 'appliance setup-code' (shown on the console) is waiting; run that command again for a new one")]
+        public static partial void ConsoleSetupCode(ILogger logger);
     }
 }

@@ -40,6 +40,7 @@ public static class CommandLine
         root.Subcommands.Add(PanelCommand.Create());
         root.Subcommands.Add(IncidentCommand.Create());
         root.Subcommands.Add(FirewallCommand.Create());
+        root.Subcommands.Add(SetupCodeCommand.Create());
         return root;
     }
 

@@ -63,7 +63,7 @@ public sealed partial class SettingsBuilder
 
         var upstreams = cli.Upstreams.Count > 0
             ? CliUpstreams(cli.Upstreams)
-            : dns.Upstreams is { } u ? FileUpstreams(u) : SystemResolvers(resolvConf);
+            : dns.Upstreams is { } u ? FileUpstreams(u) : SystemResolvers(resolvConf, listen);
 
         var web = ApplianceSettings.DefaultWebListen;
         var webText = cli.WebListen ?? config.Web?.Listen;
@@ -248,8 +248,10 @@ public sealed partial class SettingsBuilder
         return result;
     }
 
-    // DESIGN §6: with no configuration the box forwards to the system's resolvers, or to 127.0.0.1:53.
-    private static List<UpstreamOptions> SystemResolvers(string resolvConf)
+    // DESIGN §6: with no configuration the box forwards to the system's resolvers, or to 127.0.0.1:53. On the box
+    // itself the resolver listens on port 53 of every address, so a resolv.conf naming the box (or none, leaving the
+    // loopback default) would have it forward each query to itself, round and round: those are never upstreams.
+    private List<UpstreamOptions> SystemResolvers(string resolvConf, IReadOnlyList<IPEndPoint> listen)
     {
         var result = new List<UpstreamOptions>();
         try
@@ -271,6 +273,14 @@ public sealed partial class SettingsBuilder
         if (result.Count == 0)
         {
             result.Add(new UpstreamOptions(new IPEndPoint(IPAddress.Loopback, 53)));
+        }
+
+        var own = result.Where(u => SelfEndPoints.IsOwn(u.EndPoint, listen)).ToList();
+        result.RemoveAll(own.Contains);
+        if (result.Count == 0)
+        {
+            Error("dns.upstreams", $"is not set, and {resolvConf} names no resolver but this box itself ({string.Join(", ", own.Select(u => u.EndPoint))}), "
+                + "which would forward every query to itself; set dns.upstreams, or let DHCP give the box its resolvers first");
         }
 
         return result.Take(32).ToList();

@@ -44,6 +44,9 @@ public sealed partial class PacketFilterService : BackgroundService
     /// <summary>What the filter has done, with the kernel's own queue counters; null when it is off.</summary>
     public PacketFilterHealth? Health() => _runner?.Health();
 
+    /// <summary>For the watchdog: every verdict loop is turning (true when the filter runs no queues).</summary>
+    public bool LoopsTurning() => _runner?.LoopsTurning() ?? true;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var mode = _settings.Mode;

@@ -5,20 +5,23 @@ namespace Appliance.Host.Hosting;
 /// <summary>
 /// systemd's watchdog (sd_watchdog_enabled(3)): when the unit sets WatchdogSec, systemd passes WATCHDOG_USEC and
 /// restarts the service if no "WATCHDOG=1" arrives in time. We beat at half the interval, and only after a probe
-/// query has gone through every UDP listener's real receive loop and come back (DESIGN §5: the heartbeat proves the
-/// filtering loops are alive, not merely that the process exists). The probe is a STATUS-opcode query, answered
-/// NOTIMP by the loop without touching cache, upstreams or policy.
+/// query has gone through every UDP listener's real receive loop and come back, and while every packet-filter verdict
+/// loop is still turning (DESIGN §5: the heartbeat proves the filtering loops are alive, not merely that the process
+/// exists). The probe is a STATUS-opcode query, answered NOTIMP by the loop without touching cache, upstreams or policy.
 /// </summary>
 public sealed partial class WatchdogService : BackgroundService
 {
     private readonly DnsService _dns;
+    private readonly PacketFilterService? _packetFilter;
     private readonly ISystemdNotifier? _notifier;
     private readonly TimeProvider _time;
     private readonly ILogger<WatchdogService> _logger;
     private readonly IHostApplicationLifetime _lifetime;
 
-    public WatchdogService(DnsService dns, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<WatchdogService> logger, ISystemdNotifier? notifier = null)
+    public WatchdogService(DnsService dns, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<WatchdogService> logger, ISystemdNotifier? notifier = null,
+        PacketFilterService? packetFilter = null)
     {
+        _packetFilter = packetFilter;
         _lifetime = lifetime;
         _dns = dns;
         _time = time;
@@ -63,14 +66,20 @@ public sealed partial class WatchdogService : BackgroundService
         using var timer = new PeriodicTimer(period, _time);
         do
         {
-            if (await FilteringProbe.LoopsAnswerAsync(_dns.Server, TimeSpan.FromMilliseconds(Math.Min(1_000, period.TotalMilliseconds / 2)), stoppingToken))
+            var dns = await FilteringProbe.LoopsAnswerAsync(_dns.Server, TimeSpan.FromMilliseconds(Math.Min(1_000, period.TotalMilliseconds / 2)), stoppingToken);
+            var queues = _packetFilter?.LoopsTurning() ?? true;
+            if (dns && queues)
             {
                 _notifier.Notify(new ServiceState(state));
                 state = "WATCHDOG=1";
             }
-            else
+            else if (!dns)
             {
                 Log.ProbeFailed(_logger);   // no beat: systemd restarts us if this persists
+            }
+            else
+            {
+                Log.QueuesStalled(_logger);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -80,5 +89,8 @@ public sealed partial class WatchdogService : BackgroundService
     {
         [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Watchdog probe got no answer from a DNS listener; withholding the systemd heartbeat")]
         public static partial void ProbeFailed(ILogger logger);
+
+        [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Watchdog: a packet-filter verdict loop has stopped turning; withholding the systemd heartbeat")]
+        public static partial void QueuesStalled(ILogger logger);
     }
 }

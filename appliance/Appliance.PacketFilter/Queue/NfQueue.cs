@@ -145,6 +145,7 @@ public sealed class NfQueue : IDisposable
         SetReceiveTimeout(TimeSpan.FromMilliseconds(250));
         while (!cancellationToken.IsCancellationRequested)
         {
+            Volatile.Write(ref Counters.TurnsField, Counters.TurnsField + 1);   // only this thread writes it
             var count = ReceiveBatch();
             if (count < 0)
             {

@@ -53,6 +53,7 @@ public sealed class NfQueueCounters
     internal long KernelErrorsField;
     internal long TruncatedField;
     internal long JudgeFailuresField;
+    internal long TurnsField;
     private volatile string? _lastFailure;
 
     public long Packets => Volatile.Read(ref PacketsField);
@@ -73,6 +74,12 @@ public sealed class NfQueueCounters
 
     /// <summary>Packets whose judging threw (each got <see cref="NfQueueOptions.FailureVerdict"/>); should stay 0.</summary>
     public long JudgeFailures => Volatile.Read(ref JudgeFailuresField);
+
+    /// <summary>
+    /// Times round the receive loop: it turns at least every receive timeout (250 ms) while alive, with or without
+    /// packets, so a count that stops moving is a stuck or dead loop (<see cref="QueueLiveness"/>, the watchdog).
+    /// </summary>
+    public long Turns => Volatile.Read(ref TurnsField);
 
     /// <summary>The last such failure, for health.</summary>
     public string? LastFailure { get => _lastFailure; internal set => _lastFailure = value; }

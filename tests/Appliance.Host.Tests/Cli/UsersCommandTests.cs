@@ -161,26 +161,7 @@ public sealed class UsersCommandTests : IDisposable
 
     private UserStore OpenStore() => UserStore.Open(_dataDir, new NoAudit());
 
-    private async Task<(int Code, string Output, string Error)> Run(string[] args, string input = "")
-    {
-        var (oldOut, oldError, oldIn) = (Console.Out, Console.Error, Console.In);
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        Console.SetIn(new StringReader(input));
-        try
-        {
-            var code = await CommandLine.InvokeAsync([.. args, "--data-dir", _dataDir]);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-            Console.SetIn(oldIn);
-        }
-    }
+    private Task<(int Code, string Output, string Error)> Run(string[] args, string input = "") => CliRunner.Run(args, _dataDir, input);
 
     private sealed class NoAudit : Appliance.Core.Events.IAuditSink
     {

@@ -25,6 +25,42 @@ public sealed class SettingsBuilderTests
     }
 
     [Fact]
+    public void Build_OnPort53OfEveryAddress_TheBoxItselfIsNeverAnUpstream()
+    {
+        var cli = new CliOverrides { DnsListen = ["0.0.0.0:53", "[::]:53"] };
+
+        var settings = SettingsBuilder.Build(null, "local default", cli, ResolvConf("nameserver 127.0.0.1\nnameserver ::1\nnameserver 192.0.2.53\n"));
+
+        Assert.Equal("192.0.2.53:53", Assert.Single(settings.Dns.Upstreams).EndPoint.ToString());
+    }
+
+    [Fact]
+    public void Build_OnPort53_ResolvConfNamingNoOtherResolver_IsAnErrorNotALoop()
+    {
+        var cli = new CliOverrides { DnsListen = ["0.0.0.0:53"] };
+
+        var ex = Assert.Throws<ConfigException>(() => SettingsBuilder.Build(null, "local default", cli, ResolvConf("search example.org\n")));
+
+        Assert.Contains("dns.upstreams: is not set, and ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("names no resolver but this box itself (127.0.0.1:53)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:53", "127.0.0.1:53", true)]
+    [InlineData("127.0.0.1:5353", "127.0.0.1:53", false)]      // the local default's listener is not port 53
+    [InlineData("0.0.0.0:53", "127.0.0.53:53", true)]
+    [InlineData("0.0.0.0:53", "198.51.100.7:53", true)]        // one of the box's own addresses
+    [InlineData("[::]:53", "[::ffff:198.51.100.7]:53", true)]
+    [InlineData("0.0.0.0:53", "192.0.2.53:53", false)]
+    [InlineData("192.0.2.1:53", "127.0.0.1:53", false)]        // a listener on one address only
+    public void SelfEndPoints_AreTheListenersOwnAddressesOnTheirPort(string listen, string upstream, bool own)
+    {
+        var local = new HashSet<IPAddress> { IPAddress.Parse("198.51.100.7") };
+
+        Assert.Equal(own, SelfEndPoints.IsOwn(IPEndPoint.Parse(upstream), [IPEndPoint.Parse(listen)], local));
+    }
+
+    [Fact]
     public void Build_ResolvConfNamesNone_UpstreamIsLoopback53()
     {
         var settings = SettingsBuilder.Build(null, "local default", new CliOverrides(), ResolvConf("search example.org\n"));

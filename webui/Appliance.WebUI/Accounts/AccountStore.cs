@@ -115,8 +115,26 @@ public sealed partial class AccountStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the waiting setup code was made by <c>appliance setup-code</c> (the image's first boot shows it on the
+    /// console). The service keeps such a code when it starts, rather than replacing it with one it prints.
+    /// </summary>
+    public bool HasConsoleSetupCode
+    {
+        get
+        {
+            lock (_lock)
+            {
+                using var command = _connection.CreateCommand();
+                command.CommandText = "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'setup_code_origin') AND EXISTS (SELECT 1 FROM meta WHERE key = 'setup_code')";
+                return (long)command.ExecuteScalar()! != 0 && !HasAccounts;
+            }
+        }
+    }
+
     /// <summary>A fresh one-time setup code (only its hash is kept); null once an account exists.</summary>
-    public string? NewSetupCode()
+    /// <param name="fromConsole">Made by <c>appliance setup-code</c>: kept when the service starts (<see cref="HasConsoleSetupCode"/>).</param>
+    public string? NewSetupCode(bool fromConsole = false)
     {
         if (HasAccounts)
         {
@@ -135,7 +153,9 @@ public sealed partial class AccountStore : IDisposable
         lock (_lock)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "INSERT OR REPLACE INTO meta (key, value) VALUES ('setup_code', $hash)";
+            command.CommandText = fromConsole
+                ? "INSERT OR REPLACE INTO meta (key, value) VALUES ('setup_code', $hash), ('setup_code_origin', 'console')"
+                : "INSERT OR REPLACE INTO meta (key, value) VALUES ('setup_code', $hash); DELETE FROM meta WHERE key = 'setup_code_origin'";
             command.Parameters.AddWithValue("$hash", SHA256.HashData(Encoding.UTF8.GetBytes(code)));
             command.ExecuteNonQuery();
         }
@@ -166,7 +186,7 @@ public sealed partial class AccountStore : IDisposable
             Insert(name, WebRole.Technician, password, transaction);
             using var spend = _connection.CreateCommand();
             spend.Transaction = transaction;
-            spend.CommandText = "DELETE FROM meta WHERE key = 'setup_code'";
+            spend.CommandText = "DELETE FROM meta WHERE key IN ('setup_code', 'setup_code_origin')";
             spend.ExecuteNonQuery();
             transaction.Commit();
             return null;

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Net.NetworkInformation;
+
+namespace Appliance.Host.Configuration;
+
+/// <summary>Whether an upstream resolver is this box's own DNS listener, so forwarding to it would loop.</summary>
+internal static class SelfEndPoints
+{
+    /// <param name="upstream">A resolver from resolv.conf.</param>
+    /// <param name="listen">Where the resolver listens.</param>
+    /// <param name="localAddresses">The machine's addresses (default: every interface's, read now).</param>
+    public static bool IsOwn(IPEndPoint upstream, IReadOnlyList<IPEndPoint> listen, IReadOnlySet<IPAddress>? localAddresses = null)
+    {
+        var address = upstream.Address.IsIPv4MappedToIPv6 ? upstream.Address.MapToIPv4() : upstream.Address;
+        foreach (var endpoint in listen.Where(e => e.Port == upstream.Port))
+        {
+            if (endpoint.Address.Equals(address))
+            {
+                return true;
+            }
+
+            var wildcard = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any);
+            if (wildcard && (IPAddress.IsLoopback(address) || (localAddresses ?? LocalAddresses()).Contains(address)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static HashSet<IPAddress> LocalAddresses()
+    {
+        var result = new HashSet<IPAddress>();
+        try
+        {
+            foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
+            {
+                result.UnionWith(nic.GetIPProperties().UnicastAddresses.Select(a => a.Address));
+            }
+        }
+        catch (NetworkInformationException)
+        {
+            // Unreadable interfaces: only loopback and the listen addresses count as our own.
+        }
+
+        return result;
+    }
+}
