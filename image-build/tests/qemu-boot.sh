@@ -58,10 +58,13 @@ StandardOutput=journal
 UNIT
 # slirp with restrict=on hands out an address but no DNS server; a school's DHCP server gives one. This stands in
 # for it (the appliance refuses to start with no resolver but itself), without any traffic leaving qemu.
+# (br0 in bridge mode, wan0 in router mode.)
 printf '[Network]\nDNS=10.0.2.3\n' >"$work/qemu-dns.conf"
 debugfs -w -f - "$work/root_a.ext4" >/dev/null <<CMDS
 mkdir /etc/systemd/network/30-br0.network.d
 write $work/qemu-dns.conf /etc/systemd/network/30-br0.network.d/qemu-test-dns.conf
+mkdir /etc/systemd/network/20-wan0.network.d
+write $work/qemu-dns.conf /etc/systemd/network/20-wan0.network.d/qemu-test-dns.conf
 cd /usr/local/sbin
 write $here/qemu-guest-check.sh qemu-guest-check.sh
 sif qemu-guest-check.sh mode 0100755
@@ -90,7 +93,7 @@ set -e
 tr -d '\r' <"$work/serial.log" >"$work/serial.txt"
 echo "qemu-boot.sh: qemu exited $qemu_rc after $((SECONDS - boot_start)) s (total $((SECONDS - start)) s); serial log $work/serial.log"
 
-expected=(service-active firstboot bridge-ports bridge-dhcp packet-filter-mode setup-code identity dns-answer
+expected=(service-active firstboot nic-names network-mode dhcp-address packet-filter-mode setup-code identity dns-answer
     web-login firewall root-locked ssh-off data-partition slot-marked-good no-failed-units)
 problems=()
 [[ $qemu_rc -eq 124 ]] && problems+=("qemu did not power off within ${timeout} s")

@@ -14,27 +14,37 @@ check() {
 
 service_active() { systemctl is-active appliance.service; }
 firstboot_done() { systemctl is-active appliance-firstboot.service && cat /etc/appliance-image/firstboot.done; }
-bridge_ports() {
-    local ports
-    ports=(/sys/class/net/br0/brif/*)
-    ports=("${ports[@]##*/}")
-    echo "br0 ports: ${ports[*]}"
-    [[ ${ports[*]} == "lan0 wan0" ]]
+mode=$(appliance-netmode show)
+# The management address: br0's in bridge mode, wan0's in router mode (slirp's DHCP answers inside qemu).
+mgmt=$([[ $mode == router ]] && echo wan0 || echo br0)
+
+nic_names() { ls -d /sys/class/net/wan0 /sys/class/net/lan0; }
+network_mode() {
+    echo "mode $mode;"
+    if [[ $mode == router ]]; then
+        ip -4 -br addr show lan0 && [[ $(cat /proc/sys/net/ipv4/ip_forward) == 1 ]] &&
+            ip -4 -br addr show lan0 | grep -q ' 192\.168\.50\.1/24' && nft list table inet appliance_router >/dev/null
+    else
+        local ports
+        ports=(/sys/class/net/br0/brif/*)
+        ports=("${ports[@]##*/}")
+        echo "br0 ports: ${ports[*]}"
+        [[ ${ports[*]} == "lan0 wan0" ]]
+    fi
 }
-bridge_address() {
-    # slirp's DHCP answers inside qemu (restrict=on only keeps traffic from leaving qemu).
+dhcp_address() {
     for _ in $(seq 30); do
-        ip -4 -br addr show br0 | grep -q ' [0-9]' && break
+        ip -4 -br addr show "$mgmt" | grep -q ' [0-9]' && break
         sleep 1
     done
-    ip -4 -br addr show br0 | grep ' [0-9]'
+    ip -4 -br addr show "$mgmt" | grep ' [0-9]'
 }
 packet_filter_mode() {
     # The package's appliance.json starts with // comment lines, which jq cannot read.
     local section
     section=$(sed '/^[[:space:]]*\/\//d' /etc/appliance/appliance.json | jq -c .packetFilter)
     echo "$section"
-    [[ $(jq -r .mode <<<"$section") == bridge ]]
+    [[ $(jq -r .mode <<<"$section") == "$mode" ]]
 }
 setup_code() { grep -v '^$' /etc/issue.d/appliance-setup.issue; }
 identity() {
@@ -77,8 +87,9 @@ no_failed_units() { local failed; failed=$(systemctl --failed --no-legend --plai
 
 check service-active service_active
 check firstboot firstboot_done
-check bridge-ports bridge_ports
-check bridge-dhcp bridge_address
+check nic-names nic_names
+check network-mode network_mode
+check dhcp-address dhcp_address
 check packet-filter-mode packet_filter_mode
 check setup-code setup_code
 check identity identity
