@@ -45,7 +45,11 @@ public static class CommandLine
     }
 
     /// <summary>Options shared by commands that read the configuration.</summary>
-    internal sealed class SettingsOptions
+    /// <param name="writesDataDir">
+    /// The command may create or open files in the data directory (SQLite makes -wal/-shm files even to read): root is
+    /// then refused on a directory the service owns (<see cref="DataDirOwner"/>). Only <c>config check</c> passes false.
+    /// </param>
+    internal sealed class SettingsOptions(bool writesDataDir = true)
     {
         public Option<FileInfo?> Config { get; } = new("--config") { Description = "JSON configuration file; without it the embedded local default is used" };
 
@@ -84,7 +88,10 @@ public static class CommandLine
             };
             var inputs = new ConfigInputs(config, file?.Name ?? "local default", overrides);
             var settings = SettingsBuilder.Build(config, inputs.Source, overrides);
-            DataDirOwner.RequireSameUser(settings.DataDir);
+            if (writesDataDir)
+            {
+                DataDirOwner.RequireSameUser(settings.DataDir);
+            }
             var (withLa, laText) = WithLaSettings(settings, inputs);
             // What the box runs with: the file's bytes, the LA's settings and the command-line overrides (the audit log records changes of any).
             var content = (file is null ? [] : File.ReadAllBytes(file.FullName)).Concat(System.Text.Encoding.UTF8.GetBytes(string.Join('\n',

@@ -10,7 +10,7 @@ public static class ConfigCommand
     {
         var config = new Command("config", "Work with the configuration file");
         var check = new Command("check", "Validate the configuration (and overrides) and print the settings that would run; exit 2 if invalid");
-        var options = new CommandLine.SettingsOptions();
+        var options = new CommandLine.SettingsOptions(writesDataDir: false);
         options.AddTo(check);
         check.SetAction(parse =>
         {

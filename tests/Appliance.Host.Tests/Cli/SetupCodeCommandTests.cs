@@ -90,5 +90,9 @@ public sealed class DataDirOwnerTests : IDisposable
         Assert.Contains($"the data directory {_dataDir} belongs to user nobody", error, StringComparison.Ordinal);
         Assert.Contains("runuser -u nobody -- appliance", error, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dataDir));
+
+        var check = await CliRunner.Run(["config", "check", "--upstream", "192.0.2.53:53"], _dataDir);   // only reads: allowed (the image's first boot runs it as root)
+        Assert.Equal((ExitCodes.Ok, ""), (check.Code, check.Error));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dataDir));
     }
 }
