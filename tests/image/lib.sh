@@ -14,21 +14,31 @@ rootfs_of() {
   return 1
 }
 
-# NSD on 127.0.0.2:53 inside the namespace, serving smoke.test (the upstream the box's resolver forwards to).
+# The box's uplink: a veth pair from the container's namespace (192.0.2.1/24, "wan") to a second namespace of the
+# test's own, where NSD on 192.0.2.53:53 serves smoke.test (the resolver DHCP would give). It must be another
+# namespace: the box's resolver takes port 53 of every address of its own, loopback included.
 start_upstream() {
   local dir=$1 netns=$2
+  upstream_ns=$netns-up
+  ip netns add "$upstream_ns"
+  ip -n "$upstream_ns" link set lo up
+  ip link add smoke-box netns "$netns" type veth peer name smoke-up netns "$upstream_ns"
+  ip -n "$netns" address add 192.0.2.1/24 dev smoke-box
+  ip -n "$netns" link set smoke-box up
+  ip -n "$upstream_ns" address add 192.0.2.53/24 dev smoke-up
+  ip -n "$upstream_ns" link set smoke-up up
   mkdir -p "$dir"
   cat > "$dir/smoke.test.zone" <<'ZONE'
 $ORIGIN smoke.test.
 $TTL 300
 @ IN SOA ns.smoke.test. admin.smoke.test. 1 3600 600 86400 60
 @ IN NS ns.smoke.test.
-ns IN A 127.0.0.2
+ns IN A 192.0.2.53
 www IN A 192.0.2.10
 ZONE
   cat > "$dir/nsd.conf" <<CONF
 server:
-  ip-address: 127.0.0.2
+  ip-address: 192.0.2.53
   port: 53
   username: ""
   chroot: ""
@@ -45,14 +55,14 @@ zone:
   name: smoke.test.
   zonefile: smoke.test.zone
 CONF
-  ip netns exec "$netns" nsd -d -c "$dir/nsd.conf" > "$dir/nsd.log" 2>&1 &
+  ip netns exec "$upstream_ns" nsd -d -c "$dir/nsd.conf" > "$dir/nsd.log" 2>&1 &
   nsd_pid=$!
   local i
   for i in $(seq 1 50); do
-    if ip netns exec "$netns" dig +short +time=1 +tries=1 @127.0.0.2 www.smoke.test A 2>/dev/null | grep -q 192.0.2.10; then return 0; fi
+    if ip netns exec "$netns" dig +short +time=1 +tries=1 @192.0.2.53 www.smoke.test A 2>/dev/null | grep -q 192.0.2.10; then return 0; fi
     sleep 0.2
   done
-  echo "smoke: NSD did not answer in the namespace: $(cat "$dir/nsd.log")" >&2
+  echo "smoke: NSD did not answer across the veth pair: $(cat "$dir/nsd.log")" >&2
   return 1
 }
 

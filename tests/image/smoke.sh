@@ -8,7 +8,8 @@
 # 2. Builds the box's root filesystem with the package (image-build/build.sh --rootfs-only --no-kernel: mmdebstrap
 #    bookworm, the image's overlay and first-boot unit) and checks the package is installed.
 # 3. Boots that root in systemd-nspawn, inside a network namespace this script makes (nothing reaches the host's
-#    network), with a real upstream (NSD on the namespace's 127.0.0.2) standing in for the resolver DHCP would give:
+#    network), with a real upstream (NSD in a second namespace behind a veth pair) standing in for the resolver DHCP
+#    would give:
 #    first boot runs, the service goes active as its own user with only its three capabilities, answers DNS (a name
 #    from the upstream, the DoH canary from its policy) and serves the login page, and the setup code first boot
 #    showed on the console makes the first technician.
@@ -29,6 +30,7 @@ work=${APPLIANCE_IMAGE_WORK:-/var/tmp/appliance-image-smoke}
 passed=0
 failed=0
 ns=""
+upstream_ns=""
 nspawn_pid=""
 nsd_pid=""
 
@@ -41,6 +43,7 @@ finish() {
   stop_container
   if [ -n "$nsd_pid" ]; then kill "$nsd_pid" 2>/dev/null || true; fi
   if [ -n "$ns" ]; then ip netns delete "$ns" 2>/dev/null || true; fi
+  if [ -n "$upstream_ns" ]; then ip netns delete "$upstream_ns" 2>/dev/null || true; fi
   if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then not_ok "the smoke script itself failed (exit $status); logs in $work"; fi
   echo "Image smoke tests - Failed: ${failed}, Passed: ${passed}"
   if [ "$failed" -eq 0 ] && [ -z "$keep" ]; then rm -rf "$work"; fi
@@ -93,11 +96,10 @@ step "boot in systemd-nspawn"
 ns=appliance-smoke-$$
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-ip -n "$ns" address add 127.0.0.2/8 dev lo 2>/dev/null || true
 start_upstream "$work/nsd" "$ns"
 # What DHCP would give the box: networkd hands resolved the lease's DNS servers; here resolved is told directly.
 mkdir -p "$root/etc/systemd/resolved.conf.d"
-printf '[Resolve]\nDNS=127.0.0.2\n' > "$root/etc/systemd/resolved.conf.d/90-smoke-test.conf"
+printf '[Resolve]\nDNS=192.0.2.53\n' > "$root/etc/systemd/resolved.conf.d/90-smoke-test.conf"
 start_container "$root" "$ns" "$work/console.log"
 
 if wait_for 120 unit_is active appliance.service; then
