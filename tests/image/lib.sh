@@ -69,7 +69,9 @@ CONF
 # Boots ROOT with systemd as PID 1 in the namespace; the console goes to LOG.
 start_container() {
   local root=$1 netns=$2 log=$3
-  systemd-nspawn --keep-unit --register=no --quiet --console=passive -D "$root" \
+  # CAP_NET_ADMIN is not in nspawn's default set when it is handed a namespace; the service needs it (NFQUEUE,
+  # nftables), and the namespace is the test's own.
+  systemd-nspawn --keep-unit --register=no --quiet --console=passive -D "$root" --capability=CAP_NET_ADMIN \
     --network-namespace-path="/run/netns/$netns" -b > "$log" 2>&1 &
   nspawn_pid=$!
   local i child
@@ -101,6 +103,14 @@ stop_container() {
 
 # Runs a command inside the container (its namespaces and root).
 container() { nsenter --target "$leader" --all --root --wd -- "$@"; }
+
+# How long after the container's systemd started UNIT became active (both monotonic, in microseconds).
+since_boot() {
+  local started active
+  started=$(container systemctl show -p UserspaceTimestampMonotonic --value)
+  active=$(container systemctl show -p ActiveEnterTimestampMonotonic --value "$1")
+  awk -v a="$active" -v s="$started" 'BEGIN { printf "%.1f s", (a - s) / 1e6 }'
+}
 
 unit_is() { [ "$(container systemctl is-active "$2" 2>/dev/null)" = "$1" ]; }
 
@@ -152,7 +162,7 @@ check_dns() {
 check_login_page() {
   local netns=$1 page
   page=$(ip netns exec "$netns" curl -fsS --max-time 10 http://127.0.0.1/login 2>&1 || true)
-  if grep -q "<h1>Sign in" <<< "$page"; then
+  if grep -q "<h1>Sign in" <<< "$page" && grep -q 'name="password"' <<< "$page"; then
     ok "the web UI serves its login page on port 80"
   else
     not_ok "the web UI serves its login page on port 80" "$(head -c 400 <<< "$page")"

@@ -92,9 +92,9 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
             {
                 return false;   // no route yet (ENETUNREACH, EHOSTUNREACH): the forwarder counts it as a failed send
             }
-            catch (ObjectDisposedException)
+            catch (Exception ex) when (ex is ObjectDisposedException or PlatformNotSupportedException)
             {
-                return false;
+                return false;   // disposed; or a runtime that will not connect a socket again after a failed connect
             }
 
             _connected = true;

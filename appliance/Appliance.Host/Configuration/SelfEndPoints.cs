@@ -12,6 +12,8 @@ internal static class SelfEndPoints
     public static bool IsOwn(IPEndPoint upstream, IReadOnlyList<IPEndPoint> listen, IReadOnlySet<IPAddress>? localAddresses = null)
     {
         var address = upstream.Address.IsIPv4MappedToIPv6 ? upstream.Address.MapToIPv4() : upstream.Address;
+        address = Unscoped(address);
+        var unspecified = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);   // Linux delivers these locally
         foreach (var endpoint in listen.Where(e => e.Port == upstream.Port))
         {
             if (endpoint.Address.Equals(address))
@@ -20,7 +22,7 @@ internal static class SelfEndPoints
             }
 
             var wildcard = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any);
-            if (wildcard && (IPAddress.IsLoopback(address) || (localAddresses ?? LocalAddresses()).Contains(address)))
+            if (wildcard && (unspecified || IPAddress.IsLoopback(address) || (localAddresses ?? LocalAddresses()).Contains(address)))
             {
                 return true;
             }
@@ -29,6 +31,10 @@ internal static class SelfEndPoints
         return false;
     }
 
+    // fe80::1%eth0 and fe80::1 are the same address for this purpose (IPAddress.Equals compares the scope too).
+    private static IPAddress Unscoped(IPAddress address) =>
+        address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address;
+
     private static HashSet<IPAddress> LocalAddresses()
     {
         var result = new HashSet<IPAddress>();
@@ -36,7 +42,7 @@ internal static class SelfEndPoints
         {
             foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
             {
-                result.UnionWith(nic.GetIPProperties().UnicastAddresses.Select(a => a.Address));
+                result.UnionWith(nic.GetIPProperties().UnicastAddresses.Select(a => Unscoped(a.Address)));
             }
         }
         catch (NetworkInformationException)

@@ -51,11 +51,14 @@ public sealed class SettingsBuilderTests
     [InlineData("0.0.0.0:53", "127.0.0.53:53", true)]
     [InlineData("0.0.0.0:53", "198.51.100.7:53", true)]        // one of the box's own addresses
     [InlineData("[::]:53", "[::ffff:198.51.100.7]:53", true)]
+    [InlineData("0.0.0.0:53", "0.0.0.0:53", true)]            // "nameserver 0.0.0.0" reaches the box itself
+    [InlineData("[::]:53", "[::]:53", true)]
+    [InlineData("[::]:53", "[fe80::7%2]:53", true)]             // a scoped link-local address of the box's own
     [InlineData("0.0.0.0:53", "192.0.2.53:53", false)]
     [InlineData("192.0.2.1:53", "127.0.0.1:53", false)]        // a listener on one address only
     public void SelfEndPoints_AreTheListenersOwnAddressesOnTheirPort(string listen, string upstream, bool own)
     {
-        var local = new HashSet<IPAddress> { IPAddress.Parse("198.51.100.7") };
+        var local = new HashSet<IPAddress> { IPAddress.Parse("198.51.100.7"), IPAddress.Parse("fe80::7") };
 
         Assert.Equal(own, SelfEndPoints.IsOwn(IPEndPoint.Parse(upstream), [IPEndPoint.Parse(listen)], local));
     }

@@ -43,7 +43,7 @@ public sealed class NfQueueTurnTests : IDisposable
     public void Dispose() => _ns.Dispose();
 
     [Fact]
-    public async Task An_idle_queue_keeps_turning_and_stops_when_cancelled()
+    public async Task An_idle_queue_keeps_turning_until_cancelled()
     {
         using var queue = _ns.Enter(() => NfQueue.Open(new NfQueueOptions { Queue = 7 }));
         using var stop = new CancellationTokenSource();
@@ -53,10 +53,7 @@ public sealed class NfQueueTurnTests : IDisposable
         Assert.Equal(0, queue.Counters.Packets);   // no packet needed to turn
 
         await stop.CancelAsync();
-        await loop;
-        var after = queue.Counters.Turns;
-        await Task.Delay(600);
-        Assert.Equal(after, queue.Counters.Turns);
+        await loop;   // the loop noticed the cancellation (within one receive timeout) and ended
     }
 
     private sealed class NoJudge : IPacketJudge
