@@ -41,9 +41,6 @@ public sealed class UdpUpstreamChannel : IUpstreamChannel, IDisposable
     /// <summary>Queries sent on this socket so far.</summary>
     public int Sent => Volatile.Read(ref _sent);
 
-    /// <summary>Whether the socket is connected to the upstream (false while there is no route to it).</summary>
-    public bool Connected => _connected;
-
     public void Start()
     {
         lock (_connecting)

@@ -15,7 +15,7 @@ internal static partial class DataDirOwner
     /// <exception cref="ConfigException">Running as root on a directory owned by another user.</exception>
     public static void RequireSameUser(string dataDir)
     {
-        if (!OperatingSystem.IsLinux() || GetEuid() != 0 || OwnerOf(dataDir) is not { } owner || owner == 0)
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess || OwnerOf(dataDir) is not { } owner || owner == 0)
         {
             return;
         }
@@ -51,7 +51,4 @@ internal static partial class DataDirOwner
 
     [LibraryImport("libc.so.6", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, [Out] byte[] buffer);
-
-    [LibraryImport("libc.so.6", EntryPoint = "geteuid")]
-    private static partial uint GetEuid();
 }

@@ -8,8 +8,8 @@ internal static class SelfEndPoints
 {
     /// <param name="upstream">A resolver from resolv.conf.</param>
     /// <param name="listen">Where the resolver listens.</param>
-    /// <param name="localAddresses">The machine's addresses (default: every interface's, read now).</param>
-    public static bool IsOwn(IPEndPoint upstream, IReadOnlyList<IPEndPoint> listen, IReadOnlySet<IPAddress>? localAddresses = null)
+    /// <param name="localAddresses">The machine's addresses (<see cref="LocalAddresses"/>), read only if a wildcard listener needs them.</param>
+    public static bool IsOwn(IPEndPoint upstream, IReadOnlyList<IPEndPoint> listen, Lazy<IReadOnlySet<IPAddress>> localAddresses)
     {
         var address = upstream.Address.IsIPv4MappedToIPv6 ? upstream.Address.MapToIPv4() : upstream.Address;
         address = Unscoped(address);
@@ -22,7 +22,7 @@ internal static class SelfEndPoints
             }
 
             var wildcard = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any);
-            if (wildcard && (unspecified || IPAddress.IsLoopback(address) || (localAddresses ?? LocalAddresses()).Contains(address)))
+            if (wildcard && (unspecified || IPAddress.IsLoopback(address) || localAddresses.Value.Contains(address)))
             {
                 return true;
             }
@@ -35,7 +35,8 @@ internal static class SelfEndPoints
     private static IPAddress Unscoped(IPAddress address) =>
         address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address;
 
-    private static HashSet<IPAddress> LocalAddresses()
+    /// <summary>Every interface's unicast addresses, read now.</summary>
+    public static IReadOnlySet<IPAddress> LocalAddresses()
     {
         var result = new HashSet<IPAddress>();
         try

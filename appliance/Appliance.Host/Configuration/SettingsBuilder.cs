@@ -275,7 +275,8 @@ public sealed partial class SettingsBuilder
             result.Add(new UpstreamOptions(new IPEndPoint(IPAddress.Loopback, 53)));
         }
 
-        var own = result.Where(u => SelfEndPoints.IsOwn(u.EndPoint, listen)).ToList();
+        var local = new Lazy<IReadOnlySet<IPAddress>>(SelfEndPoints.LocalAddresses);   // the interfaces are read once, if at all
+        var own = result.Where(u => SelfEndPoints.IsOwn(u.EndPoint, listen, local)).ToList();
         result.RemoveAll(own.Contains);
         if (result.Count == 0)
         {

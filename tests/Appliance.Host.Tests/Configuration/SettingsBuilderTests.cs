@@ -60,7 +60,7 @@ public sealed class SettingsBuilderTests
     {
         var local = new HashSet<IPAddress> { IPAddress.Parse("198.51.100.7"), IPAddress.Parse("fe80::7") };
 
-        Assert.Equal(own, SelfEndPoints.IsOwn(IPEndPoint.Parse(upstream), [IPEndPoint.Parse(listen)], local));
+        Assert.Equal(own, SelfEndPoints.IsOwn(IPEndPoint.Parse(upstream), [IPEndPoint.Parse(listen)], new(() => local)));
     }
 
     [Fact]

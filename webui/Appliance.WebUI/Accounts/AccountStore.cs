@@ -126,7 +126,8 @@ public sealed partial class AccountStore : IDisposable
             lock (_lock)
             {
                 using var command = _connection.CreateCommand();
-                command.CommandText = "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'setup_code_origin') AND EXISTS (SELECT 1 FROM meta WHERE key = 'setup_code')";
+                // The origin row is written and removed with the code (NewSetupCode, CompleteSetup): it implies a code.
+                command.CommandText = "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'setup_code_origin')";
                 return (long)command.ExecuteScalar()! != 0 && !HasAccounts;
             }
         }
